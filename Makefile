@@ -1,0 +1,28 @@
+# Task file. `make run` and `make test` each do all set-up on a fresh clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup setup-system run test test-all lint bench
+
+setup:
+	bash scripts/setup.sh
+
+setup-system:
+	bash scripts/setup.sh --system
+
+run: setup
+	$(PY) -m drafting serve --ingest corpus/reports
+
+test: setup-system
+	$(PY) -m pytest -m "not slow" -q
+
+test-all: setup-system
+	$(PY) -m pytest -m "" -q
+
+lint: setup
+	$(VENV)/bin/ruff check drafting retrieval ui tests scripts
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(PY) scripts/bench_retrieval.py
+	$(PY) scripts/bench_drafting.py

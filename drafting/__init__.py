@@ -1,0 +1,1 @@
+"""Drafting engine: facts + outline + exemplars → grounded section drafts → Word file."""

@@ -1,0 +1,3 @@
+from drafting.cli import main
+
+raise SystemExit(main())

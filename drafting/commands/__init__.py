@@ -1,0 +1,1 @@
+"""Subcommands of the `drafter` CLI, one module per area."""

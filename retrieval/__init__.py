@@ -1,0 +1,1 @@
+"""Knowledge base of past reports: ingestion, cleaning, structure, hybrid retrieval."""

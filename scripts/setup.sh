@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Idempotent set-up: a virtualenv with the project installed, and with --system the Debian
+# packages the tests drive (Chromium for browser tests, LibreOffice and fonts for layout checks).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${VENV:-.venv}
+PYTHON=${PYTHON:-python3.11}
+command -v "$PYTHON" >/dev/null 2>&1 || PYTHON=python3
+
+if [[ "${1:-}" == "--system" ]]; then
+  need=()
+  command -v chromium >/dev/null 2>&1 || need+=(chromium)
+  command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
+  command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  fc-list 2>/dev/null | grep -q "Noto Serif CJK" || need+=(fonts-noto-cjk fonts-noto-cjk-extra)
+  fc-list 2>/dev/null | grep -q "UKai" || need+=(fonts-arphic-ukai)
+  fc-list 2>/dev/null | grep -q "Liberation" || need+=(fonts-liberation2)
+  if ((${#need[@]})); then
+    SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+    echo "setup: installing Debian packages: ${need[*]}"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+fi
+
+stamp="$VENV/.drafter-installed"
+if [[ ! -x "$VENV/bin/python" ]]; then
+  "$PYTHON" -m venv "$VENV"
+fi
+if [[ ! -f "$stamp" || pyproject.toml -nt "$stamp" ]]; then
+  "$VENV/bin/pip" install -q --upgrade pip
+  # The pinned CPU wheel first, so nothing later resolves torch to a CUDA build.
+  "$VENV/bin/pip" install -q "torch==2.13.0"
+  "$VENV/bin/pip" install -q -e ".[dev]"
+  touch "$stamp"
+fi
