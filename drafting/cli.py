@@ -16,6 +16,7 @@ from drafting.settings import Settings
 COMMAND_MODULES = (
     "drafting.commands.knowledge",  # ingest, docs, search, eval
     "drafting.commands.drafts",  # draft, check, export
+    "drafting.commands.prompts",  # prompts list / preview / score
     "drafting.commands.admin",  # users
     "drafting.commands.serve",  # serve (web UI)
 )

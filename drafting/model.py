@@ -27,6 +27,7 @@ class Fact:
 class FactGroup:
     area: str | None
     facts: tuple[Fact, ...]
+    keyword: str | None = None  # the X of a quarterly report's "突出一个“X”字" highlight
 
 
 @dataclass(frozen=True)

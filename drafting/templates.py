@@ -1,0 +1,185 @@
+"""Versioned prompt templates, rendered strictly.
+
+A template is prompts/templates/<name>/<version>.md: YAML front matter between "---" lines
+(description, version, variables) and a jinja2 body split into chat messages by lines that are
+exactly "## system", "## user" or "## assistant". A variable the body uses but the caller did not
+give is an error naming it (never an empty string); extra variables are fine. Front matter must
+declare every variable the body uses, so a maintainer sees the template's inputs at a glance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jinja2.meta
+import yaml
+
+_ROLE_LINE = re.compile(r"^##[ \t]*(system|user|assistant)[ \t]*$", re.MULTILINE)
+_VERSION = re.compile(r"^v(\d+)$")
+# Past reports are quoted inside <参考材料 …> … </参考材料>; a passage must not be able to close
+# the element early and smuggle text out as instructions.
+_TAG = re.compile(r"</?\s*参考材料")
+
+
+class TemplateError(ValueError):
+    """A template that cannot be loaded or rendered; the message names file and variable."""
+
+
+@dataclass(frozen=True)
+class PromptTemplate:
+    name: str
+    version: str
+    description: str
+    variables: tuple[str, ...]
+    body: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class RenderedPrompt:
+    """What goes to the chat model, plus what a reviewer needs to replay it."""
+
+    name: str
+    version: str
+    messages: list[dict[str, str]]
+    text: str  # the whole rendered body, role lines included
+    variables: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def as_reference(text: Any) -> str:
+    """Jinja filter: a past report's text made safe to place inside a <参考材料> element.
+
+    The element's closing tag and "## role" lines are defused, so a passage can neither end the
+    element early nor start a chat message of its own.
+    """
+    text = _TAG.sub(lambda m: m.group(0).replace("<", "＜"), str(text))
+    return _ROLE_LINE.sub(lambda m: m.group(0).replace("#", "＃"), text)
+
+
+class PromptLibrary:
+    """The templates under one directory (settings.templates_dir)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = Path(directory)
+        self._env = jinja2.Environment(
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # prompts are plain text, not HTML
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["as_reference"] = as_reference
+
+    def names(self) -> list[str]:
+        """Template names that have at least one version."""
+        if not self.directory.is_dir():
+            return []
+        return sorted(d.name for d in self.directory.iterdir() if d.is_dir() and self._version_files(d))
+
+    def versions(self, name: str) -> list[str]:
+        """The versions of ``name``, oldest first ("v1", "v2", … "v10")."""
+        folder = self.directory / name
+        files = self._version_files(folder) if folder.is_dir() else []
+        if not files:
+            available = "、".join(self.names()) or "（无）"
+            raise TemplateError(f"没有名为“{name}”的提示词模板（目录 {self.directory}）。可用：{available}")
+        return [f.stem for f in files]
+
+    def get(self, name: str, version: str | None = None) -> PromptTemplate:
+        """One template; the latest version unless ``version`` is given."""
+        versions = self.versions(name)
+        chosen = version or versions[-1]
+        if chosen not in versions:
+            raise TemplateError(f"模板“{name}”没有版本“{chosen}”。可用版本：{'、'.join(versions)}")
+        return self._load(name, chosen, self.directory / name / f"{chosen}.md")
+
+    def render(self, name: str, variables: dict[str, Any], version: str | None = None) -> RenderedPrompt:
+        """Render a template into chat messages; a missing variable raises TemplateError naming it."""
+        template = self.get(name, version)
+        missing = [v for v in template.variables if v not in variables]
+        if missing:
+            raise TemplateError(f"模板 {name}/{template.version} 缺少变量：{'、'.join(missing)}")
+        try:
+            text = self._env.from_string(template.body).render(**variables)
+        except jinja2.UndefinedError as exc:
+            raise TemplateError(f"模板 {name}/{template.version} 缺少变量：{_undefined_name(exc)}") from exc
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"模板 {name}/{template.version} 渲染失败：{exc}") from exc
+        messages = split_messages(text)
+        if not messages:
+            raise TemplateError(f"模板 {name}/{template.version} 没有“## system”或“## user”段落")
+        return RenderedPrompt(name, template.version, messages, text, dict(variables))
+
+    def _version_files(self, folder: Path) -> list[Path]:
+        files = [f for f in folder.glob("v*.md") if _VERSION.match(f.stem)]
+        return sorted(files, key=lambda f: int(_VERSION.match(f.stem).group(1)))  # type: ignore[union-attr]
+
+    def _load(self, name: str, version: str, path: Path) -> PromptTemplate:
+        where = f"{name}/{path.name}"
+        try:
+            source = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{where}: 无法读取（应为 UTF-8 文本）：{exc}") from exc
+        meta, body = _front_matter(source, where)
+        declared = meta.get("variables") or []
+        if not isinstance(declared, list) or not all(isinstance(v, str) for v in declared):
+            raise TemplateError(f"{where}: variables 应为变量名列表")
+        if str(meta.get("version", version)) != version:
+            raise TemplateError(f"{where}: 文件头写的版本“{meta.get('version')}”与文件名“{version}”不一致")
+        try:
+            used = jinja2.meta.find_undeclared_variables(self._env.parse(body))
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(
+                f"{where} 第{exc.lineno + _body_offset(source)}行: 模板语法错误：{exc.message}"
+            ) from exc
+        undeclared = sorted(used - set(declared))
+        if undeclared:
+            raise TemplateError(f"{where}: 正文用到但文件头 variables 未列出的变量：{'、'.join(undeclared)}")
+        description = str(meta.get("description") or "")
+        return PromptTemplate(name, version, description, tuple(declared), body, path)
+
+
+def split_messages(text: str) -> list[dict[str, str]]:
+    """Chat messages from a rendered body: each "## role" line starts a message."""
+    marks = list(_ROLE_LINE.finditer(text))
+    messages = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        content = text[mark.end() : end].strip()
+        if content:
+            messages.append({"role": mark.group(1), "content": content})
+    return messages
+
+
+def _front_matter(source: str, where: str) -> tuple[dict[str, Any], str]:
+    if not source.startswith("---"):
+        raise TemplateError(f"{where}: 文件应以“---”开头的文件头（description、version、variables）开始")
+    end = source.find("\n---", 3)
+    if end < 0:
+        raise TemplateError(f"{where}: 文件头没有以“---”结束")
+    try:
+        meta = yaml.safe_load(source[3:end]) or {}
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"{where}: 文件头 YAML 格式错误：{exc}") from exc
+    if not isinstance(meta, dict):
+        raise TemplateError(f"{where}: 文件头应为键值表")
+    body_start = source.find("\n", end + 1)
+    return meta, source[body_start + 1 :] if body_start >= 0 else ""
+
+
+def _body_offset(source: str) -> int:
+    end = source.find("\n---", 3)
+    return source[: end + 4].count("\n") + 1 if end >= 0 else 0
+
+
+def _undefined_name(exc: jinja2.UndefinedError) -> str:
+    message = str(exc)
+    if match := re.search(r"'([^']+)' is undefined", message):
+        return match.group(1)
+    if match := re.search(r"has no attribute '([^']+)'", message):
+        return f"{match.group(1)}（某个条目缺少这一项）"
+    return message

@@ -1,0 +1,405 @@
+"""The knowledge base: the one object the rest of the product uses to ingest past reports and
+search them (hybrid BM25 + dense retrieval with near-duplicate collapsing).
+
+Collaborators are passed in (catalog, embedder, vector store, lexical index, parser, retrieval
+settings); drafting/components.py wires the real ones. Nothing here reads settings or the env.
+
+Crash safety of ingest, per document: parse → embed → delete the document's stale vectors →
+upsert its vectors (idempotent, keyed by passage id) → commit the catalog transaction. Only the
+commit makes the document count as ingested; a kill at any earlier point leaves vectors the
+catalog does not know, which search ignores and the next ingest of that file overwrites.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal, Protocol
+
+from retrieval.catalog import Catalog, DocumentRecord, OutlineEntry
+from retrieval.documents import LoadedDocument, Passage, SearchFilters, SearchHit
+from retrieval.embedder import Embedder, EmbedderError
+from retrieval.fusion import Fused, FusionMethod, collapse_near_duplicates, fuse
+from retrieval.ingestion import (
+    DocumentOutcome,
+    DocumentParser,
+    IngestError,
+    IngestFailure,
+    IngestReport,
+    Progress,
+    discover,
+    document_id,
+    file_sha256,
+    no_progress,
+    outline_of,
+)
+from retrieval.lexical import NO_FILTERS, LexicalIndex, RowMeta, tokenize
+from retrieval.vector_store import VectorStore, VectorStoreError
+
+log = logging.getLogger(__name__)
+
+SearchMode = Literal["hybrid", "lexical", "dense"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "lexical", "dense")
+REBUILD_HINT = "请运行 `drafter ingest --rebuild` 用当前模型重建向量索引。"
+_EMBEDDER_KEY = "embedder"
+_REBUILDING = "(rebuilding)"
+
+
+class RetrievalConfig(Protocol):
+    """The retrieval settings the knowledge base reads (drafting.settings.RetrievalSettings)."""
+
+    lexical_weight: float
+    dense_weight: float
+    candidates: int
+    near_duplicate_threshold: float
+    max_chunk_chars: int
+
+
+class IndexMismatchError(Exception):
+    """The vector index was built by another embedding model; the message tells how to rebuild."""
+
+
+@dataclass(frozen=True)
+class _Pending:
+    path: Path
+    doc_id: str
+    sha256: str
+    doc: LoadedDocument
+    replacing: bool
+
+
+def passage_tokens(passage: Passage) -> list[str]:
+    """What the lexical index sees of a passage: its document title, heading path and text."""
+    return tokenize(passage.title) + tokenize(passage.heading) + tokenize(passage.text)
+
+
+def matches(passage: Passage, filters: SearchFilters) -> bool:
+    """Whether a passage passes the search filters (the same rules as the lexical masks)."""
+    return (
+        (filters.part is None or passage.part == filters.part)
+        and (filters.year is None or passage.year == filters.year)
+        and (not filters.period or filters.period in (passage.period or ""))
+        and (not filters.org or filters.org in (passage.org or ""))
+        and (filters.doc_id is None or passage.doc_id == filters.doc_id)
+        and passage.id not in filters.exclude_ids
+    )
+
+
+class KnowledgeBase:
+    def __init__(
+        self,
+        *,
+        catalog: Catalog,
+        embedder: Embedder,
+        store: VectorStore,
+        lexical: LexicalIndex,
+        parser: DocumentParser,
+        config: RetrievalConfig,
+        fusion_method: FusionMethod = "minmax",
+    ) -> None:
+        self.catalog = catalog
+        self.embedder = embedder
+        self.store = store
+        self.lexical = lexical
+        self.parser = parser
+        self.config = config
+        self.fusion_method = fusion_method
+        self._lexical_generation: int | None = None  # catalog generation the lexical index reflects
+        self._lexical_lock = threading.RLock()  # searches may come from several UI threads at once
+        self._ingest_lock = threading.Lock()  # one batch at a time per knowledge base
+
+    # ================================================================ embedder identity
+
+    def _embedder_id(self) -> str:
+        return f"{self.embedder.name}|{self.embedder.dimension}"
+
+    def check_embedder(self) -> None:
+        """Refuse to mix vectors of two models; raises IndexMismatchError with the way out."""
+        recorded = self.catalog.get_meta(_EMBEDDER_KEY)
+        if recorded is None or self.catalog.document_count() == 0:
+            return
+        if recorded == _REBUILDING:
+            raise IndexMismatchError(f"上次重建向量索引没有完成。{REBUILD_HINT}")
+        name, _, dimension = recorded.rpartition("|")
+        # Compare names first: reading the dimension loads the model.
+        if name != self.embedder.name or dimension != str(self.embedder.dimension):
+            raise IndexMismatchError(
+                f"知识库的向量索引是用模型 {name}（{dimension} 维）建立的，当前配置的是 "
+                f"{self.embedder.name}（{self.embedder.dimension} 维）。{REBUILD_HINT}"
+            )
+
+    def rebuild(self, progress: Progress = no_progress) -> int:
+        """Re-embed every stored passage with the current embedder. Returns the passage count."""
+        with self._ingest_lock:
+            return self._rebuild(progress)
+
+    def _rebuild(self, progress: Progress) -> int:
+        self.catalog.set_meta(_EMBEDDER_KEY, _REBUILDING)  # an interrupted rebuild is never trusted
+        self.store.reset()
+        documents = self.catalog.list_documents()
+        written = 0
+        for n, record in enumerate(documents, start=1):
+            progress(record.source, n, len(documents), "embedding")
+            passages = self.catalog.document_passages(record.id)
+            self._write_vectors(record.id, passages)
+            written += len(passages)
+        self.catalog.set_meta(_EMBEDDER_KEY, self._embedder_id())
+        return written
+
+    # ================================================================ ingest
+
+    def ingest(self, paths: Iterable[Path | str], progress: Progress = no_progress) -> IngestReport:
+        """Ingest files and folders. One bad file never stops the batch: it is reported in
+        `IngestReport.failed` with its reason. Unchanged files (same sha256) are skipped."""
+        with self._ingest_lock:
+            return self._ingest(paths, progress)
+
+    def _ingest(self, paths: Iterable[Path | str], progress: Progress) -> IngestReport:
+        report = IngestReport()
+        files, problems = discover(paths, self.parser.suffixes)
+        report.failed.extend(problems)
+        if files:
+            recorded = self.catalog.get_meta(_EMBEDDER_KEY)
+            if self.catalog.document_count() > 0:
+                self.check_embedder()
+            elif recorded not in (None, self._embedder_id()):
+                # Nothing committed, but an interrupted run left vectors of another model.
+                self.store.reset()
+        self.catalog.drop_orphan_fingerprints()
+
+        # Phase 1: load every file and register its candidate lines, so the cleaner of each file
+        # knows which headers and footers repeat across the whole batch.
+        pending: list[_Pending] = []
+        for n, path in enumerate(files, start=1):
+            progress(path.name, n, len(files), "loading")
+            try:
+                doc_id, sha = document_id(path), file_sha256(path)
+                stored = self.catalog.document_sha(doc_id)
+                if stored == sha:
+                    record = self.catalog.get_document(doc_id)
+                    count = record.passage_count if record else 0
+                    report.unchanged.append(
+                        DocumentOutcome(str(path), doc_id, record.title if record else "", count)
+                    )
+                    progress(path.name, n, len(files), "unchanged")
+                    continue
+                doc = self.parser.load(path)
+                self.catalog.register_fingerprints(doc_id, self.parser.fingerprints(doc))
+                pending.append(_Pending(path, doc_id, sha, doc, replacing=stored is not None))
+            except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
+                report.failed.append(IngestFailure(str(path), _reason(path, exc)))
+                progress(path.name, n, len(files), "failed")
+
+        # Phase 2: clean, parse, chunk, embed and store each document.
+        for n, item in enumerate(pending, start=1):
+            progress(item.path.name, n, len(pending), "parsing")
+            try:
+                outcome = self._ingest_one(item)
+            except (EmbedderError, VectorStoreError):
+                raise  # the model or the store is unusable: every other file would fail the same way
+            except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
+                report.failed.append(IngestFailure(str(item.path), _reason(item.path, exc)))
+                if not item.replacing:
+                    self.catalog.drop_fingerprints(item.doc_id)
+                progress(item.path.name, n, len(pending), "failed")
+                continue
+            (report.replaced if item.replacing else report.added).append(outcome)
+            progress(item.path.name, n, len(pending), "replaced" if item.replacing else "added")
+        return report
+
+    def _ingest_one(self, item: _Pending) -> DocumentOutcome:
+        parsed = self.parser.parse(
+            item.doc,
+            self.catalog.line_index(item.doc_id),
+            doc_id=item.doc_id,
+            max_chars=self.config.max_chunk_chars,
+        )
+        passages = [p for p in parsed.passages if p.text.strip()]
+        if not passages:
+            raise IngestError(f"{item.path.name}：清洗后没有可检索的正文")
+        tokens = [passage_tokens(p) for p in passages]
+        # Recorded before any vector is written, so leftovers of a crash are known to be this model's.
+        if self.catalog.get_meta(_EMBEDDER_KEY) != self._embedder_id():
+            self.catalog.set_meta(_EMBEDDER_KEY, self._embedder_id())
+        self._write_vectors(item.doc_id, passages)
+        structure = parsed.structure
+        record = DocumentRecord(
+            id=item.doc_id,
+            path=str(item.path.resolve()),
+            source=item.path.name,
+            sha256=item.sha256,
+            title=structure.title or item.path.stem,
+            period=structure.period,
+            year=structure.year,
+            org=structure.org,
+            kind=structure.kind,
+            encoding=parsed.loaded.encoding,
+            converted_from=parsed.loaded.converted_from,
+            ingested_at=datetime.now().isoformat(timespec="seconds"),
+            cleaned_text=parsed.cleaned.text,
+            removed=list(parsed.cleaned.removed),
+            outline=[OutlineEntry(t, p, lv) for t, p, lv in outline_of(structure.blocks)],
+        )
+        generation = self.catalog.commit_document(record, passages, tokens)
+        self._lexical_applied(generation, item.doc_id, passages, tokens)
+        return DocumentOutcome(str(item.path), item.doc_id, record.title, len(passages))
+
+    def _write_vectors(self, doc_id: str, passages: Sequence[Passage]) -> None:
+        vectors = self.embedder.embed([p.text for p in passages])
+        self.store.delete_document(doc_id)  # stale vectors of an old or uncommitted version
+        metadatas = [{"doc_id": doc_id, "part": p.part, "year": p.year, "kind": p.kind} for p in passages]
+        self.store.upsert([p.id for p in passages], vectors, metadatas)
+
+    # ================================================================ documents
+
+    def list_documents(self) -> list[DocumentRecord]:
+        return self.catalog.list_documents()
+
+    def get_document(self, id_or_path: str) -> DocumentRecord | None:
+        """A document by id, by path (as given or resolved), or by file name if that is unique.
+
+        Raises LookupError when a file name matches several documents."""
+        record = self.catalog.get_document(id_or_path)
+        if record:
+            return record
+        path = Path(id_or_path).expanduser()
+        record = self.catalog.get_document(document_id(path))
+        if record:
+            return record
+        by_path = self.catalog.documents_where(path=str(path))
+        if by_path:
+            return by_path[0]
+        by_name = self.catalog.documents_where(source=path.name)
+        if len(by_name) > 1:
+            ids = "、".join(f"{r.id}（{r.path}）" for r in by_name)
+            raise LookupError(f"有多份文件名为“{path.name}”的材料，请用文档编号指定：{ids}")
+        return by_name[0] if by_name else None
+
+    def remove(self, id_or_path: str) -> DocumentRecord | None:
+        """Remove a document; returns what was removed, or None if it was not in the catalog."""
+        record = self.get_document(id_or_path)
+        if record is None:
+            return None
+        # Catalog first: once it is gone there, its vectors are ignored even if deleting them fails.
+        self.catalog.remove_document(record.id)
+        with self._lexical_lock:
+            self.lexical.remove_document(record.id)
+            self._lexical_generation = None
+        try:
+            self.store.delete_document(record.id)
+        except Exception:  # noqa: BLE001 - the catalog no longer knows them: search ignores them
+            log.warning(
+                "could not delete the vectors of %s; they are ignored and will be overwritten", record.id
+            )
+        return record
+
+    def get_passage(self, passage_id: str) -> Passage | None:
+        return self.catalog.passages([passage_id]).get(passage_id)
+
+    def passages(self, ids: Sequence[str]) -> list[Passage]:
+        """Passages in the order of `ids`, skipping ids no longer in the catalog."""
+        found = self.catalog.passages(ids)
+        return [found[i] for i in ids if i in found]
+
+    # ================================================================ search
+
+    def _lexical_applied(
+        self, generation: int, doc_id: str, passages: Sequence[Passage], tokens: Sequence
+    ) -> None:
+        # Keep the in-memory index current without a full reload when no one else wrote meanwhile.
+        with self._lexical_lock:
+            if self._lexical_generation is not None and generation == self._lexical_generation + 1:
+                self.lexical.remove_document(doc_id)
+                for p, toks in zip(passages, tokens, strict=True):
+                    self.lexical.add(p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
+                self._lexical_generation = generation
+            else:
+                self._lexical_generation = None
+
+    def _lexical_search(self, query: str, filters: SearchFilters, n: int) -> list[tuple[str, float]]:
+        with self._lexical_lock:
+            # Another process (the web UI, a CLI ingest) may have changed the catalog: reload then.
+            generation = self.catalog.generation()
+            if generation != self._lexical_generation:
+                self.lexical.clear()
+                for p, toks in self.catalog.iter_passages_with_tokens():
+                    self.lexical.add(p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
+                self._lexical_generation = generation
+            return self.lexical.search(tokenize(query), n, filters)
+
+    def _dense(self, query: str, filters: SearchFilters, n: int, k: int) -> tuple[list, dict[str, Passage]]:
+        self.check_embedder()
+        vector = self.embedder.embed([query])[0]
+        doc_level = any(
+            v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
+        )
+        fetch = n * 3 if doc_level or filters.exclude_ids else n
+        raw = self.store.query(vector, fetch, part=filters.part)
+        rows = self.catalog.passages([pid for pid, _ in raw])
+        hits = [(pid, s) for pid, s in raw if pid in rows and matches(rows[pid], filters)]
+        if doc_level and len(hits) < k:
+            # Few survivors of a selective filter: ask the store with a where clause after all.
+            doc_ids = self.catalog.doc_ids_matching(filters)
+            if doc_ids:
+                raw = self.store.query(vector, fetch, part=filters.part, where={"doc_id": doc_ids})
+                rows.update(self.catalog.passages([pid for pid, _ in raw if pid not in rows]))
+                hits = [(pid, s) for pid, s in raw if pid in rows and matches(rows[pid], filters)]
+        return hits[:n], rows
+
+    def search(
+        self, query: str, filters: SearchFilters = NO_FILTERS, k: int = 5, mode: SearchMode = "hybrid"
+    ) -> list[SearchHit]:
+        """The k best passages for `query` within `filters`, near-duplicates collapsed.
+
+        Raises ValueError (Chinese message) for an empty query or a bad k/mode, and
+        IndexMismatchError when dense search meets an index built by another model."""
+        if not query or not query.strip():
+            raise ValueError("检索内容为空：请输入要查找的内容。")
+        if k < 1:
+            raise ValueError(f"返回条数必须是正整数，收到 {k}。")
+        if mode not in SEARCH_MODES:
+            raise ValueError(f"未知的检索方式“{mode}”，可选：{'、'.join(SEARCH_MODES)}。")
+        n = max(self.config.candidates, 3 * k)
+        lexical: list[tuple[str, float]] = []
+        dense: list[tuple[str, float]] = []
+        rows: dict[str, Passage] = {}
+        if self.catalog.document_count() == 0:
+            return []  # nothing to search, and no reason to load the embedding model
+        if mode != "dense":
+            lexical = self._lexical_search(query, filters, n)
+        if mode != "lexical":
+            dense, rows = self._dense(query, filters, n, k)
+        if mode == "hybrid":
+            fused = fuse(
+                lexical, dense, self.config.lexical_weight, self.config.dense_weight, self.fusion_method
+            )
+        elif mode == "lexical":
+            fused = [Fused(pid, s, lexical=s) for pid, s in lexical]
+        else:
+            fused = [Fused(pid, s, dense=s) for pid, s in dense]
+        rows.update(self.catalog.passages([f.id for f in fused if f.id not in rows]))
+        ranked = [(f, rows[f.id]) for f in fused if f.id in rows and matches(rows[f.id], filters)]
+        groups = collapse_near_duplicates(
+            ranked, lambda r: r[1].text, self.config.near_duplicate_threshold, limit=k
+        )
+        return [
+            SearchHit(
+                passage=passage,
+                score=f.score,
+                lexical_score=f.lexical,
+                dense_score=f.dense,
+                duplicates=tuple(p.id for _, p in duplicates),
+            )
+            for (f, passage), duplicates in groups[:k]
+        ]
+
+
+def _reason(path: Path, exc: Exception) -> str:
+    if isinstance(exc, IngestError | IndexMismatchError):
+        return str(exc)
+    log.exception("unexpected error while ingesting %s", path)
+    return f"{path.name}：处理时出错（{type(exc).__name__}: {exc}）"

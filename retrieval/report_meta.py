@@ -1,0 +1,120 @@
+"""What a report is about, read from its title: kind, period, year and issuing organisation.
+
+Titles of official reports follow a formula — "{机构}{年份}{时段}工作总结和{下一时段}工作计划",
+"{机构}关于{年份}{季度}工作情况的汇报", "在{会议}上的讲话" — so a few patterns go a long way.
+What the title lacks may come from the signature, a speech's date line or a file name such as
+"2025Q2-石门镇党委-情况汇报.txt".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+KINDS = ("half-year", "year-end", "quarterly", "speech", "other")
+
+_CN_NUMERALS = {ch: n % 10 for n, ch in enumerate("〇一二三四五六七八九", start=10)} | {"○": 0, "零": 0}
+_QUARTERS = {"一": 1, "二": 2, "三": 3, "四": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
+
+_YEAR = re.compile(r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年")
+_QUARTER = re.compile(r"第?([一二三四1-4])\s*季度|[Qq]([1-4])\b")
+_SPEECH = re.compile(r"讲话|致辞|发言|讲稿|报告会上|动员会上|会议上的")
+_YEAR_END = re.compile(r"年度|全年|年终|总结|要点")
+_FILE_NAME = re.compile(r"^((?:19|20)\d{2})(?:[Qq]([1-4])|[Hh]([12]))?[-_ ]([^-_ ]{2,30})[-_ ]")
+_ORG_BEFORE_YEAR = re.compile(
+    r"^(?P<org>.{2,40}?)(?:关于)?(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年"
+)
+_ORG_BEFORE_ABOUT = re.compile(r"^(?P<org>.{2,40}?)关于")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """What a report covers and who issued it."""
+
+    kind: str  # one of KINDS
+    period: str | None  # "2025年上半年", "2025年第三季度", "2024年全年", "2025年"
+    year: int | None
+    org: str | None
+
+
+def read_meta(
+    title: str,
+    *,
+    file_name: str = "",
+    dates: tuple[str, ...] = (),
+    signature_org: str | None = None,
+    has_greeting: bool = False,
+) -> ReportMeta:
+    """Kind, period, year and organisation of a report.
+
+    ``dates`` are date lines found in the front matter or signature (a speech's "（2025年3月6日）"),
+    used when the title has no year. The organisation comes from the title, else the signature,
+    else a file name of the form "年份-机构-…".
+    """
+    stem = file_name.rsplit("/", 1)[-1]
+    file_match = _FILE_NAME.match(stem)
+    kind = _kind(title, file_match, has_greeting)
+    year = _first_year(title)
+    if year is None:
+        year = next((y for d in dates if (y := _first_year(d)) is not None), None)
+    if year is None and file_match:
+        year = int(file_match.group(1))
+    org = _org_from_title(title) or signature_org or _org_from_file_name(file_match)
+    return ReportMeta(kind=kind, period=_period(title, kind, year, file_match), year=year, org=org)
+
+
+def _kind(title: str, file_match: re.Match[str] | None, has_greeting: bool) -> str:
+    if _SPEECH.search(title) or (has_greeting and not _YEAR.search(title)):
+        return "speech"
+    if _QUARTER.search(title) or (file_match and file_match.group(2)):
+        return "quarterly"
+    if "半年" in title or (file_match and file_match.group(3)):
+        return "half-year"
+    if _YEAR.search(title) and _YEAR_END.search(title):
+        return "year-end"
+    return "other"
+
+
+def _period(title: str, kind: str, year: int | None, file_match: re.Match[str] | None) -> str | None:
+    if year is None:
+        return None
+    if kind == "half-year":
+        return f"{year}年下半年" if "下半年" in title and "上半年" not in title else f"{year}年上半年"
+    if kind == "quarterly":
+        if "前三季度" in title:
+            return f"{year}年前三季度"
+        match = _QUARTER.search(title)
+        digit = (match.group(1) or match.group(2)) if match else (file_match.group(2) if file_match else None)
+        return f"{year}年{_QUARTER_NAMES[_QUARTERS[digit]]}" if digit else f"{year}年"
+    if kind == "year-end":
+        return f"{year}年全年"
+    return f"{year}年"
+
+
+def _first_year(text: str) -> int | None:
+    match = _YEAR.search(text)
+    if not match:
+        return None
+    digits = match.group(1)
+    if digits.isdigit():
+        return int(digits)
+    return int("".join(str(_CN_NUMERALS[ch]) for ch in digits))
+
+
+def _org_from_title(title: str) -> str | None:
+    for pattern in (_ORG_BEFORE_YEAR, _ORG_BEFORE_ABOUT):
+        match = pattern.match(title)
+        if match:
+            org = match.group("org").strip(' ，,：:“”"')
+            org = org.removesuffix("关于")
+            if 2 <= len(org) <= 30 and _CJK.search(org) and not org.startswith("在"):
+                return org
+    return None
+
+
+def _org_from_file_name(match: re.Match[str] | None) -> str | None:
+    if match and _CJK.search(match.group(4)):
+        return match.group(4)
+    return None

@@ -1,0 +1,310 @@
+"""Retrieval benchmark: ingest rate and query latency on synthetic knowledge bases.
+
+    .venv/bin/python scripts/bench_retrieval.py [--sizes 10000 100000] [--queries 200] [--model-sample 1000]
+
+Builds, in a temporary directory, a knowledge base of N synthetic passages (Chinese-like text drawn
+from a fixed vocabulary with a fixed seed) in the real catalog (SQLite), the real lexical index
+(BM25 over jieba tokens) and embedded Chroma. Stored vectors are random unit vectors of dimension
+384 (the packaged model's), so the store's work is realistic while embedding 100k passages with the
+real model (hours on 2 cores) is measured on a sample and extrapolated instead. Prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+from drafting.settings import PACKAGED_EMBEDDING_MODEL, RetrievalSettings  # noqa: E402
+from retrieval.catalog import Catalog, DocumentRecord  # noqa: E402
+from retrieval.documents import Passage, SearchFilters  # noqa: E402
+from retrieval.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
+from retrieval.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
+from retrieval.lexical import Bm25Index  # noqa: E402
+from retrieval.vector_store import ChromaVectorStore  # noqa: E402
+
+SEED = 20250701
+DIMENSION = 384
+PASSAGES_PER_DOC = 100
+PART_WEIGHTS = {"opening": 0.05, "work": 0.5, "problems": 0.15, "plans": 0.25, "closing": 0.05}
+YEARS = (2021, 2022, 2023, 2024, 2025, 2026)
+
+
+# ------------------------------------------------------------------ synthetic data
+
+
+def vocabulary(size: int = 5000) -> tuple[list[str], list[float]]:
+    """The `size` most frequent 2-4 character words of jieba's dictionary, with their frequencies:
+    a fixed vocabulary whose text segments like real Chinese (random characters would all be
+    unknown words and send jieba down its slow HMM path)."""
+    import jieba
+
+    entries = []
+    with open(Path(jieba.__file__).with_name("dict.txt"), encoding="utf-8") as handle:
+        for line in handle:
+            word, freq, *_ = line.split()
+            if 2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word):
+                entries.append((-int(freq), word))
+    entries.sort()
+    return [w for _, w in entries[:size]], [-f for f, _ in entries[:size]]
+
+
+def synthetic_text(rng: random.Random, words: Sequence[str], weights: Sequence[float]) -> str:
+    pieces: list[str] = []
+    for _ in range(rng.randint(6, 14)):  # clauses
+        clause = "".join(rng.choices(words, weights, k=rng.randint(3, 7)))
+        if rng.random() < 0.4:
+            clause += f"{rng.randint(1, 9999)}{rng.choice(('个', '人次', '万元', '%', '家'))}"
+        pieces.append(clause)
+    return "，".join(pieces) + "。"
+
+
+def synthetic_documents(n_passages: int, rng: random.Random) -> list[tuple[DocumentRecord, list[Passage]]]:
+    words, weights = vocabulary()
+    documents = []
+    for d in range((n_passages + PASSAGES_PER_DOC - 1) // PASSAGES_PER_DOC):
+        doc_id = f"bench{d:05d}"
+        year = rng.choice(YEARS)
+        org = f"第{d % 40}单位"
+        title = f"{org}{year}年工作总结"
+        passages, offset = [], 0
+        for n in range(min(PASSAGES_PER_DOC, n_passages - d * PASSAGES_PER_DOC)):
+            text = synthetic_text(rng, words, weights)
+            part = rng.choices(list(PART_WEIGHTS), list(PART_WEIGHTS.values()))[0]
+            passages.append(
+                Passage(f"{doc_id}:{n}", doc_id, text, f"{doc_id}.txt", title, f"{year}年", year, org, "year-end",
+                        part, "一、工作情况", offset, offset + len(text))  # type: ignore[arg-type]
+            )  # fmt: skip
+            offset += len(text) + 1
+        record = DocumentRecord(
+            doc_id, f"/bench/{doc_id}.txt", f"{doc_id}.txt", f"{d:064x}", title, f"{year}年", year, org, "year-end",
+            cleaned_text="\n".join(p.text for p in passages),
+        )  # fmt: skip
+        documents.append((record, passages))
+    return documents
+
+
+class RandomEmbedder:
+    """Deterministic random unit vectors (seeded by the text): the store's realistic load, no model."""
+
+    name = PACKAGED_EMBEDDING_MODEL  # stands in for the packaged model, whose dimension it has
+    dimension = DIMENSION
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(DIMENSION) for t in texts]
+        return normalise_rows(np.array(rows, dtype=np.float32).reshape(len(texts), DIMENSION))
+
+
+# ------------------------------------------------------------------ measuring
+
+
+def timed(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def latencies(fn: Callable[[str], object], queries: Sequence[str]) -> tuple[float, float]:
+    fn(queries[0])  # warm-up
+    times = [timed(lambda q=q: fn(q)) * 1000 for q in queries]
+    quantiles = statistics.quantiles(times, n=20)
+    return statistics.median(times), quantiles[18]  # p50, p95 in ms
+
+
+def bench_size(n: int, n_queries: int, model: SentenceTransformerEmbedder | None, rows: list) -> None:
+    rng = random.Random(SEED + n)
+    t0 = time.perf_counter()
+    documents = synthetic_documents(n, rng)
+    print(
+        f"\n== {n} passages in {len(documents)} documents (generated in {time.perf_counter() - t0:.1f}s)",
+        flush=True,
+    )
+    passages = [p for _, ps in documents for p in ps]
+    with tempfile.TemporaryDirectory(prefix="bench-retrieval-") as scratch:
+        catalog = Catalog(Path(scratch) / "kb.sqlite3")
+        store = ChromaVectorStore.persistent(str(Path(scratch) / "chroma"))
+        embedder = RandomEmbedder()
+
+        tokens: list[list[str]] = []
+        tokenise_s = timed(lambda: tokens.extend(passage_tokens(p) for p in passages))
+        vectors = np.zeros((0, DIMENSION), np.float32)
+
+        def embed_all() -> None:
+            nonlocal vectors
+            vectors = embedder.embed([p.text for p in passages])
+
+        random_embed_s = timed(embed_all)
+
+        def store_vectors() -> None:
+            for start in range(0, n, 5000):
+                chunk = passages[start : start + 5000]
+                metadatas = [
+                    {"doc_id": p.doc_id, "part": p.part, "year": p.year, "kind": p.kind} for p in chunk
+                ]
+                store.upsert([p.id for p in chunk], vectors[start : start + 5000], metadatas)
+
+        def store_catalog() -> None:
+            offset = 0
+            for record, ps in documents:
+                catalog.commit_document(record, ps, tokens[offset : offset + len(ps)])
+                offset += len(ps)
+            catalog.set_meta("embedder", f"{embedder.name}|{embedder.dimension}")
+
+        chroma_s = timed(store_vectors)
+        catalog_s = timed(store_catalog)
+        kb = KnowledgeBase(
+            catalog=catalog, embedder=embedder, store=store, lexical=Bm25Index(), parser=None,  # type: ignore[arg-type]
+            config=RetrievalSettings(),
+        )  # fmt: skip
+        # The first search after a restart loads tokens from the catalog and builds the BM25 matrix.
+        load_s = timed(lambda: kb._lexical_search("工作", SearchFilters(), 1))
+        rows += [
+            (
+                n,
+                "ingest: tokenising (jieba + pairs)",
+                f"{n / tokenise_s:,.0f} passages/s",
+                f"{tokenise_s:.1f} s",
+            ),
+            (n, "ingest: embedding (random 384-d)", f"{n / random_embed_s:,.0f} passages/s", "stand-in"),
+            (n, "ingest: storing vectors (Chroma)", f"{n / chroma_s:,.0f} passages/s", f"{chroma_s:.1f} s"),
+            (n, "ingest: storing catalog (SQLite)", f"{n / catalog_s:,.0f} passages/s", f"{catalog_s:.1f} s"),
+            (n, "restart: lexical index from catalog", f"{load_s:.1f} s", "no re-tokenising"),
+        ]
+        if model is not None:
+            rate = rows_model_rate[0]
+            rows.append(
+                (
+                    n,
+                    "ingest: embedding, real model (extrap.)",
+                    f"{rate:,.1f} passages/s",
+                    f"{n / rate / 60:.0f} min",
+                )
+            )
+        print(
+            f"   stored in {chroma_s + catalog_s:.0f}s; lexical index ready in {load_s:.1f}s",
+            flush=True,
+        )
+
+        words, _ = vocabulary()
+        qrng = random.Random(SEED + 1)
+        queries = ["".join(qrng.choices(words[:600], k=qrng.randint(3, 6))) for _ in range(n_queries)]
+        cases: list[tuple[str, Callable[[str], object]]] = [
+            ("query: lexical", lambda q: kb.search(q, k=5, mode="lexical")),
+            ("query: dense (store only)", lambda q: kb.search(q, k=5, mode="dense")),
+            ("query: hybrid", lambda q: kb.search(q, k=5)),
+            ("query: hybrid, part filter", lambda q: kb.search(q, SearchFilters(part="problems"), k=5)),
+            ("query: hybrid, year filter", lambda q: kb.search(q, SearchFilters(year=2024), k=5)),
+            (
+                "query: hybrid, part + year filter",
+                lambda q: kb.search(q, SearchFilters(part="plans", year=2024), k=5),
+            ),
+        ]
+        for label, fn in cases:
+            p50, p95 = latencies(fn, queries)
+            rows.append((n, label, f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms"))
+            print(f"   {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
+        if model is not None:
+            kb.embedder = model  # same name and dimension: the index accepts it
+            p50, p95 = latencies(lambda q: kb.search(q, SearchFilters(part="problems"), k=5), queries[:100])
+            rows.append(
+                (n, "query: hybrid, part filter, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms")
+            )
+            print(
+                f"   hybrid + part filter with the real model: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True
+            )
+        catalog.close()
+
+
+rows_model_rate: list[float] = []
+
+
+def bench_model(sample: int, rows: list) -> SentenceTransformerEmbedder:
+    model = SentenceTransformerEmbedder(PACKAGED_EMBEDDING_MODEL)
+    load_s = timed(lambda: model.embed(["预热"]))
+    rng = random.Random(SEED)
+    words, weights = vocabulary()
+    texts = [synthetic_text(rng, words, weights) for _ in range(sample)]
+    seconds = timed(lambda: model.embed(texts))
+    rows_model_rate.append(sample / seconds)
+    queries = ["".join(rng.choices(words[:600], k=rng.randint(3, 6))) for _ in range(100)]
+    p50, p95 = latencies(lambda q: model.embed([q]), queries)
+    mean_chars = sum(map(len, texts)) / len(texts)
+    rows += [
+        ("-", "model load (packaged MiniLM, torch import)", f"{load_s:.1f} s", ""),
+        ("-", f"embedding, real model, {sample} passages", f"{sample / seconds:,.1f} passages/s", f"mean {mean_chars:.0f} chars"),
+        ("-", "query embedding, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms"),
+    ]  # fmt: skip
+    print(
+        f"real model: {sample / seconds:.1f} passages/s; query embedding p50 {p50:.1f} ms, p95 {p95:.1f} ms",
+        flush=True,
+    )
+    return model
+
+
+def bench_parsing(rows: list) -> None:
+    """Parse the sample corpus with the real parser (load, clean, structure, chunk)."""
+    from retrieval.cleaning import EmptyLineIndex
+    from retrieval.parsing import load_file, parse_loaded
+
+    files = sorted((ROOT / "corpus" / "reports").glob("*"))
+    count = 0
+
+    def parse_all() -> None:
+        nonlocal count
+        for path in files:
+            count += len(parse_loaded(load_file(path), EmptyLineIndex(), doc_id="x").passages)
+
+    seconds = timed(parse_all)
+    rows.append(
+        (
+            "-",
+            f"ingest: parsing ({len(files)} corpus files)",
+            f"{count / seconds:,.0f} passages/s",
+            f"{len(files) / seconds:.1f} files/s",
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument(
+        "--model-sample", type=int, default=1000, help="passages to embed with the real model (0: skip)"
+    )
+    args = parser.parse_args()
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; stored vectors: random unit vectors, dim {DIMENSION}"
+    )
+    rows: list[tuple] = []
+    started = time.perf_counter()
+    bench_parsing(rows)
+    model = bench_model(args.model_sample, rows) if args.model_sample else None
+    for n in args.sizes:
+        bench_size(n, args.queries, model, rows)
+    print(
+        f"\nfinished in {(time.perf_counter() - started) / 60:.1f} min, load average {os.getloadavg()[0]:.1f}\n"
+    )
+    print("| size | measure | value | note |\n|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""The Gradio app: sign-in, a header naming the user and the writing mode, one tab per page.
+
+Pages are built by their own modules; this one assembles them, shows each role the tabs it can
+use (the service enforces the same rules on every action), and launches the server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from drafting.accounts import ROLE_LABELS
+from drafting.service import DraftingService
+from ui import draft_page, knowledge_page, prompts_page, review_page
+from ui import text as T
+from ui.handlers import guarded, username
+
+STYLE = Path(__file__).with_name("style.css")
+
+# Gradio's own labels (upload area, table menus, sign-in form) follow the browser's language; this
+# product is Chinese-only, so report Chinese to the frontend whatever the browser says.
+FORCE_CHINESE = (
+    "<script>try{Object.defineProperty(navigator,'language',{get:()=>'zh-CN'});"
+    "Object.defineProperty(navigator,'languages',{get:()=>['zh-CN','zh']});}catch(e){}</script>"
+)
+
+
+def theme() -> gr.themes.Base:
+    # Local font names only: the default theme would otherwise ask Google Fonts, which is not
+    # reachable from the machines this runs on.
+    return gr.themes.Default(
+        primary_hue="red",
+        neutral_hue="slate",
+        font=["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "system-ui", "sans-serif"],
+        font_mono=["Noto Sans Mono CJK SC", "ui-monospace", "monospace"],
+    )
+
+
+def build_app(service: DraftingService) -> gr.Blocks:
+    """The whole UI as a Blocks app bound to ``service``."""
+    with gr.Blocks(title=T.APP_TITLE, analytics_enabled=False, fill_width=True) as app:
+        with gr.Row(elem_id="app-header", equal_height=True):
+            gr.Markdown(f"# {T.APP_TITLE}\n{T.APP_SUBTITLE}")
+            who = gr.Markdown("", elem_id="who")
+            gr.Button(T.LOGOUT, link="/logout", size="sm", variant="secondary", scale=0, elem_id="logout")
+        with gr.Tabs(elem_id="pages") as tabs:
+            with gr.Tab(T.TAB_DRAFT, id="draft", elem_id="tab-draft") as draft_tab:
+                draft = draft_page.build(service)
+            with gr.Tab(T.TAB_REVIEW, id="review", elem_id="tab-review") as review_tab:
+                review = review_page.build(service)
+            with gr.Tab(T.TAB_KNOWLEDGE, id="knowledge", elem_id="tab-knowledge") as knowledge_tab:
+                knowledge = knowledge_page.build(service)
+            with gr.Tab(T.TAB_PROMPTS, id="prompts", elem_id="tab-prompts") as prompts_tab:
+                prompts = prompts_page.build(service)
+
+        @guarded
+        def on_load(request: gr.Request):
+            name = username(request)
+            user = service.user(name)
+            may_draft, may_review = service.can(name, "draft"), service.can(name, "review")
+            first = "draft" if may_draft else "review" if may_review else "knowledge"
+            return {
+                who: T.SIGNED_IN.format(name=user.name, role=ROLE_LABELS[user.role], mode=service.mode_label()),
+                # Tabs a role cannot use are greyed out (this Gradio ignores visibility updates on
+                # tabs); the service refuses the actions anyway.
+                draft_tab: gr.update(interactive=may_draft),
+                review_tab: gr.update(interactive=may_review),
+                prompts_tab: gr.update(interactive=service.can(name, "edit_prompts")),
+                tabs: gr.update(selected=first),
+            }
+
+        app.load(on_load, None, [who, draft_tab, review_tab, prompts_tab, tabs])
+        for page in (draft, review, knowledge, prompts):
+            handler, outputs = page["load"]
+            app.load(handler, None, outputs)
+        # The document list needs the knowledge base, which may still be loading its model at
+        # start-up: fetch it when the page is opened, not with every sign-in.
+        handler, outputs = knowledge["refresh"]
+        knowledge_tab.select(handler, None, outputs)
+    return app
+
+
+def launch(service: DraftingService, host: str, port: int, *, block: bool = True) -> gr.Blocks:
+    """Serve the UI with sign-in; returns the app (immediately when ``block`` is False, for tests)."""
+    settings = service.settings
+    app = build_app(service)
+    app.queue(default_concurrency_limit=settings.ui.concurrency)
+    settings.exports_dir.mkdir(parents=True, exist_ok=True)
+    app.launch(
+        server_name=host,
+        server_port=port,
+        auth=service.authenticate,
+        auth_message=T.AUTH_MESSAGE,
+        ssr_mode=False,
+        footer_links=[],
+        run_history=False,  # drafts are confidential: keep no copy of calls in the browser
+        enable_monitoring=False,
+        mcp_server=False,
+        show_error=False,
+        max_file_size="50mb",
+        # Exports are copied from here into Gradio's cache to be downloaded; the databases never are.
+        allowed_paths=[str(settings.exports_dir)],
+        blocked_paths=[str(p) for p in (settings.kb_db_path, settings.drafts_db_path, settings.chroma_path,
+                                         settings.home / "accounts.sqlite3", settings.home / "reviews.sqlite3")],
+        theme=theme(),
+        css_paths=[STYLE],
+        head=FORCE_CHINESE,
+        prevent_thread_lock=not block,
+        quiet=True,
+    )
+    return app

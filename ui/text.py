@@ -1,0 +1,198 @@
+"""Every string the interface shows, in one place, so wording stays consistent across pages."""
+
+from __future__ import annotations
+
+APP_TITLE = "公文起草助手"
+APP_SUBTITLE = "检索往年材料 · 分节起草 · 核对事实 · 送审 · 导出 Word"
+AUTH_MESSAGE = "<p>请使用管理员分配的账号登录。首次在本机启动时，管理员账号 admin 的密码显示在启动窗口中。</p>"
+SIGNED_IN = "当前用户：**{name}**（{role}） · 撰写方式：{mode}"
+LOGOUT = "退出登录"
+INTERNAL_ERROR = "操作失败：系统内部错误，已记入日志。请稍后重试或联系管理员。"
+NOT_SIGNED_IN = "请先登录。"
+ERROR_TITLE = "出错了"
+INFO_TITLE = "提示"
+
+TAB_DRAFT = "起草"
+TAB_REVIEW = "审核"
+TAB_KNOWLEDGE = "知识库"
+TAB_PROMPTS = "提示词"
+
+MODE_COMPOSER = "离线模板撰写"
+MODE_LLM = "模型 {model}"
+MODE_EDIT = "人工修改"
+
+# ---------------------------------------------------------------- flags
+FLAG_LABELS = {
+    "unsupported_number": "数字无事实依据",
+    "unsupported_quote": "引用无事实依据",
+    "unsupported_name": "名称无事实依据",
+    "verbatim_copy": "照抄往年材料",
+    "placeholder": "待补充",
+    "unused_fact": "事实未写入",
+    "missing_part": "缺少部分",
+}
+NO_FLAGS = "核对通过：没有发现无依据的数字、名称或引用。"
+FLAGS_COUNT = "核对发现 {n} 处需要注意："
+
+# ---------------------------------------------------------------- draft page
+DRAFT_PICK = "我的材料"
+DRAFT_PICK_INFO = "自己起草的和别人共享给我的材料"
+DRAFT_OPEN = "打开"
+DRAFT_NEW = "新建材料"
+DRAFT_REFRESH = "刷新列表"
+NO_DRAFT = "还没有打开任何材料。请在“事实”中填写后点击“准备起草”，或从“我的材料”中打开。"
+DRAFT_STATUS = "《{title}》 · 第 {version} 版 · {status} · 负责人：{owner}"
+DRAFT_STATUS_NEW = "新材料（尚未生成）"
+READ_ONLY = "（只读：这份材料由他人负责）"
+
+STEP_FACTS = "① 基本信息和事实"
+STEP_WRITE = "② 分节起草"
+STEP_VERSIONS = "③ 全文和版本"
+STEP_EXPORT = "④ 导出"
+STEP_REVIEW = "⑤ 批注和送审"
+
+KIND = "材料类型"
+ORG = "单位"
+ORG_PLACEHOLDER = "例如：青川区委组织部"
+PERIOD = "时期"
+PERIOD_PLACEHOLDER = "例如：2026年上半年"
+NEXT_PERIOD = "下一时期（写计划用）"
+NEXT_PERIOD_PLACEHOLDER = "例如：2026年下半年"
+FACTS_TABLE = "事实表（每行一条事实）"
+FACTS_HEADERS = ["部分", "方面", "事实"]
+FACTS_TABLE_TAB = "表格录入"
+FACTS_TEXT_TAB = "粘贴文本"
+FACTS_TEXT = "事实文本"
+FACTS_TEXT_PLACEHOLDER = (
+    "【工作】\n干部教育培训：举办科级干部培训班3期，培训180人次\n"
+    "【问题】\n基层党组织书记年龄结构偏大\n【计划】\n基层组织建设：推进村“两委”换届准备"
+)
+FACTS_TEXT_HELP = "每行一条事实，可写“方面：事实”；用【工作】【问题】【计划】等标记切换部分。"
+FACTS_PARSE = "解析文本到事实表"
+FACTS_PARSED = "已解析 {n} 条事实：{summary}"
+FACTS_PART_HINT = "“部分”可填：开头、工作、问题、计划、结尾。"
+PREPARE = "准备起草（检索往年材料）"
+PREPARED = "已列出 {n} 节。可在“② 分节起草”中逐节查看参考段落并生成。"
+
+SECTION = "小节"
+SECTION_MODE = "撰写方式：{mode}"
+SECTION_NOT_WRITTEN = "尚未生成"
+EDITOR = "本节正文（可直接修改，每行一段）"
+EXEMPLARS = "往年参考段落（仅供借鉴文风，不作内容来源）"
+EXEMPLAR_HEADERS = ["固定", "排除", "来源", "时期", "部分", "得分", "内容"]
+EXEMPLARS_NONE = "知识库中没有找到可参考的段落。"
+REFRESH_EXEMPLARS = "重新检索"
+GENERATE_SECTION = "生成本节"
+GENERATE_ALL = "生成全文"
+CANCEL = "停止生成"
+SAVE_SECTION = "保存本节"
+CHECK_SECTION = "核对本节"
+SAVED = "已保存为第 {version} 版。"
+GENERATED = "已生成，保存为第 {version} 版。"
+CANCELLED = "已停止。已完成的小节保留在第 {version} 版中。"
+CANCELLED_NOTHING = "已停止，没有生成新的版本。"
+GENERATION_FAILED = "生成失败：{error}"
+SECTION_FAILED = "本节生成失败：{error}（可单独重新生成本节）"
+SECTION_EMPTY = "（本节尚无内容）"
+SECTION_WAITING = "（等待撰写……）"
+PROGRESS = "已完成 {done}/{total} 节"
+PROGRESS_WAITING = "等待开始"
+NEED_PREPARE = "请先在“① 基本信息和事实”中点击“准备起草”。"
+NEED_DRAFT = "请先生成或打开一份材料。"
+FLAGS_TITLE = "本节核对结果（边写边查）"
+
+FULL_TEXT = "全文"
+VERSIONS = "历史版本"
+VERSION_LABEL = "第 {number} 版 · {created} · {author} · {reason}"
+REASONS = {"generate": "生成全文", "edit": "人工修改", "regenerate": "重新生成", "restore": "恢复"}
+RESTORE = "恢复此版本"
+RESTORED = "已把第 {old} 版恢复为第 {new} 版。"
+DIFF_FROM = "比较：旧版本"
+DIFF_TO = "新版本"
+DIFF_RUN = "比较两个版本"
+DIFF_HEAD = "第 {a} 版 → 第 {b} 版（绿色为新增，红色删除线为删去）"
+DIFF_EMPTY = "选择两个版本后点击“比较两个版本”。"
+DIFF_SAME = "两个版本内容相同。"
+
+EXPORT = "生成 Word 文件"
+EXPORT_COMMENTS = "把每段的依据写成 Word 批注"
+DOWNLOAD = "下载 Word 文件"
+EXPORTED = "已生成：{name}"
+PREVIEW = "预览版式"
+PREVIEW_PAGES = "版式预览（LibreOffice 渲染）"
+PREVIEW_HTML = "版式预览（近似，未安装 LibreOffice 时显示）"
+
+COMMENTS = "批注"
+COMMENTS_NONE = "暂无批注。"
+COMMENT_STATUS = {"open": "待处理", "resolved": "已解决"}
+COMMENT_ITEM = "第 {version} 版 · {section} 第 {paragraph} 段 · {author}：{text}"
+COMMENT_PICK = "选择批注"
+COMMENT_RESOLVE = "标记为已解决"
+COMMENT_REOPEN = "重新打开"
+SUBMIT = "送审当前版本"
+SUBMITTED = "已送审第 {version} 版。"
+SHARE_WITH = "共享给（用户名）"
+SHARE = "共享"
+SHARED = "已共享给 {name}。"
+
+# ---------------------------------------------------------------- review page
+REVIEW_QUEUE = "待审材料"
+REVIEW_OPEN = "打开"
+REVIEW_REFRESH = "刷新"
+REVIEW_NONE = "目前没有待审的材料。"
+REVIEW_HINT = "点击左侧任一段落，右侧显示它依据的事实和往年段落，相同的文字以底色标出。"
+REVIEW_SOURCES = "段落依据"
+REVIEW_FACTS = "依据的事实"
+REVIEW_PASSAGES = "参考的往年段落"
+REVIEW_NO_FACTS = "这段没有对应的事实。"
+REVIEW_NO_PASSAGES = "这段没有参考往年段落。"
+REVIEW_PARAGRAPH = "所选段落"
+MATCH_TITLE = "与所选段落相同的文字"
+COMMENT_TEXT = "对所选段落的批注"
+COMMENT_ADD = "添加批注"
+COMMENT_ADDED = "已添加批注。"
+COMMENT_NEED_PARAGRAPH = "请先在左侧点击要批注的段落。"
+DECISION_NOTE = "审核意见（退回时必填）"
+APPROVE = "审核通过"
+RETURN = "退回修改"
+APPROVED = "已审核通过第 {version} 版。"
+RETURNED = "已退回第 {version} 版。"
+
+# ---------------------------------------------------------------- knowledge page
+KB_UPLOAD = "上传往年材料（可多选：.txt .md .docx .pdf）"
+KB_INGEST = "入库"
+KB_INGEST_NONE = "请先选择要上传的文件。"
+KB_RESULTS = "入库结果"
+KB_RESULT_HEADERS = ["文件", "结果", "段落数", "原因"]
+KB_DOCS = "知识库中的文件"
+KB_DOC_HEADERS = ["编号", "文件", "标题", "时期", "单位", "类型", "段落数", "入库时间"]
+KB_REFRESH = "刷新"
+KB_DOC_PICK = "选择文件"
+KB_DOC_OPEN = "查看"
+KB_DOC_REMOVE = "删除（仅管理员）"
+KB_DOC_REMOVED = "已删除：{name}"
+KB_DOC_TEXT = "清洗后的正文"
+KB_REMOVED_LINES = "清洗时删去的行"
+KB_REMOVED_HEADERS = ["行号", "内容", "原因"]
+KB_SEARCH = "检索"
+KB_QUERY = "检索内容"
+KB_QUERY_PLACEHOLDER = "例如：干部培训办了几期"
+KB_PART = "部分"
+KB_YEAR = "年份"
+KB_YEAR_PLACEHOLDER = "如 2025，可不填"
+KB_YEAR_INVALID = "年份“{value}”无效，请填四位数字，如 2025。"
+KB_ORG = "单位包含"
+KB_K = "条数"
+KB_ANY = "不限"
+KB_SEARCH_HEADERS = ["得分", "来源", "时期", "部分", "小标题", "内容"]
+KB_SEARCH_NONE = "没有找到相关段落。"
+KB_PROGRESS = "正在入库 {name}（{index}/{total}）"
+
+# ---------------------------------------------------------------- prompts page
+PROMPTS_PICK = "模板"
+PROMPTS_VERSION = "版本"
+PROMPTS_LOAD = "打开"
+PROMPTS_TEXT = "模板内容"
+PROMPTS_SAVE = "另存为新版本"
+PROMPTS_SAVED = "已保存为 {name} 的新版本 {version}。"
+PROMPTS_HELP = "修改后另存为新版本，旧版本保留；缺少变量会在生成时报错。只有提示词维护人可以保存。"
