@@ -118,8 +118,9 @@ class CaseReferences:
     def __init__(self, references: Sequence[Passage]) -> None:
         self._references = list(references)
 
-    def search(self, query: str, filters: SearchFilters = SearchFilters(), k: int = 5) -> list[SearchHit]:
-        chosen = [p for p in self._references if filters.part in (None, p.part)]
+    def search(self, query: str, filters: SearchFilters | None = None, k: int = 5) -> list[SearchHit]:
+        part = filters.part if filters else None
+        chosen = [p for p in self._references if part in (None, p.part)]
         return [SearchHit(p, 1.0) for p in chosen[:k]]
 
 

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 CommentStatus = Literal["open", "resolved"]
 ReviewAction = Literal["submitted", "approved", "returned"]
@@ -174,7 +174,8 @@ class ReviewStore:
         self, draft_id: str, *, version: int | None = None, status: CommentStatus | None = None
     ) -> list[Comment]:
         """Comments on a draft, oldest first, optionally of one version or one status."""
-        sql, params = "SELECT * FROM comments WHERE draft_id = ?", [draft_id]
+        sql = "SELECT * FROM comments WHERE draft_id = ?"
+        params: list[Any] = [draft_id]
         if version is not None:
             sql, params = sql + " AND version = ?", [*params, int(version)]
         if status is not None:

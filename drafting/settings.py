@@ -69,6 +69,9 @@ class UISettings(BaseModel):
     host: str = "127.0.0.1"
     port: int = 7860
     concurrency: int = 8
+    # Password for the `admin` account created on first start on loopback; unset → a one-time
+    # password is generated and printed.
+    admin_password: SecretStr | None = None
 
 
 class Settings(BaseSettings):

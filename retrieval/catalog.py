@@ -322,7 +322,19 @@ class Catalog:
         )
         return [
             DocumentRecord(
-                *row[:13],
+                id=row[0],
+                path=row[1],
+                source=row[2],
+                sha256=row[3],
+                title=row[4],
+                period=row[5],
+                year=row[6],
+                org=row[7],
+                kind=row[8],
+                encoding=row[9],
+                converted_from=row[10],
+                ingested_at=row[11],
+                passage_count=row[12],
                 cleaned_text=row[13],
                 removed=[RemovedLine(**r) for r in json.loads(row[14])],
                 outline=[OutlineEntry(**o) for o in json.loads(row[15])],
@@ -349,7 +361,8 @@ class Catalog:
 
     def doc_ids_matching(self, filters: SearchFilters) -> list[str]:
         """Ids of documents passing the document-level filters (year, period, org, doc id)."""
-        clauses, params = ["1 = 1"], []
+        clauses: list[str] = ["1 = 1"]
+        params: list[str | int] = []
         if filters.year is not None:
             clauses.append("year = ?")
             params.append(filters.year)
@@ -385,6 +398,12 @@ class Catalog:
 
     def passage_count(self) -> int:
         return int(self._query_one("SELECT COUNT(*) FROM passages")[0])
+
+    def replace_tokens(self, rows: Iterable[tuple[str, Sequence[str]]]) -> None:
+        """Store new lexical tokens for passages (after the tokenizer changed), in one transaction."""
+        with self._transaction() as conn:
+            conn.executemany("UPDATE passages SET tokens = ? WHERE id = ?", [(" ".join(t), pid) for pid, t in rows])
+            self._bump(conn)
 
     def iter_passages_with_tokens(self, batch: int = 5000) -> Iterator[tuple[Passage, list[str]]]:
         """Every passage with its stored tokens, in batches (to rebuild the lexical index)."""

@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol
+
+import numpy as np
 
 from retrieval.catalog import Catalog, DocumentRecord, OutlineEntry
 from retrieval.documents import LoadedDocument, Passage, SearchFilters, SearchHit
@@ -37,7 +40,7 @@ from retrieval.ingestion import (
     no_progress,
     outline_of,
 )
-from retrieval.lexical import NO_FILTERS, LexicalIndex, RowMeta, tokenize
+from retrieval.lexical import NO_FILTERS, TOKENIZER_VERSION, LexicalIndex, RowMeta, tokenize
 from retrieval.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,8 @@ SearchMode = Literal["hybrid", "lexical", "dense"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "lexical", "dense")
 REBUILD_HINT = "请运行 `drafter ingest --rebuild` 用当前模型重建向量索引。"
 _EMBEDDER_KEY = "embedder"
+_TOKENIZER_KEY = "tokenizer"
+QUERY_CACHE_SIZE = 512
 _REBUILDING = "(rebuilding)"
 
 
@@ -111,6 +116,8 @@ class KnowledgeBase:
         self._lexical_generation: int | None = None  # catalog generation the lexical index reflects
         self._lexical_lock = threading.RLock()  # searches may come from several UI threads at once
         self._ingest_lock = threading.Lock()  # one batch at a time per knowledge base
+        self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     # ================================================================ embedder identity
 
@@ -170,6 +177,7 @@ class KnowledgeBase:
                 # Nothing committed, but an interrupted run left vectors of another model.
                 self.store.reset()
         self.catalog.drop_orphan_fingerprints()
+        self._ensure_tokens_current()
 
         # Phase 1: load every file and register its candidate lines, so the cleaner of each file
         # knows which headers and footers repeat across the whole batch.
@@ -320,9 +328,22 @@ class KnowledgeBase:
             else:
                 self._lexical_generation = None
 
+    def _ensure_tokens_current(self) -> None:
+        """Re-tokenise stored passages once if they were tokenised by another tokenizer version,
+        so stored and query tokens always agree."""
+        if self.catalog.get_meta(_TOKENIZER_KEY) == TOKENIZER_VERSION:
+            return
+        if self.catalog.passage_count():
+            log.info("re-tokenising stored passages for %s", TOKENIZER_VERSION)
+            self.catalog.replace_tokens(
+                [(p.id, passage_tokens(p)) for p, _ in self.catalog.iter_passages_with_tokens()]
+            )
+        self.catalog.set_meta(_TOKENIZER_KEY, TOKENIZER_VERSION)
+
     def _lexical_search(self, query: str, filters: SearchFilters, n: int) -> list[tuple[str, float]]:
         with self._lexical_lock:
             # Another process (the web UI, a CLI ingest) may have changed the catalog: reload then.
+            self._ensure_tokens_current()
             generation = self.catalog.generation()
             if generation != self._lexical_generation:
                 self.lexical.clear()
@@ -331,9 +352,25 @@ class KnowledgeBase:
                 self._lexical_generation = generation
             return self.lexical.search(tokenize(query), n, filters)
 
+    def _query_vector(self, query: str) -> np.ndarray:
+        # Embedding a query costs 20-150 ms on two cores; the drafting pipeline and evaluation
+        # sweeps ask the same queries again and again.
+        key = (self.embedder.name, query)
+        with self._cache_lock:
+            cached = self._query_vectors.get(key)
+            if cached is not None:
+                self._query_vectors.move_to_end(key)
+                return cached
+        vector = self.embedder.embed([query])[0]
+        with self._cache_lock:
+            self._query_vectors[key] = vector
+            while len(self._query_vectors) > QUERY_CACHE_SIZE:
+                self._query_vectors.popitem(last=False)
+        return vector
+
     def _dense(self, query: str, filters: SearchFilters, n: int, k: int) -> tuple[list, dict[str, Passage]]:
         self.check_embedder()
-        vector = self.embedder.embed([query])[0]
+        vector = self._query_vector(query)
         doc_level = any(
             v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
         )
@@ -369,9 +406,10 @@ class KnowledgeBase:
         rows: dict[str, Passage] = {}
         if self.catalog.document_count() == 0:
             return []  # nothing to search, and no reason to load the embedding model
-        if mode != "dense":
+        # A signal whose fusion weight is 0 is not computed at all (no model load for dense 0).
+        if mode == "lexical" or (mode == "hybrid" and self.config.lexical_weight > 0):
             lexical = self._lexical_search(query, filters, n)
-        if mode != "lexical":
+        if mode == "dense" or (mode == "hybrid" and self.config.dense_weight > 0):
             dense, rows = self._dense(query, filters, n, k)
         if mode == "hybrid":
             fused = fuse(

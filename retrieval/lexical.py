@@ -135,6 +135,10 @@ class _Jieba:
             return cls._instance
 
 
+# Stored with the catalog: passages tokenised by another version are re-tokenised once.
+TOKENIZER_VERSION = "jieba-search+cjk-pairs/1"
+
+
 def tokenize(text: str) -> list[str]:
     """Search tokens of a passage or a query: jieba words (with their sub-words), plus every pair of
     adjacent Chinese characters; no punctuation, no stopwords; numbers kept ("5,380" → "5380",

@@ -12,8 +12,10 @@ real model (hours on 2 cores) is measured on a sample and extrapolated instead. 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import random
+import resource
 import statistics
 import sys
 import tempfile
@@ -34,7 +36,7 @@ from retrieval.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.documents import Passage, SearchFilters  # noqa: E402
 from retrieval.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
 from retrieval.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
-from retrieval.lexical import Bm25Index  # noqa: E402
+from retrieval.lexical import TOKENIZER_VERSION, Bm25Index  # noqa: E402
 from retrieval.vector_store import ChromaVectorStore  # noqa: E402
 
 SEED = 20250701
@@ -63,10 +65,11 @@ def vocabulary(size: int = 5000) -> tuple[list[str], list[float]]:
     return [w for _, w in entries[:size]], [-f for f, _ in entries[:size]]
 
 
-def synthetic_text(rng: random.Random, words: Sequence[str], weights: Sequence[float]) -> str:
+def synthetic_text(rng: random.Random, words: Sequence[str], cumulative: Sequence[float]) -> str:
+    """One passage: 6-14 clauses of 3-7 words drawn by frequency, some with a number."""
     pieces: list[str] = []
     for _ in range(rng.randint(6, 14)):  # clauses
-        clause = "".join(rng.choices(words, weights, k=rng.randint(3, 7)))
+        clause = "".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(3, 7)))
         if rng.random() < 0.4:
             clause += f"{rng.randint(1, 9999)}{rng.choice(('个', '人次', '万元', '%', '家'))}"
         pieces.append(clause)
@@ -75,6 +78,7 @@ def synthetic_text(rng: random.Random, words: Sequence[str], weights: Sequence[f
 
 def synthetic_documents(n_passages: int, rng: random.Random) -> list[tuple[DocumentRecord, list[Passage]]]:
     words, weights = vocabulary()
+    cumulative = list(itertools.accumulate(weights))
     documents = []
     for d in range((n_passages + PASSAGES_PER_DOC - 1) // PASSAGES_PER_DOC):
         doc_id = f"bench{d:05d}"
@@ -83,7 +87,7 @@ def synthetic_documents(n_passages: int, rng: random.Random) -> list[tuple[Docum
         title = f"{org}{year}年工作总结"
         passages, offset = [], 0
         for n in range(min(PASSAGES_PER_DOC, n_passages - d * PASSAGES_PER_DOC)):
-            text = synthetic_text(rng, words, weights)
+            text = synthetic_text(rng, words, cumulative)
             part = rng.choices(list(PART_WEIGHTS), list(PART_WEIGHTS.values()))[0]
             passages.append(
                 Passage(f"{doc_id}:{n}", doc_id, text, f"{doc_id}.txt", title, f"{year}年", year, org, "year-end",
@@ -119,7 +123,7 @@ def timed(fn: Callable[[], object]) -> float:
 
 
 def latencies(fn: Callable[[str], object], queries: Sequence[str]) -> tuple[float, float]:
-    fn(queries[0])  # warm-up
+    fn("预热查询")  # warm-up, with a query not measured (query vectors are cached)
     times = [timed(lambda q=q: fn(q)) * 1000 for q in queries]
     quantiles = statistics.quantiles(times, n=20)
     return statistics.median(times), quantiles[18]  # p50, p95 in ms
@@ -163,6 +167,7 @@ def bench_size(n: int, n_queries: int, model: SentenceTransformerEmbedder | None
                 catalog.commit_document(record, ps, tokens[offset : offset + len(ps)])
                 offset += len(ps)
             catalog.set_meta("embedder", f"{embedder.name}|{embedder.dimension}")
+            catalog.set_meta("tokenizer", TOKENIZER_VERSION)  # as ingest records it
 
         chroma_s = timed(store_vectors)
         catalog_s = timed(store_catalog)
@@ -219,6 +224,7 @@ def bench_size(n: int, n_queries: int, model: SentenceTransformerEmbedder | None
             print(f"   {label}: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True)
         if model is not None:
             kb.embedder = model  # same name and dimension: the index accepts it
+            kb._query_vectors.clear()  # cached vectors came from the stand-in of the same name
             p50, p95 = latencies(lambda q: kb.search(q, SearchFilters(part="problems"), k=5), queries[:100])
             rows.append(
                 (n, "query: hybrid, part filter, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms")
@@ -237,7 +243,8 @@ def bench_model(sample: int, rows: list) -> SentenceTransformerEmbedder:
     load_s = timed(lambda: model.embed(["预热"]))
     rng = random.Random(SEED)
     words, weights = vocabulary()
-    texts = [synthetic_text(rng, words, weights) for _ in range(sample)]
+    cumulative = list(itertools.accumulate(weights))
+    texts = [synthetic_text(rng, words, cumulative) for _ in range(sample)]
     seconds = timed(lambda: model.embed(texts))
     rows_model_rate.append(sample / seconds)
     queries = ["".join(rng.choices(words[:600], k=rng.randint(3, 6))) for _ in range(100)]
@@ -298,8 +305,10 @@ def main() -> None:
     model = bench_model(args.model_sample, rows) if args.model_sample else None
     for n in args.sizes:
         bench_size(n, args.queries, model, rows)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
-        f"\nfinished in {(time.perf_counter() - started) / 60:.1f} min, load average {os.getloadavg()[0]:.1f}\n"
+        f"\nfinished in {(time.perf_counter() - started) / 60:.1f} min, load average "
+        f"{os.getloadavg()[0]:.1f}, peak memory {peak_mb:,.0f} MB\n"
     )
     print("| size | measure | value | note |\n|---|---|---|---|")
     for row in rows:

@@ -56,18 +56,55 @@ def percentile(values: list[float], q: float) -> float:
 
 def start_server(home: Path, stub: StubLLM, sessions: int) -> tuple[subprocess.Popen, str, dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
-    env.update(DRAFTER_HOME=str(home), DRAFTER_CONFIG=str(home / "absent.toml"), DRAFTER_LLM__BASE_URL=stub.base_url,
-               DRAFTER_LLM__MODEL=stub.model, HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1",
-               GRADIO_ANALYTICS_ENABLED="False")
+    env.update(
+        DRAFTER_HOME=str(home),
+        DRAFTER_CONFIG=str(home / "absent.toml"),
+        DRAFTER_LLM__BASE_URL=stub.base_url,
+        DRAFTER_LLM__MODEL=stub.model,
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        GRADIO_ANALYTICS_ENABLED="False",
+    )
     for i in range(sessions):
-        subprocess.run([sys.executable, "-m", "drafting", "users", "add", f"load{i:02d}", "--role", "writer",
-                        "--password-stdin"], input=PASSWORD + "\n", env=env, cwd=REPO, check=True,
-                       capture_output=True, text=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "drafting",
+                "users",
+                "add",
+                f"load{i:02d}",
+                "--role",
+                "writer",
+                "--password-stdin",
+            ],
+            input=PASSWORD + "\n",
+            env=env,
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
     port = free_port()
     log = (home / "serve.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port),
-                                "--ingest", str(REPO / "corpus" / "reports")],
-                               env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "drafting",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--ingest",
+            str(REPO / "corpus" / "reports"),
+        ],
+        env=env,
+        cwd=REPO,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
@@ -83,17 +120,34 @@ def start_server(home: Path, stub: StubLLM, sessions: int) -> tuple[subprocess.P
     raise SystemExit("drafter serve did not start within 300 s")
 
 
-def session(url: str, user: str, timings: dict[str, list[float]], errors: list[str], lock: threading.Lock,
-            downloads: Path) -> None:
+def session(
+    url: str,
+    user: str,
+    timings: dict[str, list[float]],
+    errors: list[str],
+    lock: threading.Lock,
+    downloads: Path,
+) -> None:
     marks: dict[str, float] = {}
     try:
         started = time.perf_counter()
-        client = Client(url, auth=(user, PASSWORD), verbose=False, analytics_enabled=False,
-                        download_files=str(downloads / user))
+        client = Client(
+            url,
+            auth=(user, PASSWORD),
+            verbose=False,
+            analytics_enabled=False,
+            download_files=str(downloads / user),
+        )
         marks["sign-in"] = time.perf_counter() - started
         t = time.perf_counter()
-        client.predict({"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None}, "half-year",
-                       f"负载测试单位{user}", "2026年上半年", "2026年下半年", api_name="/prepare")
+        client.predict(
+            {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
+            "half-year",
+            f"负载测试单位{user}",
+            "2026年上半年",
+            "2026年下半年",
+            api_name="/prepare",
+        )
         marks["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
         client.predict(None, api_name="/generate_all")
@@ -117,21 +171,29 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument("--delay", type=float, default=0.5, help="stub model delay before each answer (s)")
-    parser.add_argument("--token-delay", type=float, default=0.01, help="stub model delay per streamed chunk (s)")
+    parser.add_argument(
+        "--token-delay", type=float, default=0.01, help="stub model delay per streamed chunk (s)"
+    )
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory(prefix="drafter-load-") as tmp, \
-            StubLLM(delay_s=args.delay, token_delay_s=args.token_delay) as stub:
+    with (
+        tempfile.TemporaryDirectory(prefix="drafter-load-") as tmp,
+        StubLLM(delay_s=args.delay, token_delay_s=args.token_delay) as stub,
+    ):
         home = Path(tmp) / "home"
         home.mkdir()
-        print(f"starting drafter serve (ingesting corpus/reports), stub model delay {args.delay}s …", flush=True)
+        print(
+            f"starting drafter serve (ingesting corpus/reports), stub model delay {args.delay}s …", flush=True
+        )
         process, url, _ = start_server(home, stub, args.sessions)
         try:
             timings: dict[str, list[float]] = {}
             errors: list[str] = []
             lock = threading.Lock()
-            threads = [threading.Thread(target=session, args=(url, f"load{i:02d}", timings, errors, lock, Path(tmp)))
-                       for i in range(args.sessions)]
+            threads = [
+                threading.Thread(target=session, args=(url, f"load{i:02d}", timings, errors, lock, Path(tmp)))
+                for i in range(args.sessions)
+            ]
             wall = time.perf_counter()
             for thread in threads:
                 thread.start()
@@ -143,14 +205,18 @@ def main() -> int:
             process.wait(timeout=30)
         chat_requests = len(stub.chat_requests)
 
-    print(f"\n{args.sessions} concurrent sessions, wall time {wall:.1f} s, {chat_requests} model requests, "
-          f"{len(errors)} failed")
+    print(
+        f"\n{args.sessions} concurrent sessions, wall time {wall:.1f} s, {chat_requests} model requests, "
+        f"{len(errors)} failed"
+    )
     print(f"{'step':<10}{'n':>4}{'p50 (s)':>10}{'p95 (s)':>10}{'max (s)':>10}{'mean (s)':>10}")
     for step in ("sign-in", "prepare", "generate", "export", "session"):
         values = timings.get(step, [])
         if values:
-            print(f"{step:<10}{len(values):>4}{percentile(values, 0.5):>10.2f}{percentile(values, 0.95):>10.2f}"
-                  f"{max(values):>10.2f}{statistics.mean(values):>10.2f}")
+            print(
+                f"{step:<10}{len(values):>4}{percentile(values, 0.5):>10.2f}{percentile(values, 0.95):>10.2f}"
+                f"{max(values):>10.2f}{statistics.mean(values):>10.2f}"
+            )
     for error in errors:
         print("FAILED", error)
     return 1 if errors else 0

@@ -32,7 +32,14 @@ def theme() -> gr.themes.Base:
     return gr.themes.Default(
         primary_hue="red",
         neutral_hue="slate",
-        font=["Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "system-ui", "sans-serif"],
+        font=[
+            "Noto Sans CJK SC",
+            "Source Han Sans SC",
+            "Microsoft YaHei",
+            "PingFang SC",
+            "system-ui",
+            "sans-serif",
+        ],
         font_mono=["Noto Sans Mono CJK SC", "ui-monospace", "monospace"],
     )
 
@@ -61,7 +68,9 @@ def build_app(service: DraftingService) -> gr.Blocks:
             may_draft, may_review = service.can(name, "draft"), service.can(name, "review")
             first = "draft" if may_draft else "review" if may_review else "knowledge"
             return {
-                who: T.SIGNED_IN.format(name=user.name, role=ROLE_LABELS[user.role], mode=service.mode_label()),
+                who: T.SIGNED_IN.format(
+                    name=user.name, role=ROLE_LABELS[user.role], mode=service.mode_label()
+                ),
                 # Tabs a role cannot use are greyed out (this Gradio ignores visibility updates on
                 # tabs); the service refuses the actions anyway.
                 draft_tab: gr.update(interactive=may_draft),
@@ -101,8 +110,16 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
         max_file_size="50mb",
         # Exports are copied from here into Gradio's cache to be downloaded; the databases never are.
         allowed_paths=[str(settings.exports_dir)],
-        blocked_paths=[str(p) for p in (settings.kb_db_path, settings.drafts_db_path, settings.chroma_path,
-                                         settings.home / "accounts.sqlite3", settings.home / "reviews.sqlite3")],
+        blocked_paths=[
+            str(p)
+            for p in (
+                settings.kb_db_path,
+                settings.drafts_db_path,
+                settings.chroma_path,
+                settings.home / "accounts.sqlite3",
+                settings.home / "reviews.sqlite3",
+            )
+        ],
         theme=theme(),
         css_paths=[STYLE],
         head=FORCE_CHINESE,

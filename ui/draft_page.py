@@ -23,12 +23,18 @@ def _plans_state(plans: list[SectionPlan]) -> dict[str, Any]:
         "order": [p.key for p in plans],
         "sections": {
             p.key: {
-                "label": p.heading or (f"{PART_LABELS.get(p.part, p.part)}" + (f"：{p.area}" if p.area else "")),
+                "label": p.heading
+                or (f"{PART_LABELS.get(p.part, p.part)}" + (f"：{p.area}" if p.area else "")),
                 "facts": [f.id for f in p.facts],
                 "hits": [
-                    {"id": h.passage.id, "source": h.passage.source, "period": h.passage.period or "",
-                     "part": PART_LABELS.get(h.passage.part, h.passage.part), "score": round(h.score, 3),
-                     "text": h.passage.text}
+                    {
+                        "id": h.passage.id,
+                        "source": h.passage.source,
+                        "period": h.passage.period or "",
+                        "part": PART_LABELS.get(h.passage.part, h.passage.part),
+                        "score": round(h.score, 3),
+                        "text": h.passage.text,
+                    }
                     for h in p.exemplars
                 ],
             }
@@ -68,12 +74,25 @@ def _section_info(ws: Workspace | None, key: str | None) -> str:
     return T.SECTION_MODE.format(mode=mode)
 
 
+def _labels(ws: Workspace) -> dict[str, str]:
+    return {s.key: s.heading or PART_LABELS.get(s.part, s.key) for s in ws.draft.sections}
+
+
 def _version_choices(ws: Workspace) -> list[tuple[str, int]]:
     choices = []
     for v in reversed(ws.versions):
         reason = T.REASONS.get(v.reason.split(":")[0], v.reason)
-        choices.append((T.VERSION_LABEL.format(number=v.number, created=v.created[:16].replace("T", " "),
-                                               author=v.author or "", reason=reason), v.number))
+        choices.append(
+            (
+                T.VERSION_LABEL.format(
+                    number=v.number,
+                    created=v.created[:16].replace("T", " "),
+                    author=v.author or "",
+                    reason=reason,
+                ),
+                v.number,
+            )
+        )
     return choices
 
 
@@ -87,8 +106,13 @@ def _comments_html(ws: Workspace | None) -> str:
     labels = {s.key: (s.heading or s.key) for s in ws.draft.sections}
     items = []
     for c in ws.comments:
-        line = T.COMMENT_ITEM.format(version=c.version, section=labels.get(c.section, c.section),
-                                     paragraph=c.paragraph + 1, author=c.author, text=c.text)
+        line = T.COMMENT_ITEM.format(
+            version=c.version,
+            section=labels.get(c.section, c.section),
+            paragraph=c.paragraph + 1,
+            author=c.author,
+            text=c.text,
+        )
         items.append((c.status, f"#{c.id} {line}", c.quote))
     return render.comments_html(items)
 
@@ -96,8 +120,9 @@ def _comments_html(ws: Workspace | None) -> str:
 def _status(ws: Workspace | None) -> str:
     if ws is None:
         return T.DRAFT_STATUS_NEW
-    status = T.DRAFT_STATUS.format(title=ws.draft.title, version=ws.version, status=ws.review.label,
-                                   owner=ws.owner or "")
+    status = T.DRAFT_STATUS.format(
+        title=ws.draft.title, version=ws.version, status=ws.review.label, owner=ws.owner or ""
+    )
     return status + ("" if ws.can_edit else T.READ_ONLY)
 
 
@@ -122,23 +147,39 @@ def build(service: DraftingService) -> dict[str, Any]:
     with gr.Tabs(elem_id="draft-tabs") as tabs:
         with gr.Tab(T.STEP_FACTS, id="facts"):
             with gr.Row():
-                kind = gr.Dropdown(label=T.KIND, choices=kinds, value=kinds[0][1] if kinds else None, scale=2,
-                                   elem_id="kind")
+                kind = gr.Dropdown(
+                    label=T.KIND, choices=kinds, value=kinds[0][1] if kinds else None, scale=2, elem_id="kind"
+                )
                 org = gr.Textbox(label=T.ORG, placeholder=T.ORG_PLACEHOLDER, scale=2, elem_id="org")
-                period = gr.Textbox(label=T.PERIOD, placeholder=T.PERIOD_PLACEHOLDER, scale=2, elem_id="period")
-                next_period = gr.Textbox(label=T.NEXT_PERIOD, placeholder=T.NEXT_PERIOD_PLACEHOLDER, scale=2,
-                                         elem_id="next-period")
+                period = gr.Textbox(
+                    label=T.PERIOD, placeholder=T.PERIOD_PLACEHOLDER, scale=2, elem_id="period"
+                )
+                next_period = gr.Textbox(
+                    label=T.NEXT_PERIOD, placeholder=T.NEXT_PERIOD_PLACEHOLDER, scale=2, elem_id="next-period"
+                )
             with gr.Tabs():
                 with gr.Tab(T.FACTS_TABLE_TAB):
                     facts_table = gr.Dataframe(
-                        value=[["工作", "", ""]], headers=T.FACTS_HEADERS, column_count=3, type="array",
-                        datatype="str", interactive=True, wrap=True, label=T.FACTS_TABLE,
-                        column_widths=["12%", "22%", "66%"], elem_id="facts-table",
+                        value=[["工作", "", ""]],
+                        headers=T.FACTS_HEADERS,
+                        column_count=3,
+                        type="array",
+                        datatype="str",
+                        interactive=True,
+                        wrap=True,
+                        label=T.FACTS_TABLE,
+                        column_widths=["12%", "22%", "66%"],
+                        elem_id="facts-table",
                     )
                     gr.Markdown(T.FACTS_PART_HINT, elem_classes="hint")
                 with gr.Tab(T.FACTS_TEXT_TAB):
-                    facts_text = gr.Textbox(label=T.FACTS_TEXT, lines=10, placeholder=T.FACTS_TEXT_PLACEHOLDER,
-                                            info=T.FACTS_TEXT_HELP, elem_id="facts-text")
+                    facts_text = gr.Textbox(
+                        label=T.FACTS_TEXT,
+                        lines=10,
+                        placeholder=T.FACTS_TEXT_PLACEHOLDER,
+                        info=T.FACTS_TEXT_HELP,
+                        elem_id="facts-text",
+                    )
                     parse_btn = gr.Button(T.FACTS_PARSE, elem_id="facts-parse")
             facts_msg = gr.HTML("", elem_id="facts-msg")
             prepare_btn = gr.Button(T.PREPARE, variant="primary", elem_id="prepare")
@@ -159,9 +200,15 @@ def build(service: DraftingService) -> dict[str, Any]:
                     flags = gr.HTML("", elem_id="section-flags")
                 with gr.Column(scale=4):
                     exemplars = gr.Dataframe(
-                        headers=T.EXEMPLAR_HEADERS, datatype=["bool", "bool", "str", "str", "str", "number", "str"],
-                        type="array", interactive=True, wrap=True, label=T.EXEMPLARS, max_height=620,
-                        column_widths=["10%", "10%", "17%", "12%", "8%", "8%", "35%"], static_columns=[2, 3, 4, 5, 6],
+                        headers=T.EXEMPLAR_HEADERS,
+                        datatype=["bool", "bool", "str", "str", "str", "number", "str"],
+                        type="array",
+                        interactive=True,
+                        wrap=True,
+                        label=T.EXEMPLARS,
+                        max_height=620,
+                        column_widths=["10%", "10%", "17%", "12%", "8%", "8%", "35%"],
+                        static_columns=[2, 3, 4, 5, 6],
                         elem_id="exemplars",
                     )
             with gr.Accordion(T.FULL_TEXT, open=True):
@@ -183,7 +230,15 @@ def build(service: DraftingService) -> dict[str, Any]:
                 export_btn = gr.Button(T.EXPORT, variant="primary", scale=1, elem_id="export")
                 preview_btn = gr.Button(T.PREVIEW, scale=1, elem_id="preview")
             docx_file = gr.File(label=T.DOWNLOAD, interactive=False, elem_id="docx-file")
-            pages = gr.Gallery(label=T.PREVIEW_PAGES, columns=2, height="auto", visible=False, elem_id="pages")
+            pages = gr.Gallery(
+                label=T.PREVIEW_PAGES,
+                columns=3,
+                height="auto",
+                preview=False,
+                object_fit="contain",
+                visible=False,
+                elem_id="pages",
+            )
             page_html = gr.HTML("", elem_id="page-html")
 
         with gr.Tab(T.STEP_REVIEW, id="comments"):
@@ -198,26 +253,71 @@ def build(service: DraftingService) -> dict[str, Any]:
                 share_btn = gr.Button(T.SHARE, scale=1, elem_id="share")
 
     # The components a refreshed workspace fills in, in one place so every handler agrees.
-    fill_targets = [draft_id, status, kind, org, period, next_period, facts_table, section, editor,
-                    section_info, exemplars, full, flags, versions, diff_from, diff_to, comments, comment_pick,
-                    plans, choices, drafts]
+    fill_targets = [
+        draft_id,
+        status,
+        kind,
+        org,
+        period,
+        next_period,
+        facts_table,
+        section,
+        editor,
+        section_info,
+        exemplars,
+        full,
+        flags,
+        versions,
+        diff_from,
+        diff_to,
+        comments,
+        comment_pick,
+        plans,
+        choices,
+        drafts,
+    ]
 
-    def fill(user: str | None, ws: Workspace | None, key: str | None = None, *, replan: bool = True,
-             plan_data: dict | None = None, choice_data: dict | None = None) -> dict:
+    def fill(
+        user: str | None,
+        ws: Workspace | None,
+        key: str | None = None,
+        *,
+        replan: bool = True,
+        plan_data: dict | None = None,
+        choice_data: dict | None = None,
+    ) -> dict:
         """Every component showing the workspace, updated to ``ws`` (None: a blank new draft)."""
         listing = service.list_drafts(user)
         draft_choices = [(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing]
         if ws is None:
-            return {draft_id: "", status: T.DRAFT_STATUS_NEW, org: "", period: "", next_period: "",
-                    facts_table: [["工作", "", ""]], section: gr.update(choices=[], value=None), editor: "",
-                    section_info: "", exemplars: [], full: render.draft_html(None), flags: "",
-                    versions: gr.update(choices=[], value=None), diff_from: gr.update(choices=[], value=None),
-                    diff_to: gr.update(choices=[], value=None), comments: _comments_html(None),
-                    comment_pick: gr.update(choices=[], value=None), plans: {"order": [], "sections": {}},
-                    choices: {}, drafts: gr.update(choices=draft_choices, value=None)}
+            return {
+                draft_id: "",
+                status: T.DRAFT_STATUS_NEW + T.DRAFT_COUNT.format(n=len(listing)),
+                org: "",
+                period: "",
+                next_period: "",
+                facts_table: [["工作", "", ""]],
+                section: gr.update(choices=[], value=None),
+                editor: "",
+                section_info: "",
+                exemplars: [],
+                full: render.draft_html(None),
+                flags: "",
+                versions: gr.update(choices=[], value=None),
+                diff_from: gr.update(choices=[], value=None),
+                diff_to: gr.update(choices=[], value=None),
+                comments: _comments_html(None),
+                comment_pick: gr.update(choices=[], value=None),
+                plans: {"order": [], "sections": {}},
+                choices: {},
+                drafts: gr.update(choices=draft_choices, value=None),
+            }
         did = ws.draft.id or ""
-        plan_data = plan_data if plan_data is not None else (
-            _plans_state(service.plan(user, did)) if replan else {"order": [], "sections": {}})
+        plan_data = (
+            plan_data
+            if plan_data is not None
+            else (_plans_state(service.plan(user, did)) if replan else {"order": [], "sections": {}})
+        )
         choice_data = choice_data if choice_data is not None else {}
         keys = [s.key for s in ws.draft.sections]
         key = key if key in keys else (keys[0] if keys else None)
@@ -239,7 +339,7 @@ def build(service: DraftingService) -> dict[str, Any]:
             section_info: _section_info(ws, key),
             exemplars: _exemplar_rows(plan_data, key, choice_data),
             full: render.draft_html(ws.draft),
-            flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key]),
+            flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key], labels=_labels(ws)),
             versions: gr.update(choices=version_choices, value=ws.version),
             diff_from: gr.update(choices=version_choices, value=previous),
             diff_to: gr.update(choices=version_choices, value=ws.version),
@@ -273,13 +373,19 @@ def build(service: DraftingService) -> dict[str, Any]:
     @guarded
     def on_refresh(request: gr.Request, current: str):
         listing = service.list_drafts(username(request))
-        return gr.update(choices=[(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing],
-                         value=current or None)
+        return gr.update(
+            choices=[(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing],
+            value=current or None,
+        )
 
     @guarded
     def on_parse(request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str):
-        sheet = service.parse_facts_text(text, kind=kind_v or "", org=org_v or "", period=period_v or "",
-                                         next_period=next_v)
+        try:
+            sheet = service.parse_facts_text(
+                text, kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+            )
+        except ServiceError as exc:  # shown beside the text, where the writer fixes it
+            return gr.skip(), render.message_html(T.FACTS_INVALID.format(error=exc), "error")
         rows = sheet_rows(sheet)
         counts: dict[str, int] = {}
         for row in rows:
@@ -288,16 +394,24 @@ def build(service: DraftingService) -> dict[str, Any]:
         return rows, render.message_html(T.FACTS_PARSED.format(n=len(rows), summary=summary), "ok")
 
     @guarded
-    def on_prepare(request: gr.Request, current: str, rows: list, kind_v: str, org_v: str, period_v: str,
-                   next_v: str):
+    def on_prepare(
+        request: gr.Request, current: str, rows: list, kind_v: str, org_v: str, period_v: str, next_v: str
+    ):
         user = username(request)
-        sheet = service.facts_from_rows(rows or [], kind=kind_v or "", org=org_v or "", period=period_v or "",
-                                        next_period=next_v)
+        try:
+            sheet = service.facts_from_rows(
+                rows or [], kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+            )
+        except ServiceError as exc:
+            return {facts_msg: render.message_html(T.FACTS_INVALID.format(error=exc), "error")}
         ws = service.start_draft(user, sheet, current or None)
         result = fill(user, ws)
         n = len(result[plans]["order"])
-        return {**result, facts_msg: render.message_html(T.PREPARED.format(n=n), "ok"),
-                tabs: gr.update(selected="write")}
+        return {
+            **result,
+            facts_msg: render.message_html(T.PREPARED.format(n=n), "ok"),
+            tabs: gr.update(selected="write"),
+        }
 
     # ------------------------------------------------------------ sections
 
@@ -306,9 +420,12 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not did or not key:
             return {}
         ws = service.open_draft(username(request), did)
-        return {editor: _section_text(ws, key), section_info: _section_info(ws, key),
-                exemplars: _exemplar_rows(plan_data, key, choice_data),
-                flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key])}
+        return {
+            editor: _section_text(ws, key),
+            section_info: _section_info(ws, key),
+            exemplars: _exemplar_rows(plan_data, key, choice_data),
+            flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key]),
+        }
 
     def on_exemplars(rows: list, key: str, plan_data: dict, choice_data: dict):
         hits = ((plan_data.get("sections") or {}).get(key or "") or {}).get("hits", [])
@@ -317,11 +434,12 @@ def build(service: DraftingService) -> dict[str, Any]:
         return {**choice_data, key: {"pinned": pinned, "dropped": dropped}}
 
     @guarded
-    def on_edit(request: gr.Request, did: str, key: str, text: str):
+    def on_edit(request: gr.Request, did: str, key: str, text: str, plan_data: dict):
         if not did or not key:
             return ""
         found = service.check_section(username(request), did, key, text)
-        return render.live_flags_html(key, text, found)
+        labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
+        return render.live_flags_html(key, text, found, labels)
 
     @guarded
     def on_save(request: gr.Request, did: str, key: str, text: str, plan_data: dict, choice_data: dict):
@@ -337,8 +455,15 @@ def build(service: DraftingService) -> dict[str, Any]:
     def new_run() -> str:
         return uuid.uuid4().hex
 
-    def _stream(request: gr.Request, did: str, key: str | None, plan_data: dict, choice_data: dict,
-                rid: str, whole: bool) -> Iterator[dict]:
+    def _stream(
+        request: gr.Request,
+        did: str,
+        key: str | None,
+        plan_data: dict,
+        choice_data: dict,
+        rid: str,
+        whole: bool,
+    ) -> Iterator[dict]:
         if not did:
             raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
         user = username(request)
@@ -347,25 +472,31 @@ def build(service: DraftingService) -> dict[str, Any]:
         texts: dict[str, str] = {}
         done, total = 0, len(order) if whole else 1
         yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
-        for event in service.generate(user, did, keys=None if whole else [key], choices=choice_data, run_id=rid):
+        for event in service.generate(
+            user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
+        ):
             if event.kind == "delta" and event.key:
                 texts[event.key] = texts.get(event.key, "") + event.text
             elif event.kind == "done" and event.section is not None:
-                texts[event.key] = "\n".join(p.text for p in event.section.paragraphs)
+                texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
             elif event.kind == "progress":
                 done, total = event.done, max(event.total, 1)
             elif event.kind == "finished" and event.draft is not None:
                 notify(T.GENERATED.format(version=event.draft.version))
                 ws = service.open_draft(user, did)
-                yield {**fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
-                       progress: render.progress_html(total, total)}
+                yield {
+                    **fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
+                    progress: render.progress_html(total, total),
+                }
                 return
             elif event.kind == "cancelled":
                 notify(T.CANCELLED_NOTHING)
                 yield {progress: render.progress_html(done, total, T.CANCELLED_NOTHING)}
                 return
             elif event.kind == "error":
-                yield {progress: render.progress_html(done, total, T.GENERATION_FAILED.format(error=event.text))}
+                yield {
+                    progress: render.progress_html(done, total, T.GENERATION_FAILED.format(error=event.text))
+                }
                 raise gr.Error(T.GENERATION_FAILED.format(error=event.text), title=T.ERROR_TITLE)
             update: dict = {progress: render.progress_html(done, total)}
             if key in texts:
@@ -375,13 +506,17 @@ def build(service: DraftingService) -> dict[str, Any]:
             yield update
 
     @guarded
-    def on_generate_section(request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str):
+    def on_generate_section(
+        request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str
+    ):
         if not key:
             raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
         yield from _stream(request, did, key, plan_data, choice_data, rid, whole=False)
 
     @guarded
-    def on_generate_all(request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str):
+    def on_generate_all(
+        request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str
+    ):
         yield from _stream(request, did, key, plan_data, choice_data, rid, whole=True)
 
     def on_cancel(request: gr.Request, rid: str):
@@ -466,25 +601,43 @@ def build(service: DraftingService) -> dict[str, Any]:
     refresh_btn.click(on_refresh, [draft_id], [drafts])
     parse_btn.click(on_parse, [facts_text, kind, org, period, next_period], [facts_table, facts_msg])
     # Named endpoints: scripts/load_ui.py drives these through gradio_client, as a browser would.
-    prepare_btn.click(on_prepare, [draft_id, facts_table, kind, org, period, next_period], [*outputs, facts_msg, tabs],
-                      api_name="prepare")
+    prepare_btn.click(
+        on_prepare,
+        [draft_id, facts_table, kind, org, period, next_period],
+        [*outputs, facts_msg, tabs],
+        api_name="prepare",
+    )
     section.input(on_section, [draft_id, section, plans, choices], [editor, section_info, exemplars, flags])
     exemplars.input(on_exemplars, [exemplars, section, plans, choices], [choices])
-    editor.input(on_edit, [draft_id, section, editor], [flags], trigger_mode="always_last", show_progress="hidden")
+    editor.input(
+        on_edit,
+        [draft_id, section, editor, plans],
+        [flags],
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
     save_btn.click(on_save, [draft_id, section, editor, plans, choices], outputs)
     gen_inputs = [draft_id, section, plans, choices, run_id]
     gen_outputs = [*outputs, progress]
     # Generation shares one concurrency group so a few long runs cannot starve quick clicks.
     gen_one.click(new_run, None, [run_id]).then(
-        on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden")
+        on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden"
+    )
     gen_all.click(new_run, None, [run_id]).then(
-        on_generate_all, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden",
-        api_name="generate_all")
+        on_generate_all,
+        gen_inputs,
+        gen_outputs,
+        concurrency_id="generation",
+        show_progress="hidden",
+        api_name="generate_all",
+    )
     stop_btn.click(on_cancel, [run_id], None, concurrency_limit=None)
     restore_btn.click(on_restore, [draft_id, versions, section], outputs)
     diff_btn.click(on_diff, [draft_id, diff_from, diff_to], [diff])
     export_btn.click(on_export, [draft_id, with_comments], [docx_file], api_name="export")
-    preview_btn.click(on_preview, [draft_id], [pages, page_html], concurrency_id="preview", concurrency_limit=2)
+    preview_btn.click(
+        on_preview, [draft_id], [pages, page_html], concurrency_id="preview", concurrency_limit=2
+    )
     resolve_btn.click(on_resolve, [draft_id, comment_pick, section], outputs)
     reopen_btn.click(on_reopen, [draft_id, comment_pick, section], outputs)
     submit_btn.click(on_submit, [draft_id, section], outputs)

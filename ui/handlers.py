@@ -9,8 +9,8 @@ from __future__ import annotations
 import functools
 import inspect
 import logging
-from html import escape
 from collections.abc import Callable
+from html import escape
 from typing import Any
 
 import gradio as gr

@@ -16,40 +16,83 @@ UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
 
 
 def _doc_rows(docs: list[Any]) -> list[list[Any]]:
-    return [[d.id, d.source, d.title, d.period or "", d.org or "", d.kind, d.passage_count,
-             (d.ingested_at or "")[:16].replace("T", " ")] for d in docs]
+    return [
+        [
+            d.id,
+            d.source,
+            d.title,
+            d.period or "",
+            d.org or "",
+            T.KIND_LABELS.get(d.kind, d.kind),
+            d.passage_count,
+            (d.ingested_at or "")[:16].replace("T", " "),
+        ]
+        for d in docs
+    ]
 
 
 def build(service: DraftingService) -> dict[str, Any]:
     """Lay out the knowledge-base page in the current Blocks context and wire its events."""
     with gr.Row():
         with gr.Column(scale=2):
-            upload = gr.File(label=T.KB_UPLOAD, file_count="multiple", file_types=UPLOAD_TYPES, type="filepath",
-                             elem_id="kb-upload")
+            upload = gr.File(
+                label=T.KB_UPLOAD,
+                file_count="multiple",
+                file_types=UPLOAD_TYPES,
+                type="filepath",
+                elem_id="kb-upload",
+            )
             ingest_btn = gr.Button(T.KB_INGEST, variant="primary", elem_id="kb-ingest")
         with gr.Column(scale=3):
-            results = gr.Dataframe(headers=T.KB_RESULT_HEADERS, type="array", interactive=False, wrap=True,
-                                   label=T.KB_RESULTS, elem_id="kb-results")
+            results = gr.Dataframe(
+                headers=T.KB_RESULT_HEADERS,
+                type="array",
+                interactive=False,
+                wrap=True,
+                label=T.KB_RESULTS,
+                elem_id="kb-results",
+            )
 
     with gr.Accordion(T.KB_DOCS, open=True):
         refresh_btn = gr.Button(T.KB_REFRESH, size="sm")
-        docs = gr.Dataframe(headers=T.KB_DOC_HEADERS, type="array", interactive=False, wrap=True, max_height=360,
-                            elem_id="kb-docs")
+        docs = gr.Dataframe(
+            headers=T.KB_DOC_HEADERS,
+            type="array",
+            interactive=False,
+            wrap=True,
+            max_height=360,
+            elem_id="kb-docs",
+        )
         with gr.Row(elem_classes="toolbar"):
             doc_pick = gr.Dropdown(label=T.KB_DOC_PICK, choices=[], scale=4, elem_id="kb-doc-pick")
             open_btn = gr.Button(T.KB_DOC_OPEN, scale=1, elem_id="kb-doc-open")
             remove_btn = gr.Button(T.KB_DOC_REMOVE, variant="stop", scale=1, elem_id="kb-doc-remove")
         with gr.Row():
-            doc_text = gr.Textbox(label=T.KB_DOC_TEXT, lines=14, max_lines=14, interactive=False, scale=3,
-                                  elem_id="kb-doc-text")
-            removed = gr.Dataframe(headers=T.KB_REMOVED_HEADERS, type="array", interactive=False, wrap=True,
-                                   label=T.KB_REMOVED_LINES, max_height=360, scale=2, elem_id="kb-removed")
+            doc_text = gr.Textbox(
+                label=T.KB_DOC_TEXT, lines=14, max_lines=14, interactive=False, scale=3, elem_id="kb-doc-text"
+            )
+            removed = gr.Dataframe(
+                headers=T.KB_REMOVED_HEADERS,
+                type="array",
+                interactive=False,
+                wrap=True,
+                label=T.KB_REMOVED_LINES,
+                max_height=360,
+                scale=2,
+                elem_id="kb-removed",
+            )
 
     with gr.Accordion(T.KB_SEARCH, open=True):
         with gr.Row(elem_classes="toolbar"):
-            query = gr.Textbox(label=T.KB_QUERY, placeholder=T.KB_QUERY_PLACEHOLDER, scale=4, elem_id="kb-query")
-            part = gr.Dropdown(label=T.KB_PART, choices=[(T.KB_ANY, "")] + [(v, k) for k, v in PART_LABELS.items()],
-                               value="", scale=1)
+            query = gr.Textbox(
+                label=T.KB_QUERY, placeholder=T.KB_QUERY_PLACEHOLDER, scale=4, elem_id="kb-query"
+            )
+            part = gr.Dropdown(
+                label=T.KB_PART,
+                choices=[(T.KB_ANY, "")] + [(v, k) for k, v in PART_LABELS.items()],
+                value="",
+                scale=1,
+            )
             year = gr.Textbox(label=T.KB_YEAR, placeholder=T.KB_YEAR_PLACEHOLDER, scale=1)
             org = gr.Textbox(label=T.KB_ORG, scale=1)
             k = gr.Slider(label=T.KB_K, minimum=1, maximum=20, step=1, value=8, scale=1)
@@ -71,14 +114,16 @@ def build(service: DraftingService) -> dict[str, Any]:
         return doc_updates(username(request))
 
     @guarded
-    def on_ingest(request: gr.Request, files: list[str] | None, progress=gr.Progress()):
+    def on_ingest(request: gr.Request, files: list[str] | None, progress=gr.Progress()):  # noqa: B008 - how Gradio injects it
         if not files:
             raise gr.Error(T.KB_INGEST_NONE, title=T.ERROR_TITLE)
         user = username(request)
         progress(0, desc=T.KB_INGEST)
         # Gradio keeps each upload under its original file name in a temporary folder.
         pairs = [(Path(f).name, Path(f)) for f in files]
-        outcome = service.ingest(user, pairs, progress=lambda fraction, message: progress(fraction, desc=message))
+        outcome = service.ingest(
+            user, pairs, progress=lambda fraction, message: progress(fraction, desc=message)
+        )
         rows = [[r.name, r.status, r.passages, r.reason] for r in outcome]
         return (rows, *doc_updates(user), None)
 
@@ -104,16 +149,32 @@ def build(service: DraftingService) -> dict[str, Any]:
         year_text = (year_v or "").strip()
         if year_text and not (year_text.isdigit() and len(year_text) == 4):
             raise gr.Error(T.KB_YEAR_INVALID.format(value=year_text), title=T.ERROR_TITLE)
-        found = service.search(username(request), q, part=part_v or None, year=int(year_text) if year_text else None,
-                               org=org_v, k=int(k_v or 8))
+        found = service.search(
+            username(request),
+            q,
+            part=part_v or None,
+            year=int(year_text) if year_text else None,
+            org=org_v,
+            k=int(k_v or 8),
+        )
         if not found:
             return render.message_html(T.KB_SEARCH_NONE)
-        rows = [[f"{h.score:.3f}", h.passage.source, h.passage.period or "", PART_LABELS.get(h.passage.part, ""),
-                 h.passage.heading, h.passage.text] for h in found]
+        rows = [
+            [
+                f"{h.score:.3f}",
+                h.passage.source,
+                h.passage.period or "",
+                PART_LABELS.get(h.passage.part, ""),
+                h.passage.heading,
+                h.passage.text,
+            ]
+            for h in found
+        ]
         return render.table_rows_html(T.KB_SEARCH_HEADERS, rows)
 
-    ingest_btn.click(on_ingest, [upload], [results, docs, doc_pick, upload], concurrency_id="ingest",
-                     concurrency_limit=1)
+    ingest_btn.click(
+        on_ingest, [upload], [results, docs, doc_pick, upload], concurrency_id="ingest", concurrency_limit=1
+    )
     refresh_btn.click(on_refresh, None, [docs, doc_pick])
     open_btn.click(on_open, [doc_pick], [doc_text, removed])
     remove_btn.click(on_remove, [doc_pick], [docs, doc_pick, doc_text, removed])

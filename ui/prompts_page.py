@@ -27,9 +27,11 @@ def build(service: DraftingService) -> dict[str, Any]:
         names = list(templates)
         first = names[0] if names else None
         versions = templates.get(first, []) if first else []
-        return {template: gr.update(choices=names, value=first),
-                version: gr.update(choices=versions, value=versions[-1] if versions else None),
-                save_btn: gr.update(interactive=service.can(username(request), "edit_prompts"))}
+        return {
+            template: gr.update(choices=names, value=first),
+            version: gr.update(choices=versions, value=versions[-1] if versions else None),
+            save_btn: gr.update(interactive=service.can(username(request), "edit_prompts")),
+        }
 
     @guarded
     def on_template(request: gr.Request, name: str | None):

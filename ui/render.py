@@ -58,7 +58,9 @@ def mode_label(mode: str) -> str:
     return mode
 
 
-def section_html(section: Section, flags: Sequence[Flag], *, clickable: bool = False, selected: int | None = None) -> str:
+def section_html(
+    section: Section, flags: Sequence[Flag], *, clickable: bool = False, selected: int | None = None
+) -> str:
     """One section: its heading, its paragraphs with flagged spans marked, and who wrote it."""
     parts = [f'<div class="doc-section" data-section="{escape(section.key)}">']
     if section.heading:
@@ -75,7 +77,9 @@ def section_html(section: Section, flags: Sequence[Flag], *, clickable: bool = F
         attrs = f' data-key="{escape(section.key)}" data-index="{i}"' if clickable else ""
         parts.append(f'<p class="{css}"{attrs}>{body}</p>')
     if section.status == "failed":
-        parts.append(f'<p class="doc-failed">{escape(T.SECTION_FAILED.format(error=section.error or ""))}</p>')
+        parts.append(
+            f'<p class="doc-failed">{escape(T.SECTION_FAILED.format(error=section.error or ""))}</p>'
+        )
     elif not section.paragraphs and section.status == "pending":
         parts.append(f'<p class="doc-empty">{escape(T.SECTION_EMPTY)}</p>')
     if section.paragraphs:  # a part heading alone was not "written" by anyone
@@ -115,8 +119,10 @@ def draft_html(
     return "".join(parts)
 
 
-def flag_list_html(flags: Sequence[Flag], fact_texts: dict[str, str] | None = None) -> str:
-    """Flags as a list a writer can act on; an empty list says so plainly."""
+def flag_list_html(
+    flags: Sequence[Flag], fact_texts: dict[str, str] | None = None, labels: dict[str, str] | None = None
+) -> str:
+    """Flags as a list a writer can act on (``labels`` name sections); an empty list says so plainly."""
     if not flags:
         return f'<div class="flag-list ok">{escape(T.NO_FLAGS)}</div>'
     items = []
@@ -125,7 +131,12 @@ def flag_list_html(flags: Sequence[Flag], fact_texts: dict[str, str] | None = No
         what = f.text
         if f.kind == "unused_fact" and fact_texts and f.detail in fact_texts:
             what = fact_texts[f.detail]
-        where = f"（{f.section} 第{f.paragraph + 1}段）" if f.section and f.paragraph is not None else ""
+        section = (labels or {}).get(f.section or "", f.section)
+        where = (
+            T.FLAG_WHERE.format(section=section, n=f.paragraph + 1)
+            if f.section and f.paragraph is not None
+            else ""
+        )
         items.append(
             f'<li><span class="badge flag-{escape(f.kind)}">{escape(label)}</span> {escape(what)}'
             f'<span class="muted">{escape(where)}</span></li>'
@@ -187,14 +198,14 @@ def table_rows_html(headers: Sequence[str], rows: Sequence[Sequence[object]]) ->
     return f'<table class="plain"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
-def live_flags_html(key: str, text: str, flags: Sequence[Flag]) -> str:
+def live_flags_html(key: str, text: str, flags: Sequence[Flag], labels: dict[str, str] | None = None) -> str:
     """The section being edited, paragraph by paragraph, with flagged spans marked, then the flag list."""
     paragraphs = [line.strip() for line in (text or "").split("\n") if line.strip()]
     rows = "".join(
         f'<p class="doc-p">{marked(p, flag_spans(flags, key, i))}</p>' for i, p in enumerate(paragraphs)
     )
     preview = f'<div class="doc-page compact">{rows}</div>' if flags and rows else ""
-    return preview + flag_list_html(flags)
+    return preview + flag_list_html(flags, labels=labels)
 
 
 def streaming_html(order: Sequence[tuple[str, str]], texts: dict[str, str]) -> str:

@@ -29,30 +29,37 @@ def sources_html(src: ParagraphSources | None, fact_texts: dict[str, str] | None
     if src is None:
         return render.message_html(T.REVIEW_HINT)
     spans = [(a, b, "match", T.MATCH_TITLE) for m in src.facts for a, b in m.paragraph_spans]
-    spans += [(a, b, "match match-passage", T.MATCH_TITLE) for m in src.passages for a, b in m.paragraph_spans]
+    spans += [
+        (a, b, "match match-passage", T.MATCH_TITLE) for m in src.passages for a, b in m.paragraph_spans
+    ]
     spans += render.flag_spans(src.flags, src.section, src.index)
-    parts = [f'<div class="source paragraph"><p class="source-title">{T.REVIEW_PARAGRAPH}</p>'
-             f'<p class="source-text">{render.marked(src.text, spans)}</p></div>']
+    parts = [
+        f'<div class="source paragraph"><p class="source-title">{T.REVIEW_PARAGRAPH}</p>'
+        f'<p class="source-text">{render.marked(src.text, spans)}</p></div>'
+    ]
     if src.flags:
         parts.append(render.flag_list_html(list(src.flags), fact_texts))
     parts.append(f"<h4>{T.REVIEW_FACTS}</h4>")
     if not src.facts:
         parts.append(render.message_html(T.REVIEW_NO_FACTS, "warn"))
     for m in src.facts:
-        parts.append(render.source_block_html(m.fact.id, m.fact.area or "", m.fact.text, m.fact_spans, "fact"))
+        parts.append(
+            render.source_block_html(m.fact.id, m.fact.area or "", m.fact.text, m.fact_spans, "fact")
+        )
     parts.append(f"<h4>{T.REVIEW_PASSAGES}</h4>")
     if not src.passages:
         parts.append(render.message_html(T.REVIEW_NO_PASSAGES))
-    for m in src.passages:
-        p = m.passage
+    for pm in src.passages:
+        p = pm.passage
         meta = " · ".join(x for x in (p.period or "", p.heading) if x)
-        parts.append(render.source_block_html(p.source, meta, p.text, m.passage_spans, "passage"))
+        parts.append(render.source_block_html(p.source, meta, p.text, pm.passage_spans, "passage"))
     return "".join(parts)
 
 
 def _status_line(ws: Workspace) -> str:
-    return T.DRAFT_STATUS.format(title=ws.draft.title, version=ws.version, status=ws.review.label,
-                                 owner=ws.owner or "")
+    return T.DRAFT_STATUS.format(
+        title=ws.draft.title, version=ws.version, status=ws.review.label, owner=ws.owner or ""
+    )
 
 
 def build(service: DraftingService) -> dict[str, Any]:
@@ -89,26 +96,44 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not ws.comments:
             return render.message_html(T.COMMENTS_NONE)
         labels = {s.key: (s.heading or s.key) for s in ws.draft.sections}
-        return render.comments_html([
-            (c.status, f"#{c.id} " + T.COMMENT_ITEM.format(version=c.version, section=labels.get(c.section, c.section),
-                                                           paragraph=c.paragraph + 1, author=c.author, text=c.text),
-             c.quote)
-            for c in ws.comments
-        ])
+        return render.comments_html(
+            [
+                (
+                    c.status,
+                    f"#{c.id} "
+                    + T.COMMENT_ITEM.format(
+                        version=c.version,
+                        section=labels.get(c.section, c.section),
+                        paragraph=c.paragraph + 1,
+                        author=c.author,
+                        text=c.text,
+                    ),
+                    c.quote,
+                )
+                for c in ws.comments
+            ]
+        )
 
     def show(user: str | None, did: str, selected: tuple[str, int] | None = None) -> dict:
         ws = service.open_draft(user, did)
         number = ws.review.version if ws.review.status == "in_review" and ws.review.version else ws.version
         if number != ws.version:
             ws = service.open_draft(user, did, number)
-        return {draft_id: did, version: ws.version, status: _status_line(ws),
-                doc: render.draft_html(ws.draft, clickable=True, selected=selected), comments: comment_items(ws)}
+        return {
+            draft_id: did,
+            version: ws.version,
+            status: _status_line(ws),
+            doc: render.draft_html(ws.draft, clickable=True, selected=selected),
+            comments: comment_items(ws),
+        }
 
     @guarded
     def on_load(request: gr.Request):
         choices = queue_choices(username(request))
-        return {queue_pick: gr.update(choices=choices, value=None),
-                status: T.REVIEW_NONE if not choices else T.REVIEW_HINT}
+        return {
+            queue_pick: gr.update(choices=choices, value=None),
+            status: T.REVIEW_NONE if not choices else T.REVIEW_HINT,
+        }
 
     @guarded
     def on_refresh(request: gr.Request):
@@ -130,8 +155,11 @@ def build(service: DraftingService) -> dict[str, Any]:
         src = service.paragraph_sources(user, did, int(number), str(key), int(index))
         ws = service.open_draft(user, did, int(number))
         fact_texts = {f.id: f.text for f in ws.sheet.all_facts()} if ws.sheet else {}
-        return {sources: sources_html(src, fact_texts), picked: {"key": key, "index": int(index)},
-                doc: render.draft_html(ws.draft, clickable=True, selected=(str(key), int(index)))}
+        return {
+            sources: sources_html(src, fact_texts),
+            picked: {"key": key, "index": int(index)},
+            doc: render.draft_html(ws.draft, clickable=True, selected=(str(key), int(index))),
+        }
 
     @guarded
     def on_comment(request: gr.Request, did: str, number: int, sel: dict, body: str):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 APP_TITLE = "公文起草助手"
 APP_SUBTITLE = "检索往年材料 · 分节起草 · 核对事实 · 送审 · 导出 Word"
-AUTH_MESSAGE = "<p>请使用管理员分配的账号登录。首次在本机启动时，管理员账号 admin 的密码显示在启动窗口中。</p>"
+AUTH_MESSAGE = (
+    "<p>请使用管理员分配的账号登录。首次在本机启动时，管理员账号 admin 的密码显示在启动窗口中。</p>"
+)
 SIGNED_IN = "当前用户：**{name}**（{role}） · 撰写方式：{mode}"
 LOGOUT = "退出登录"
 INTERNAL_ERROR = "操作失败：系统内部错误，已记入日志。请稍后重试或联系管理员。"
@@ -33,6 +35,7 @@ FLAG_LABELS = {
 }
 NO_FLAGS = "核对通过：没有发现无依据的数字、名称或引用。"
 FLAGS_COUNT = "核对发现 {n} 处需要注意："
+FLAG_WHERE = "（{section} 第 {n} 段）"
 
 # ---------------------------------------------------------------- draft page
 DRAFT_PICK = "我的材料"
@@ -43,6 +46,7 @@ DRAFT_REFRESH = "刷新列表"
 NO_DRAFT = "还没有打开任何材料。请在“事实”中填写后点击“准备起草”，或从“我的材料”中打开。"
 DRAFT_STATUS = "《{title}》 · 第 {version} 版 · {status} · 负责人：{owner}"
 DRAFT_STATUS_NEW = "新材料（尚未生成）"
+DRAFT_COUNT = " · 我可以打开的材料：{n} 份"
 READ_ONLY = "（只读：这份材料由他人负责）"
 
 STEP_FACTS = "① 基本信息和事实"
@@ -69,6 +73,7 @@ FACTS_TEXT_PLACEHOLDER = (
 )
 FACTS_TEXT_HELP = "每行一条事实，可写“方面：事实”；用【工作】【问题】【计划】等标记切换部分。"
 FACTS_PARSE = "解析文本到事实表"
+FACTS_INVALID = "事实有误，请修改后重试：\n{error}"
 FACTS_PARSED = "已解析 {n} 条事实：{summary}"
 FACTS_PART_HINT = "“部分”可填：开头、工作、问题、计划、结尾。"
 PREPARE = "准备起草（检索往年材料）"
@@ -165,6 +170,13 @@ KB_INGEST_NONE = "请先选择要上传的文件。"
 KB_RESULTS = "入库结果"
 KB_RESULT_HEADERS = ["文件", "结果", "段落数", "原因"]
 KB_DOCS = "知识库中的文件"
+KIND_LABELS = {
+    "half-year": "半年总结",
+    "year-end": "年度总结",
+    "quarterly": "季度汇报",
+    "speech": "讲话稿",
+    "other": "其他",
+}
 KB_DOC_HEADERS = ["编号", "文件", "标题", "时期", "单位", "类型", "段落数", "入库时间"]
 KB_REFRESH = "刷新"
 KB_DOC_PICK = "选择文件"

@@ -54,7 +54,9 @@ def read_password(args: argparse.Namespace) -> tuple[str, bool]:
         # Only the line ending is dropped; spaces inside the password are the user's choice.
         return sys.stdin.readline().rstrip("\r\n"), False
     if not sys.stdin.isatty():
-        raise AccountError("标准输入不是终端：请加 --password-stdin 从标准输入读取密码，或加 --generate-password。")
+        raise AccountError(
+            "标准输入不是终端：请加 --password-stdin 从标准输入读取密码，或加 --generate-password。"
+        )
     first = getpass.getpass("密码：")
     if getpass.getpass("再次输入密码：") != first:
         raise AccountError("两次输入的密码不一致。")

@@ -19,6 +19,13 @@ from retrieval.evaluation import evaluate, format_result, load_queries
 from retrieval.knowledge_base import SEARCH_MODES, IndexMismatchError
 from retrieval.vector_store import VectorStoreError
 
+KIND_LABELS = {
+    "half-year": "半年总结",
+    "year-end": "年度总结",
+    "quarterly": "季度汇报",
+    "speech": "讲话稿",
+    "other": "其他",
+}
 PART_LABELS = {
     "opening": "开头",
     "work": "工作情况",
@@ -74,6 +81,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     retrieval.add_argument(
         "--dense-weights", type=_weights, default=(), help="另测几种融合权重，如 0,0.1,0.3"
+    )
+    retrieval.add_argument(
+        "--fusion", choices=("minmax", "rrf"), default="minmax", help="融合方式（默认 minmax）"
     )
     retrieval.add_argument("--json", action="store_true", help="输出 JSON")
     retrieval.set_defaults(func=run_eval_retrieval)
@@ -195,7 +205,16 @@ def run_docs_list(args: argparse.Namespace, settings: Settings) -> int:
         print("知识库为空。用 drafter ingest PATH 加入往年材料。")
         return 0
     rows = [
-        (d.id, d.source, d.title, d.period or "", d.org or "", d.kind, str(d.passage_count), d.ingested_at)
+        (
+            d.id,
+            d.source,
+            d.title,
+            d.period or "",
+            d.org or "",
+            KIND_LABELS.get(d.kind, d.kind),
+            str(d.passage_count),
+            d.ingested_at,
+        )
         for d in documents
     ]
     headers = ("编号", "文件", "标题", "期间", "单位", "类型", "段落", "入库时间")
@@ -246,8 +265,9 @@ def run_docs_show(args: argparse.Namespace, settings: Settings) -> int:
     per_part = {p: sum(1 for x in passages if x.part == p) for p in PARTS}
     print(f"标题：{record.title}")
     print(f"编号：{record.id}    文件：{record.path}")
+    kind = KIND_LABELS.get(record.kind, record.kind)
     print(
-        f"期间：{record.period or '—'}    年份：{record.year or '—'}    单位：{record.org or '—'}    类型：{record.kind}"
+        f"期间：{record.period or '—'}    年份：{record.year or '—'}    单位：{record.org or '—'}    类型：{kind}"
     )
     encoding = record.encoding or "—"
     if record.converted_from:
@@ -276,12 +296,13 @@ def run_docs_remove(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     failures = 0
     for target in args.targets:
+        problem: str | None = None
         try:
             record = kb.remove(target)
         except LookupError as exc:
             record, problem = None, str(exc)
-        else:
-            problem = None if record else f"知识库中没有“{target}”"
+        if record is None and problem is None:
+            problem = f"知识库中没有“{target}”"
         if problem:
             print(f"错误：{problem}", file=sys.stderr)
             failures += 1
@@ -379,6 +400,7 @@ def _evaluate(
             return _error(
                 "知识库为空：请先 drafter ingest corpus/reports，或用 --ingest DIR 建一个临时知识库。"
             )
+        kb.fusion_method = args.fusion
         result = evaluate(kb, queries, k=args.k, dense_weights=args.dense_weights, label_errors=problems)
     except (IndexMismatchError, EmbedderError, VectorStoreError) as exc:
         return _error(str(exc))

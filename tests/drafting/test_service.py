@@ -16,19 +16,14 @@ from argon2 import PasswordHasher
 
 from drafting.accounts import UserStore, accounts_db_path
 from drafting.chat import OpenAIChatModel
+from drafting.compare import diff_drafts, matching_spans
 from drafting.draft_store import DraftStore
+from drafting.fact_table import rows_to_mapping, sheet_rows
 from drafting.facts import parse_facts_file
+from drafting.generation import ChosenExemplars
 from drafting.reviews import ReviewStore, reviews_db_path
-from drafting.service import (
-    ChosenExemplars,
-    DraftingService,
-    ServiceError,
-    diff_drafts,
-    matching_spans,
-    rows_to_mapping,
-    sheet_rows,
-    with_front_matter_version,
-)
+from drafting.service import DraftingService, ServiceError
+from drafting.service_prompts import with_front_matter_version
 from drafting.stub_llm import StubLLM
 from drafting.templates import PromptLibrary
 from retrieval.catalog import Catalog
@@ -47,17 +42,33 @@ PASSWORD = "12345678"
 
 
 def _kb(settings) -> KnowledgeBase:
-    return KnowledgeBase(catalog=Catalog(settings.kb_db_path), embedder=HashingEmbedder(), store=InMemoryVectorStore(),
-                         lexical=Bm25Index(), parser=FacadeParser(), config=settings.retrieval)
+    return KnowledgeBase(
+        catalog=Catalog(settings.kb_db_path),
+        embedder=HashingEmbedder(),
+        store=InMemoryVectorStore(),
+        lexical=Bm25Index(),
+        parser=FacadeParser(),
+        config=settings.retrieval,
+    )
 
 
 def _service(settings, tmp_path: Path, *, chat=None, kb=None) -> DraftingService:
     users = UserStore(accounts_db_path(settings.home), hasher=FAST)
-    for name, role in (("w1", "writer"), ("w2", "writer"), ("r1", "reviewer"), ("m1", "maintainer"), ("a1", "admin")):
+    for name, role in (
+        ("w1", "writer"),
+        ("w2", "writer"),
+        ("r1", "reviewer"),
+        ("m1", "maintainer"),
+        ("a1", "admin"),
+    ):
         users.add(name, role, PASSWORD)
     return DraftingService(
-        settings, users=users, reviews=ReviewStore(reviews_db_path(settings.home)),
-        drafts=DraftStore(settings.drafts_db_path), knowledge_base=kb, chat=chat,
+        settings,
+        users=users,
+        reviews=ReviewStore(reviews_db_path(settings.home)),
+        drafts=DraftStore(settings.drafts_db_path),
+        knowledge_base=kb,
+        chat=chat,
         prompts=PromptLibrary(settings.templates_dir),
         render_pages=lambda docx_path, out: [],
     )
@@ -147,8 +158,9 @@ def test_reviewer_sees_drafts_only_once_sent_for_review(service, sheet) -> None:
 def test_facts_table_round_trip(service, sheet) -> None:
     rows = sheet_rows(sheet)
     assert rows[0][0] in ("开头", "工作")
-    again = service.facts_from_rows(rows, kind=sheet.kind, org=sheet.org, period=sheet.period,
-                                    next_period=sheet.next_period)
+    again = service.facts_from_rows(
+        rows, kind=sheet.kind, org=sheet.org, period=sheet.period, next_period=sheet.next_period
+    )
     assert [f.text for f in again.all_facts()] == [f.text for f in sheet.all_facts()]
 
 
@@ -158,24 +170,40 @@ def test_facts_table_errors_name_the_row(service) -> None:
         service.facts_from_rows(rows, kind="half-year", org="某局", period="2026年上半年", next_period=None)
     assert "第 3 行“部分”列" in str(exc.value) and "第 4 行“事实”列" in str(exc.value)
     with pytest.raises(ServiceError, match="为空"):
-        service.facts_from_rows([["", "", ""]], kind="half-year", org="某局", period="2026年上半年", next_period=None)
+        service.facts_from_rows(
+            [["", "", ""]], kind="half-year", org="某局", period="2026年上半年", next_period=None
+        )
 
 
 def test_facts_errors_name_the_field(service) -> None:
     with pytest.raises(ServiceError, match="org|单位"):
-        service.facts_from_rows([["工作", "", "举办培训班3期"]], kind="half-year", org="", period="2026年上半年",
-                                next_period=None)
+        service.facts_from_rows(
+            [["工作", "", "举办培训班3期"]], kind="half-year", org="", period="2026年上半年", next_period=None
+        )
     with pytest.raises(ServiceError, match="为空"):
         service.parse_facts_text("   ", kind="half-year", org="某局", period="2026年上半年", next_period=None)
-    parsed = service.parse_facts_text("【工作】\n干部培训：举办培训班3期\n【问题】\n书记年龄偏大", kind="half-year",
-                                      org="某局", period="2026年上半年", next_period=None)
+    parsed = service.parse_facts_text(
+        "【工作】\n干部培训：举办培训班3期\n【问题】\n书记年龄偏大",
+        kind="half-year",
+        org="某局",
+        period="2026年上半年",
+        next_period=None,
+    )
     assert [r[:2] for r in sheet_rows(parsed)] == [["工作", "干部培训"], ["问题", ""]]
 
 
 def test_rows_to_mapping_groups_areas() -> None:
-    mapping = rows_to_mapping([["工作", "培训", "一"], ["工作", "培训", "二"], ["计划", "", "三"]],
-                              kind="half-year", org="某局", period="2026年上半年", next_period="2026年下半年")
-    assert mapping["parts"] == {"work": [{"area": "培训", "facts": ["一", "二"]}], "plans": [{"facts": ["三"]}]}
+    mapping = rows_to_mapping(
+        [["工作", "培训", "一"], ["工作", "培训", "二"], ["计划", "", "三"]],
+        kind="half-year",
+        org="某局",
+        period="2026年上半年",
+        next_period="2026年下半年",
+    )
+    assert mapping["parts"] == {
+        "work": [{"area": "培训", "facts": ["一", "二"]}],
+        "plans": [{"facts": ["三"]}],
+    }
     assert mapping["next_period"] == "2026年下半年"
 
 
@@ -238,7 +266,9 @@ def test_generation_through_the_stub_streams_and_labels_the_model(settings, tmp_
     assert kinds.count("delta") > 10
     assert kinds.index("delta") < kinds.index("finished")
     draft = events[-1].draft
-    assert {s.mode for s in draft.sections if s.key in {p.key for p in service.plan("w1", did)}} == {"llm:stub-model"}
+    assert {s.mode for s in draft.sections if s.key in {p.key for p in service.plan("w1", did)}} == {
+        "llm:stub-model"
+    }
     assert service.mode_label() == "模型 stub-model"
 
 
@@ -362,7 +392,9 @@ def _upload(service: DraftingService, user: str, *names: str) -> list:
 def test_upload_search_remove(kb_service: DraftingService, tmp_path) -> None:
     files = sorted(p.name for p in REPORTS.iterdir() if p.suffix in {".txt", ".md", ".docx"})[:3]
     progress: list[tuple[float, str]] = []
-    results = kb_service.ingest("w1", [(n, REPORTS / n) for n in files], progress=lambda f, m: progress.append((f, m)))
+    results = kb_service.ingest(
+        "w1", [(n, REPORTS / n) for n in files], progress=lambda f, m: progress.append((f, m))
+    )
     assert [r.status for r in results] == ["新增"] * 3 and all(r.passages > 0 for r in results)
     assert progress and 0 <= progress[0][0] <= progress[-1][0] <= 1
     again = kb_service.ingest("w1", [(files[0], REPORTS / files[0])])
@@ -423,8 +455,8 @@ def test_chosen_exemplars_put_pins_first_and_drop() -> None:
         def __init__(self) -> None:
             self.filters: SearchFilters | None = None
 
-        def search(self, query, filters=SearchFilters(), k=5):
-            self.filters = filters
+        def search(self, query, filters=None, k=5):
+            self.filters = filters = filters or SearchFilters()
             return [SearchHit(passage(i), 0.5) for i in ("a", "b", "c") if i not in filters.exclude_ids][:k]
 
         def get_passage(self, pid):
@@ -480,9 +512,49 @@ def test_matching_spans_and_diff() -> None:
     from drafting.model import Draft, Paragraph, Section
 
     def draft(*texts: str) -> Draft:
-        return Draft("标题", "half-year", "某局", "2026年上半年",
-                     sections=[Section("work:0", "work", "", 2, [Paragraph(t) for t in texts])])
+        return Draft(
+            "标题",
+            "half-year",
+            "某局",
+            "2026年上半年",
+            sections=[Section("work:0", "work", "", 2, [Paragraph(t) for t in texts])],
+        )
 
     rows = diff_drafts(draft("甲乙丙", "丁戊"), draft("甲乙丙丁", "丁戊", "新段"))
     assert [r.kind for r in rows] == ["same", "changed", "same", "added"]
     assert ("+", "丁") in rows[1].segments
+
+
+def test_shared_knowledge_base_keeps_searches_out_of_an_ingest() -> None:
+    from drafting.service_knowledge import SharedKnowledgeBase
+
+    ingesting, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    class Fake:
+        busy = False
+
+        def ingest(self, paths, progress=None):
+            self.busy = True
+            ingesting.set()
+            release.wait(30)
+            self.busy = False
+            return "report"
+
+        def search(self, query, filters=None, k=5):
+            seen.append(self.busy)
+            return []
+
+    shared = SharedKnowledgeBase(Fake())
+    writer = threading.Thread(target=shared.ingest, args=([],))
+    writer.start()
+    assert ingesting.wait(30)
+    reader = threading.Thread(target=shared.search, args=("q",))
+    reader.start()
+    while not shared._lock._waiters:  # the search is parked on the lock, not running
+        threading.Event().wait(0.01)
+    assert seen == []
+    release.set()
+    writer.join(30)
+    reader.join(30)
+    assert seen == [False]

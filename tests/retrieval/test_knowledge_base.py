@@ -248,12 +248,23 @@ def test_search_modes_and_filters(tmp_path: Path, reports: Path) -> None:
     assert kb.search("量子计算机", mode="lexical") == []  # words that occur nowhere
 
 
-def test_searching_an_empty_knowledge_base_loads_no_model(tmp_path: Path) -> None:
-    class Untouchable(HashingEmbedder):
-        def embed(self, texts: Any) -> Any:
-            raise AssertionError("the model must not be used")
+class Untouchable(HashingEmbedder):
+    """An embedder whose use fails the test: for paths that must not load the model."""
 
+    def embed(self, texts: Any) -> Any:
+        raise AssertionError("the model must not be used")
+
+
+def test_searching_an_empty_knowledge_base_loads_no_model(tmp_path: Path) -> None:
     assert make_kb(tmp_path, embedder=Untouchable()).search("培训干部", mode="hybrid") == []
+
+
+def test_a_zero_dense_weight_needs_no_model(tmp_path: Path, reports: Path) -> None:
+    make_kb(tmp_path).ingest([reports])
+
+    kb = make_kb(tmp_path, embedder=Untouchable(128), dense_weight=0.0)
+    hits = kb.search("培训干部多少人次", k=2)
+    assert hits[0].passage.source == "qc-2024.txt" and hits[0].dense_score is None
 
 
 def test_search_rejects_empty_query_and_bad_arguments(tmp_path: Path, reports: Path) -> None:
@@ -327,6 +338,17 @@ def test_another_process_ingesting_is_seen_by_search(tmp_path: Path, reports: Pa
     assert reader.search("家庭医生", mode="lexical") == []
     writer.ingest([reports / "lh-2025.txt"])
     assert reader.search("家庭医生", mode="lexical")[0].passage.source == "lh-2025.txt"
+
+
+def test_passages_tokenised_by_an_older_tokenizer_are_retokenised(tmp_path: Path, reports: Path) -> None:
+    kb = make_kb(tmp_path)
+    kb.ingest([reports])
+    # As if the passages had been tokenised by an earlier tokenizer version.
+    kb.catalog.replace_tokens([(p.id, ["旧"]) for p, _ in kb.catalog.iter_passages_with_tokens()])
+    kb.catalog.set_meta("tokenizer", "older/0")
+    restarted = make_kb(tmp_path, store=kb.store)
+    assert restarted.search("家庭医生签约", k=1, mode="lexical")[0].passage.source == "lh-2025.txt"
+    assert all(toks != ["旧"] for _, toks in restarted.catalog.iter_passages_with_tokens())
 
 
 def test_index_built_by_another_embedder_is_refused_until_rebuilt(tmp_path: Path, reports: Path) -> None:

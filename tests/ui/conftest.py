@@ -46,8 +46,15 @@ def free_port() -> int:
 
 
 def drafter(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "drafting", *args], input=stdin, env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "drafting", *args],
+        input=stdin,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -78,8 +85,13 @@ def server(tmp_path_factory: pytest.TempPathFactory, stub: StubLLM) -> Iterator[
     port = free_port()
     log = home / "serve.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1",
-                                    "--port", str(port)], env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90
@@ -139,7 +151,9 @@ def sign_in(request, browser, server: Server, screenshots: Path):
     contexts = []
 
     def open_as(user: str, *, locale: str = "zh-CN"):
-        context = browser.new_context(locale=locale, viewport={"width": 1440, "height": 1000}, accept_downloads=True)
+        context = browser.new_context(
+            locale=locale, viewport={"width": 1440, "height": 1000}, accept_downloads=True
+        )
         contexts.append(context)
         context.set_default_timeout(30_000)
         page = context.new_page()

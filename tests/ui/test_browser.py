@@ -15,7 +15,6 @@ import docx
 import pytest
 from playwright.sync_api import expect
 
-
 pytestmark = pytest.mark.browser
 
 REPORTS = Path(__file__).resolve().parents[2] / "corpus" / "reports"
@@ -66,7 +65,7 @@ def test_sign_in_page_is_chinese(browser, server, screenshots: Path) -> None:
     page = context.new_page()
     page.goto(server.url + "/")
     page.get_by_role("button", name="登录").wait_for()
-    assert page.get_by_text("请使用管理员分配的账号登录").is_visible()
+    expect(page.get_by_text("请使用管理员分配的账号登录")).to_be_visible()
     _shot(page, screenshots, "01-sign-in")
     page.get_by_label("用户名").fill("writer1")
     page.get_by_label("密码").fill("wrong-password")
@@ -83,13 +82,13 @@ def test_upload_reports(browser, server, sign_in, screenshots: Path) -> None:
     page.locator("#kb-ingest").click()
     results = page.locator("#kb-results")
     _visible(results, "新增").first.wait_for(timeout=120_000)
-    assert _visible(results, "新增").count() == len(UPLOADS)
+    expect(_visible(results, "新增")).to_have_count(len(UPLOADS))
     _visible(page.locator("#kb-docs"), UPLOADS[0]).first.wait_for()
     _choose(page, "kb-doc-pick", re.compile(re.escape(UPLOADS[1])))
     page.locator("#kb-doc-open").click()
     expect(_field(page, "kb-doc-text")).to_have_value(re.compile("组织"))
     # Only admins may remove documents: the button is not even offered to a writer.
-    assert not page.locator("#kb-doc-remove").is_visible()
+    expect(page.locator("#kb-doc-remove")).to_be_hidden()
     _field(page, "kb-query").fill("干部教育培训")
     page.locator("#kb-search").click()
     page.locator("#kb-hits table").wait_for()
@@ -102,10 +101,12 @@ def test_draft_with_the_stub_model(browser, server, sign_in, screenshots: Path) 
     _need("uploaded")
     context, page = sign_in("writer1")
     _field(page, "org").fill("青川区委组织部")
-    _field(page, "period").fill("2026年上半年")
-    _field(page, "next-period").fill("2026年下半年")
     _tab(page, "粘贴文本")
     _field(page, "facts-text").fill(FACTS)
+    page.locator("#facts-parse").click()  # no period yet: the message says which field is missing
+    expect(page.locator("#facts-msg")).to_contain_text("缺少时期")
+    _field(page, "period").fill("2026年上半年")
+    _field(page, "next-period").fill("2026年下半年")
     page.locator("#facts-parse").click()
     page.locator("#facts-msg").get_by_text("已解析 4 条事实").wait_for()
     _tab(page, "表格录入")
@@ -121,9 +122,9 @@ def test_draft_with_the_stub_model(browser, server, sign_in, screenshots: Path) 
     page.locator("#full-draft .streaming").wait_for()  # text appears while it is being written
     page.locator("#progress").get_by_text("已完成 ").first.wait_for()
     page.locator("#draft-status").get_by_text("第 2 版").wait_for(timeout=120_000)
-    assert page.locator("#full-draft").get_by_text("模型 stub-model").count() > 0
-    assert "举办科级干部培训班3期" in page.locator("#full-draft").inner_text()
-    assert "模型 stub-model" in page.locator("#who").inner_text()
+    expect(page.locator("#full-draft")).to_contain_text("模型 stub-model")  # who wrote each section
+    expect(page.locator("#full-draft")).to_contain_text("举办科级干部培训班3期")
+    expect(page.locator("#who")).to_contain_text("模型 stub-model")
     _shot(page, screenshots, "04-draft-generated")
     state["generated"] = "yes"
     context.close()
@@ -150,7 +151,7 @@ def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, 
 
     page.locator("#save-section").click()
     page.locator("#draft-status").get_by_text("第 3 版").wait_for()
-    assert UNSUPPORTED in page.locator("#full-draft").inner_text()
+    expect(page.locator("#full-draft")).to_contain_text(UNSUPPORTED)
 
     _tab(page, "③ 全文和版本")
     page.locator("#diff-run").click()
@@ -183,18 +184,18 @@ def test_reviewer_clicks_a_paragraph_to_see_its_sources(browser, server, sign_in
     _need("submitted")
     context, page = sign_in("reviewer1")
     # The reviewer lands on the review page; writing is not theirs to do.
-    assert page.get_by_role("tab", name="起草").is_disabled()
+    expect(page.get_by_role("tab", name="起草")).to_be_disabled()
     _choose(page, "review-pick", re.compile("工作总结"))
     page.locator("#review-open").click()
     paragraph = page.locator("#review-draft p.clickable").filter(has_text="举办科级干部培训班3期").first
     paragraph.click()
     sources = page.locator("#review-sources")
     sources.get_by_text("依据的事实").wait_for()
-    assert sources.locator(".source.fact mark.match").count() >= 1  # the fact's matching span
-    assert sources.locator(".source.paragraph mark.match").count() >= 1  # and the paragraph's
+    expect(sources.locator(".source.fact mark.match").first).to_be_visible()  # the fact's matching span
+    expect(sources.locator(".source.paragraph mark.match").first).to_be_visible()  # and the paragraph's
     page.locator("#review-draft p.selected").wait_for()
     flagged = page.locator("#review-draft p.clickable").filter(has_text="987").first
-    assert flagged.locator("mark.flag-unsupported_number").count() == 1
+    expect(flagged.locator("mark.flag-unsupported_number")).to_have_count(1)
     paragraph.click()
     _field(page, "comment-text").fill("请核实培训人次的统计口径")
     page.locator("#comment-add").click()
@@ -207,9 +208,13 @@ def test_reviewer_clicks_a_paragraph_to_see_its_sources(browser, server, sign_in
     context.close()
 
 
-def test_writer_sees_the_comment_and_another_writer_sees_nothing(browser, server, sign_in, screenshots: Path) -> None:
+def test_writer_sees_the_comment_and_another_writer_sees_nothing(
+    browser, server, sign_in, screenshots: Path
+) -> None:
     _need("reviewed")
     context, page = sign_in("writer1")
+    # The count comes with the page's own list of drafts, so it also proves the list has loaded.
+    expect(page.locator("#draft-status")).to_contain_text("我可以打开的材料：1 份")
     _choose(page, "draft-pick", re.compile("工作总结"))
     page.locator("#draft-open").click()
     page.locator("#draft-status").get_by_text("已退回").wait_for()
@@ -218,8 +223,8 @@ def test_writer_sees_the_comment_and_another_writer_sees_nothing(browser, server
     context.close()
 
     context, page = sign_in("writer2")
+    expect(page.locator("#draft-status")).to_contain_text("我可以打开的材料：0 份")
     _field(page, "draft-pick").click()
-    page.wait_for_timeout(300)  # let the (empty) option list render before asserting on it
-    assert page.get_by_role("option", name=re.compile("工作总结")).count() == 0
+    expect(page.get_by_role("option", name=re.compile("工作总结"))).to_have_count(0)
     _shot(page, screenshots, "10-other-writer")
     context.close()

@@ -8,8 +8,18 @@ from pathlib import Path
 import pytest
 
 UI = Path(__file__).resolve().parents[2] / "ui"
-FORBIDDEN = ("openai", "chromadb", "langchain", "sentence_transformers", "docx", "sqlite3", "retrieval",
-             "torch", "jieba", "httpx")
+FORBIDDEN = (
+    "openai",
+    "chromadb",
+    "langchain",
+    "sentence_transformers",
+    "docx",
+    "sqlite3",
+    "retrieval",
+    "torch",
+    "jieba",
+    "httpx",
+)
 # From drafting/, the UI may use the service and the plain domain types it returns.
 ALLOWED_DRAFTING = {"drafting.service", "drafting.model", "drafting.accounts"}
 
@@ -43,7 +53,9 @@ def test_ui_module_imports_only_the_service_layer(path: Path) -> None:
 
 def test_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
-    bad.write_text("import chromadb\nfrom retrieval.knowledge_base import KnowledgeBase\nfrom drafting import pipeline\n")
+    bad.write_text(
+        "import chromadb\nfrom retrieval.knowledge_base import KnowledgeBase\nfrom drafting import pipeline\n"
+    )
     names = _imports(bad)
     assert "chromadb" in names and "retrieval.knowledge_base" in names and "drafting" in names
 
