@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 
 SOFFICE_NAMES = ("soffice", "libreoffice")
+# Maps the GB/T 9704 font names to fonts Debian packages, so a preview shows the styles apart.
+PREVIEW_FONTCONFIG = Path(__file__).with_name("preview_fonts.conf")
 
 
 class PreviewError(RuntimeError):
@@ -38,7 +40,7 @@ def render_pdf(docx: Path, out_dir: Path, timeout_s: float = 120, *, fontconfig:
     Each call runs with its own LibreOffice profile directory (-env:UserInstallation), so
     concurrent conversions do not fight over one profile lock, and converts into a private
     folder first, so two conversions of same-named files cannot overwrite each other halfway.
-    `fontconfig` points FONTCONFIG_FILE at a font alias file (see tests/drafting/fonts/).
+    `fontconfig` points FONTCONFIG_FILE at a font alias file (see preview_fonts.conf).
     """
     docx = Path(docx)
     if not docx.is_file():
@@ -84,7 +86,7 @@ def render_pages(
     max_pages: int = 10,
     timeout_s: float = 120,
     *,
-    fontconfig: Path | None = None,
+    fontconfig: Path | None = PREVIEW_FONTCONFIG,
 ) -> list[Path]:
     """Render the first `max_pages` pages of `docx` to PNG files in `out_dir`, in page order.
 

@@ -21,12 +21,12 @@ from pypdf import PdfReader
 from drafting.docx_export import DocxExporter
 from drafting.layout import LayoutProfile
 from drafting.model import Draft, Paragraph, Section
-from drafting.preview import render_pages
+from drafting.preview import PREVIEW_FONTCONFIG, render_pages
 
 pytestmark = pytest.mark.render
 
 REPO = Path(__file__).resolve().parents[2]
-FONTS_CONF = Path(__file__).parent / "fonts" / "fonts.conf"
+FONTS_CONF = PREVIEW_FONTCONFIG  # the same aliases the UI preview uses
 ARTIFACTS = REPO / "artifacts" / "render"
 MM = 72 / 25.4
 
