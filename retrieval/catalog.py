@@ -402,7 +402,9 @@ class Catalog:
     def replace_tokens(self, rows: Iterable[tuple[str, Sequence[str]]]) -> None:
         """Store new lexical tokens for passages (after the tokenizer changed), in one transaction."""
         with self._transaction() as conn:
-            conn.executemany("UPDATE passages SET tokens = ? WHERE id = ?", [(" ".join(t), pid) for pid, t in rows])
+            conn.executemany(
+                "UPDATE passages SET tokens = ? WHERE id = ?", [(" ".join(t), pid) for pid, t in rows]
+            )
             self._bump(conn)
 
     def iter_passages_with_tokens(self, batch: int = 5000) -> Iterator[tuple[Passage, list[str]]]:
