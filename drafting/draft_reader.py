@@ -113,6 +113,25 @@ def read_docx_draft(path: Path, sheet: FactSheet, settings: Settings) -> Draft:
     return split_lines_into_sections(lines, sheet, specs)
 
 
+def _split_off_closing(sections: list[Section], specs: list[Any]) -> None:
+    """The closing has no heading, so it arrives as the last paragraph of the last section; a
+    final paragraph that follows the last section's own text is taken as the closing."""
+    closing = next((s for s in specs if s.part == "closing" and not s.heading), None)
+    last = sections[-1]
+    if closing is None or last.part == "closing" or len(last.paragraphs) < 2:
+        return
+    sections.append(
+        Section(
+            key=closing.key,
+            part="closing",
+            heading="",
+            level=0,
+            status="done",
+            paragraphs=[last.paragraphs.pop()],
+        )
+    )
+
+
 def split_lines_into_sections(lines: list[str], sheet: FactSheet, specs: list[Any]) -> Draft:
     """Lines of a document → Draft: title first, then sections started by their headings.
 
@@ -149,6 +168,7 @@ def split_lines_into_sections(lines: list[str], sheet: FactSheet, specs: list[An
             continue  # the addressee line, not body text
         else:
             current.paragraphs.append(Paragraph(text=line))
+    _split_off_closing(sections, specs)
     return Draft(
         title=title,
         kind=sheet.kind,

@@ -104,9 +104,10 @@ def check_draft(
     from ``outline``; without it, every part the sheet has facts for is required.
     """
     evidence = _evidence(sheet)
+    stock = _stock_text(outline, sheet) if outline is not None else ""
     flags: list[Flag] = []
     for section, index, text in _texts(draft):
-        flags += _check_text(text, section, index, evidence, references)
+        flags += _check_text(text, section, index, evidence, references, stock)
     bodies = [text for _, _, text in _texts(draft)]
     for fact in sheet.all_facts():
         if not any(fact_used(fact, body) for body in bodies):
@@ -131,7 +132,12 @@ def _texts(draft: Draft) -> Iterator[tuple[str | None, int | None, str]]:
 
 
 def _check_text(
-    text: str, section: str | None, index: int | None, ev: _Evidence, references: Sequence[Passage]
+    text: str,
+    section: str | None,
+    index: int | None,
+    ev: _Evidence,
+    references: Sequence[Passage],
+    stock: str = "",
 ) -> list[Flag]:
     flags: list[Flag] = []
 
@@ -159,9 +165,28 @@ def _check_text(
             _SPACE.sub("", name.text), ev.text, ev.names
         ):
             flag("unsupported_name", name.start, name.end)
-    for start, end, passage_id in copied_spans(text, references, ev.text):
+    for start, end, passage_id in copied_spans(text, references, ev.text + "｜" + stock):
         flag("verbatim_copy", start, end, passage_id)
     return sorted(flags, key=lambda f: (f.start or 0, FLAG_KINDS.index(f.kind)))
+
+
+def _stock_text(outline: Outline, sheet: FactSheet) -> str:
+    """The outline's own standard sentences, filled in for this sheet.
+
+    Stock formulae ("坚持以习近平新时代中国特色社会主义思想为指导") recur in every report; a draft
+    that uses the outline's wording has not copied a past report, so these runs are not flagged.
+    """
+    from drafting.outlines import fill_pattern
+    from drafting.sections import slot_values
+
+    values = slot_values(sheet)
+    texts: list[str] = []
+    for op in outline.parts:
+        for pattern in [op.heading, *(p for ps in op.connectives.values() for p in ps)]:
+            filled = fill_pattern(pattern, values)
+            # A pattern with a slot this sheet cannot fill ({area}) still contributes its fixed parts.
+            texts += [filled] if filled else re.split(r"\{[^}]*\}", pattern)
+    return "｜".join(_SPACE.sub("", t) for t in texts if t)
 
 
 def _date_known(date: DateParts | None, ev: _Evidence) -> bool:

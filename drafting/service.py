@@ -501,10 +501,9 @@ class DraftingService(KnowledgeActions, PromptActions):
         saved = self.drafts.get_version(draft_id)
         sheet = self._sheet(draft_id)
         draft = self._with_section_text(saved.draft, key, text, sheet)
-        report = check_draft(draft, sheet, self._references(draft))
-        section_facts = {
-            f.id for spec in self._pipeline().plan(sheet)[1] if spec.key == key for f in spec.facts
-        }
+        outline, specs = self._pipeline().plan(sheet)
+        report = check_draft(draft, sheet, self._references(draft), outline=outline)
+        section_facts = {f.id for spec in specs if spec.key == key for f in spec.facts}
         return [
             f
             for f in report.flags
@@ -523,7 +522,8 @@ class DraftingService(KnowledgeActions, PromptActions):
         for section in draft.sections:
             if section.key == key:
                 section.record = {**section.record, "edited_by": user.name}
-        draft.flags = list(check_draft(draft, sheet, self._references(draft)).flags)
+        outline = self._pipeline().plan(sheet)[0]
+        draft.flags = list(check_draft(draft, sheet, self._references(draft), outline=outline).flags)
         return self.drafts.add_version(draft_id, draft, reason="edit", author=user.name, facts=sheet).draft
 
     @user_errors

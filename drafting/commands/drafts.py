@@ -15,9 +15,13 @@ import sys
 import threading
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drafting.settings import Settings
+
+if TYPE_CHECKING:
+    from drafting.model import Draft
+    from retrieval.documents import Passage
 
 EXIT_USER_ERROR = 1
 EXIT_SECTIONS_FAILED = 3
@@ -41,6 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check.add_argument("--version", type=int, help="草稿编号时：核对第几版（默认最新）")
     check.add_argument("--json", action="store_true", help="以 JSON 输出核对结果")
     check.add_argument("--strict", action="store_true", help="发现问题时以退出码 1 结束")
+    check.add_argument("--no-kb", action="store_true", help="不与知识库中的往年材料比对（不查大段照抄）")
     check.set_defaults(func=run_check)
 
     export = subparsers.add_parser(
@@ -262,12 +267,37 @@ def run_check(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.grounding import check_draft, format_report
 
     draft, sheet = load_for_check(args.file, settings, facts=args.facts, version=args.version)
-    report = check_draft(draft, sheet, ())
+    references = [] if args.no_kb else _past_passages(draft, settings)
+    report = check_draft(draft, sheet, references, outline=_outline_or_none(settings, sheet.kind))
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
     return 1 if args.strict and report.flags else 0
+
+
+def _outline_or_none(settings: Settings, kind: str) -> Any:
+    from drafting.outlines import OutlineError, get_outline
+
+    try:
+        return get_outline(settings.outlines_dir, kind)
+    except OutlineError:
+        return None  # an unknown kind still gets every check but the required-parts one
+
+
+def _past_passages(draft: Draft, settings: Settings) -> list[Passage]:
+    """Past passages to check verbatim copies against; none (with a note) when the KB is unusable."""
+    from drafting.components import build_knowledge_base
+    from drafting.copy_sources import likely_sources
+
+    if not settings.kb_db_path.exists():
+        print("提示：知识库为空，未与往年材料比对照抄情况。", file=sys.stderr)
+        return []
+    try:
+        return likely_sources(draft, build_knowledge_base(settings))
+    except Exception as exc:  # the other checks are still worth printing
+        print(f"提示：知识库不可用（{exc}），未与往年材料比对照抄情况。", file=sys.stderr)
+        return []
 
 
 # ---------------------------------------------------------------- export
