@@ -11,8 +11,7 @@ import ipaddress
 import secrets
 import sqlite3
 import unicodedata
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +19,8 @@ from typing import Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from drafting.sqlite_file import SQLiteFile
 
 Role = Literal["writer", "reviewer", "maintainer", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -148,22 +149,10 @@ class UserStore:
     def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
         self.path = Path(path)
         self._hasher = hasher or PasswordHasher()
-        self._migrated = False
+        self._file = SQLiteFile(self.path, _MIGRATIONS)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self._migrated:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            if not self._migrated:
-                _migrate(conn)
-                self._migrated = True
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
 
     def add(self, name: str, role: str, password: str) -> User:
         """Create a user; raises AccountError for a bad name, role or password, or a taken name."""
@@ -257,19 +246,3 @@ def bootstrap_admin(store: UserStore, password: str | None = None) -> str | None
         password = generated = generate_password()
     store.add("admin", "admin", password)
     return generated
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    # BEGIN IMMEDIATE takes the write lock before reading the version, so two processes opening a
-    # fresh file at once cannot both create the tables.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, statement in enumerate(_MIGRATIONS[version:], start=version + 1):
-            conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

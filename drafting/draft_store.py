@@ -13,7 +13,7 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 
 from drafting.draft_json import draft_from_json, draft_to_json, facts_from_json, facts_to_json
 from drafting.model import Draft, FactSheet
+from drafting.sqlite_file import SQLiteFile
 
 __all__ = [
     "DraftNotFound",
@@ -155,21 +156,10 @@ class DraftStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._migrated = False
+        self._file = SQLiteFile(self.path, _MIGRATIONS, autocommit=True)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self._migrated:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        try:
-            if not self._migrated:
-                _migrate(conn)
-                self._migrated = True
-            yield conn
-        finally:
-            conn.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -406,17 +396,3 @@ def _dumps(value: Any) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, statement in enumerate(_MIGRATIONS[version:], start=version + 1):
-            conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

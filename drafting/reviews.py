@@ -9,12 +9,13 @@ last event of its history: submitted → in review; approved; returned.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+
+from drafting.sqlite_file import SQLiteFile
 
 CommentStatus = Literal["open", "resolved"]
 ReviewAction = Literal["submitted", "approved", "returned"]
@@ -123,22 +124,10 @@ class ReviewStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self._migrated = False
+        self._file = SQLiteFile(self.path, _MIGRATIONS)
 
-    @contextmanager
-    def _db(self) -> Iterator[sqlite3.Connection]:
-        if not self._migrated:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30)
-        conn.row_factory = sqlite3.Row
-        try:
-            if not self._migrated:
-                _migrate(conn)
-                self._migrated = True
-            with conn:
-                yield conn
-        finally:
-            conn.close()
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
 
     # ------------------------------------------------------------ comments
 
@@ -287,18 +276,3 @@ def _comment(row: sqlite3.Row) -> Comment:
 
 def _event(row: sqlite3.Row) -> ReviewEvent:
     return ReviewEvent(row["draft_id"], row["version"], row["action"], row["actor"], row["note"], row["at"])
-
-
-def _migrate(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA journal_mode=WAL")
-    # Take the write lock before reading the version so two processes cannot both migrate.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        for number, statement in enumerate(_MIGRATIONS[version:], start=version + 1):
-            conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number}")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise

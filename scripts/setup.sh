@@ -12,9 +12,11 @@ if [[ "${1:-}" == "--system" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-  fc-list 2>/dev/null | grep -q "Noto Serif CJK" || need+=(fonts-noto-cjk fonts-noto-cjk-extra)
-  fc-list 2>/dev/null | grep -q "UKai" || need+=(fonts-arphic-ukai)
-  fc-list 2>/dev/null | grep -q "Liberation" || need+=(fonts-liberation2)
+  # grep without -q reads all of fc-list's output: with pipefail, -q's early exit would fail the pipe.
+  fonts=$(fc-list : family 2>/dev/null || true)
+  grep "Noto Serif CJK" <<<"$fonts" >/dev/null || need+=(fonts-noto-cjk fonts-noto-cjk-extra)
+  grep "UKai" <<<"$fonts" >/dev/null || need+=(fonts-arphic-ukai)
+  grep "Liberation" <<<"$fonts" >/dev/null || need+=(fonts-liberation2)
   if ((${#need[@]})); then
     SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
     echo "setup: installing Debian packages: ${need[*]}"

@@ -1,0 +1,61 @@
+"""A SQLite file with an append-only list of schema migrations, shared by the product's stores.
+
+PRAGMA user_version counts the migrations applied. A connection is opened per use, so the stores
+can be shared between the web server's threads.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:
+    """Apply the migrations this file has not seen yet, in one transaction."""
+    conn.execute("PRAGMA journal_mode=WAL")
+    # BEGIN IMMEDIATE takes the write lock before reading the version, so two processes opening a
+    # fresh file at once cannot both create the tables.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        for number, statement in enumerate(migrations[version:], start=version + 1):
+            conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+class SQLiteFile:
+    """Opens connections to one file, migrating it on first use.
+
+    ``autocommit=False``: each ``connect()`` block is one transaction, committed when it ends
+    without an exception. ``autocommit=True``: the caller manages transactions itself.
+    """
+
+    def __init__(self, path: Path, migrations: Sequence[str], *, autocommit: bool = False) -> None:
+        self.path = Path(path)
+        self._migrations = migrations
+        self._autocommit = autocommit
+        self._migrated = False
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        if not self._migrated:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None if self._autocommit else "")
+        conn.row_factory = sqlite3.Row
+        try:
+            if not self._migrated:
+                migrate(conn, self._migrations)
+                self._migrated = True
+            if self._autocommit:
+                yield conn
+            else:
+                with conn:
+                    yield conn
+        finally:
+            conn.close()
