@@ -23,7 +23,9 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="drafter", description="公文起草助手：检索往年材料、起草、核对、导出 Word。")
+    parser = argparse.ArgumentParser(
+        prog="drafter", description="公文起草助手：检索往年材料、起草、核对、导出 Word。"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="更详细的日志")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:

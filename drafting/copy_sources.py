@@ -8,7 +8,7 @@ references the grounding check compares against.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from drafting.model import Draft
 from retrieval.documents import Passage, SearchHit
@@ -17,7 +17,7 @@ MIN_PARAGRAPH_CHARS = 20  # shorter than the copy threshold: cannot hold a flagg
 
 
 class PassageSearch(Protocol):
-    def search(self, query: str, *, k: int = 5, mode: str = "hybrid") -> list[SearchHit]: ...
+    def search(self, query: str, filters: Any = ..., k: int = 5, mode: Any = "hybrid") -> list[SearchHit]: ...
 
 
 def likely_sources(draft: Draft, knowledge_base: PassageSearch, k: int = 3) -> list[Passage]:

@@ -129,7 +129,9 @@ class Section:
     mode: str = "composer"  # "composer" or "llm:<model>"
     status: Literal["pending", "done", "failed"] = "pending"
     error: str | None = None
-    record: dict[str, Any] = field(default_factory=dict)  # prompt, template version, passage ids, timings, usage
+    record: dict[str, Any] = field(
+        default_factory=dict
+    )  # prompt, template version, passage ids, timings, usage
 
 
 @dataclass

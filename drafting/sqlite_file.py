@@ -46,7 +46,9 @@ class SQLiteFile:
     def connect(self) -> Iterator[sqlite3.Connection]:
         if not self._migrated:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None if self._autocommit else "")
+        conn = sqlite3.connect(
+            self.path, timeout=30, isolation_level=None if self._autocommit else "DEFERRED"
+        )
         conn.row_factory = sqlite3.Row
         try:
             if not self._migrated:

@@ -78,8 +78,8 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
 
 def _score(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.chat import build_chat_model
-    from drafting.pipeline import build_pipeline
-    from drafting.prompt_eval import CaseError, format_table, load_cases, score_versions
+    from drafting.pipeline import DraftingPipeline, build_pipeline
+    from drafting.prompt_eval import CaseError, CaseReferences, format_table, load_cases, score_versions
     from drafting.templates import PromptLibrary
 
     try:
@@ -95,7 +95,7 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
         print("未配置大模型接口（DRAFTER_LLM__BASE_URL），只评测离线模板撰写。", file=sys.stderr)
         versions = [None]
 
-    def make_pipeline(version: str | None, references: object):
+    def make_pipeline(version: str | None, references: CaseReferences) -> DraftingPipeline:
         pipeline = build_pipeline(settings, chat=chat, knowledge_base=references, store=None)
         return replace(pipeline, template_version=version)
 

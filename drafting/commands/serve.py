@@ -60,9 +60,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     settings.ensure_home()
     store = UserStore(accounts_db_path(settings.home))
     admin_password = settings.ui.admin_password
-    ok, message = prepare_accounts(
-        store, host, admin_password.get_secret_value() if admin_password else None
-    )
+    ok, message = prepare_accounts(store, host, admin_password.get_secret_value() if admin_password else None)
     if message:
         print(message, file=sys.stdout if ok else sys.stderr, flush=True)
     if not ok:

@@ -41,7 +41,7 @@ class FakeKnowledgeBase:
         self.passages = passages
         self.queries: list[tuple[str, str]] = []
 
-    def search(self, query: str, *, k: int = 5, mode: str = "hybrid") -> list[SearchHit]:
+    def search(self, query: str, filters: object = None, k: int = 5, mode: str = "hybrid") -> list[SearchHit]:
         self.queries.append((query, mode))
         shared = [p for p in self.passages if set(p.text) & set(query)]
         return [SearchHit(p, 1.0) for p in shared[:k]]
