@@ -175,7 +175,9 @@ def _problems(op: OutlinePart, values: Mapping[str, str | None], facts: tuple[Fa
 
 def _area(spec: SectionSpec, values: Mapping[str, str | None]) -> Paragraph:
     op = spec.outline_part
-    lead = _pick(op, "area_lead", values, rotate=spec.index) if spec.area else ""
+    # Under a heading that already names the area, "在{area}方面，" would only repeat it.
+    named_above = bool(spec.area and spec.heading and spec.area in spec.heading)
+    lead = _pick(op, "area_lead", values, rotate=spec.index) if spec.area and not named_above else ""
     clauses = [clause(f.text) for f in spec.facts]
     if op.area_numbering in ("一是",) or (op.area_numbering == "none" and not spec.heading):
         number = (

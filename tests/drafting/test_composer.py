@@ -60,13 +60,14 @@ def test_composer_adds_no_number_of_its_own() -> None:
     assert {m.key for m in extract_numbers(_text(draft))} <= from_facts | from_period
 
 
-def test_area_paragraph_is_led_by_the_area_with_numbered_facts() -> None:
+def test_area_paragraph_under_its_heading_numbers_the_facts_without_repeating_the_area() -> None:
     sheet = parse_facts_file(REPO / "corpus" / "facts" / "half-year.yaml")
     outline = OUTLINES["half-year"]
     spec = next(s for s in plan_sections(outline, sheet) if s.key == "work:0")
     (paragraph,) = compose_section(spec, sheet, outline)
+    assert spec.heading == "（一）干部教育培训"
     assert paragraph.text == (
-        "在干部教育培训方面，一是依托区委党校举办科级干部培训班3期，培训180人次。"
+        "一是依托区委党校举办科级干部培训班3期，培训180人次。"
         "二是开设“云溪讲堂”6期，邀请省内外专家授课14人次。"
         "三是全区干部人均完成网络学习32.5学时，参学率达97.3%。"
     )
@@ -74,7 +75,7 @@ def test_area_paragraph_is_led_by_the_area_with_numbered_facts() -> None:
     plans = next(s for s in plan_sections(outline, sheet) if s.key == "plans:0")
     assert (
         compose_section(plans, sheet, outline)[0].text
-        == "在干部教育培训方面，下半年再举办各类培训班12期，建立训后跟踪评估机制。"
+        == "下半年再举办各类培训班12期，建立训后跟踪评估机制。"
     )
 
 
