@@ -73,29 +73,41 @@ def compose_section(spec: SectionSpec, sheet: FactSheet, outline: Outline) -> li
 
 
 def compose_draft(outline: Outline, sheet: FactSheet) -> Draft:
-    """A whole draft by the composer: title, addressee, greeting, and every planned section.
-
-    The work and plan parts get a header section (key "work"/"plans") holding the part heading
-    and its lead sentence, ahead of their area sections.
-    """
-    sections: list[Section] = []
+    """A whole draft by the composer: every planned section, framed by ``assemble_draft``."""
+    sections = []
     for spec in plan_sections(outline, sheet):
-        if spec.part_heading:
-            lead = compose_part_lead(outline, spec.part, sheet)
-            sections.append(
-                Section(spec.part, spec.part, spec.part_heading, 1, [lead] if lead else [], status="done")
-            )
         paragraphs = compose_section(spec, sheet, outline)
         record = {"facts": [f.id for f in spec.facts], "outline": f"{outline.name}/{outline.version}"}
         sections.append(
             Section(spec.key, spec.part, spec.heading, spec.level, paragraphs, status="done", record=record)
         )
+    return assemble_draft(outline, sheet, sections)
+
+
+def assemble_draft(outline: Outline, sheet: FactSheet, sections: list[Section]) -> Draft:
+    """Title block, part headings (with their lead sentences), the sections, signature.
+
+    ``sections`` are the planned sections in plan order, however they were written; the work and
+    plan parts get a header section (key "work"/"plans") holding the part heading and its lead
+    sentence, ahead of their area sections.
+    """
+    part_headings = {s.key: s.part_heading for s in plan_sections(outline, sheet) if s.part_heading}
+    present = {s.key for s in sections}
+    assembled: list[Section] = []
+    for section in sections:
+        heading = part_headings.get(section.key)
+        if heading and section.part not in present:
+            lead = compose_part_lead(outline, section.part, sheet)
+            assembled.append(
+                Section(section.part, section.part, heading, 1, [lead] if lead else [], status="done")
+            )
+        assembled.append(section)
     return Draft(
         title=compose_title(outline, sheet),
         kind=outline.name,
         org=sheet.org,
         period=sheet.period,
-        sections=sections,
+        sections=assembled,
         addressee=compose_addressee(outline, sheet),
         greeting=outline.greeting,
         speaker=sheet.speaker,

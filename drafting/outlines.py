@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from drafting.facts import type_name
 from drafting.model import Outline, OutlinePart
 from drafting.names import extract_names, extract_quotes
 from drafting.numbers import extract_numbers
@@ -134,25 +135,9 @@ def load_outline_file(path: Path) -> Outline:
     return outline
 
 
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "空值"
-    if isinstance(value, bool):
-        return "是/否"
-    if isinstance(value, int | float):
-        return "数字"
-    if isinstance(value, str):
-        return "文字"
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, dict):
-        return "键值表"
-    return type(value).__name__
-
-
 def _build_outline(data: Any, problems: list[str]) -> Outline | None:
     if not isinstance(data, dict):
-        problems.append(f"（整个文件）: 应为键值表，实际是{_type_name(data)}")
+        problems.append(f"（整个文件）: 应为键值表，实际是{type_name(data)}")
         return None
     for key in sorted(set(data) - _TOP_KEYS, key=str):
         problems.append(f"{key}: 未知字段，可用字段：{'、'.join(sorted(_TOP_KEYS))}")
@@ -164,12 +149,12 @@ def _build_outline(data: Any, problems: list[str]) -> Outline | None:
     description = _text(data, "description", problems, required=False) or ""
     version = data.get("version", "1")
     if not isinstance(version, str | int) or isinstance(version, bool):
-        problems.append(f"version: 应为文字，实际是{_type_name(version)}")
+        problems.append(f"version: 应为文字，实际是{type_name(version)}")
     addressee = _flag(data, "addressee", False, problems)
     raw_parts = data.get("parts")
     parts: list[OutlinePart] = []
     if not isinstance(raw_parts, list) or not raw_parts:
-        problems.append(f"parts: 应为非空列表，实际是{_type_name(raw_parts)}")
+        problems.append(f"parts: 应为非空列表，实际是{type_name(raw_parts)}")
     else:
         seen: set[str] = set()
         for i, raw in enumerate(raw_parts):
@@ -196,7 +181,7 @@ def _build_outline(data: Any, problems: list[str]) -> Outline | None:
 
 def _build_part(raw: Any, where: str, problems: list[str]) -> OutlinePart | None:
     if not isinstance(raw, dict):
-        problems.append(f"{where}: 应为键值表，实际是{_type_name(raw)}")
+        problems.append(f"{where}: 应为键值表，实际是{type_name(raw)}")
         return None
     for key in sorted(set(raw) - _PART_KEYS, key=str):
         problems.append(f"{where}.{key}: 未知字段，可用字段：{'、'.join(sorted(_PART_KEYS))}")
@@ -240,7 +225,7 @@ def _connectives(raw: Any, where: str, problems: list[str]) -> dict[str, list[st
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        problems.append(f"{where}: 应为键值表，实际是{_type_name(raw)}")
+        problems.append(f"{where}: 应为键值表，实际是{type_name(raw)}")
         return None
     result: dict[str, list[str]] = {}
     for key, value in raw.items():
@@ -250,12 +235,12 @@ def _connectives(raw: Any, where: str, problems: list[str]) -> dict[str, list[st
             continue
         patterns = [value] if isinstance(value, str) else value
         if not isinstance(patterns, list) or not patterns:
-            problems.append(f"{where}.{key}: 应为一句或多句文字的列表，实际是{_type_name(value)}")
+            problems.append(f"{where}.{key}: 应为一句或多句文字的列表，实际是{type_name(value)}")
             continue
         for j, pattern in enumerate(patterns):
             field = f"{where}.{key}[{j}]"
             if not isinstance(pattern, str) or not pattern.strip():
-                problems.append(f"{field}: 应为非空文字，实际是{_type_name(pattern)}")
+                problems.append(f"{field}: 应为非空文字，实际是{type_name(pattern)}")
                 continue
             _check_pattern(pattern, field, CONNECTIVE_SLOTS, problems)
             _check_standard_text(pattern, field, problems)
@@ -315,7 +300,7 @@ def _text(data: dict, key: str, problems: list[str], *, required: bool = True, w
             problems.append(f"{field}: 必须填写")
         return None
     if not isinstance(value, str):
-        problems.append(f"{field}: 应为文字，实际是{_type_name(value)}")
+        problems.append(f"{field}: 应为文字，实际是{type_name(value)}")
         return None
     if required and not value.strip():
         problems.append(f"{field}: 不能为空")
@@ -328,6 +313,6 @@ def _flag(data: dict, key: str, default: bool, problems: list[str], *, where: st
         return default
     if not isinstance(value, bool):
         field = f"{where}.{key}" if where else key
-        problems.append(f"{field}: 应为 true 或 false，实际是{_type_name(value)}")
+        problems.append(f"{field}: 应为 true 或 false，实际是{type_name(value)}")
         return default
     return value

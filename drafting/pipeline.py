@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from drafting.chat import ChatModel
-from drafting.composer import compose_addressee, compose_part_lead, compose_title
+from drafting.composer import assemble_draft
 from drafting.draft_json import draft_from_json, draft_to_json
 from drafting.draft_store import DraftNotFound, DraftStore, GenerationRecord
 from drafting.grounding import check_draft
@@ -192,35 +192,8 @@ class DraftingPipeline:
         return [r for r in results if r is not None]
 
     def assemble(self, outline: Outline, sheet: FactSheet, sections: list[Section]) -> Draft:
-        """Stage 7: title block, part headings (with their lead sentences), sections, signature.
-
-        ``sections`` are the planned sections in plan order; the work and plan parts get a header
-        section (key "work"/"plans") holding the part heading, as the composer's drafts do.
-        """
-        part_headings = {s.key: s.part_heading for s in plan_sections(outline, sheet) if s.part_heading}
-        present = {s.key for s in sections}
-        assembled: list[Section] = []
-        for section in sections:
-            heading = part_headings.get(section.key)
-            if heading and section.part not in present:
-                lead = compose_part_lead(outline, section.part, sheet)
-                header = Section(
-                    section.part, section.part, heading, 1, [lead] if lead else [], status="done"
-                )
-                assembled.append(header)
-            assembled.append(section)
-        return Draft(
-            title=compose_title(outline, sheet),
-            kind=outline.name,
-            org=sheet.org,
-            period=sheet.period,
-            sections=assembled,
-            addressee=compose_addressee(outline, sheet),
-            greeting=outline.greeting,
-            speaker=sheet.speaker,
-            signature=None if outline.greeting else sheet.org,
-            date=sheet.date,
-        )
+        """Stage 7: the sections framed as a report (title block, part headings, signature)."""
+        return assemble_draft(outline, sheet, sections)
 
     def check(
         self, draft: Draft, sheet: FactSheet, references: Sequence[Passage], outline: Outline | None = None
