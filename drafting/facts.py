@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -133,6 +133,8 @@ def parse_facts_file(path: Path, *, kinds: Collection[str] | None = None) -> Fac
         elif suffix == ".json":
             data = _load_json(text)
         elif suffix in (".txt", ".md", ""):
+            from drafting.facts_text import parse_facts_text
+
             return parse_facts_text(text, kinds=kinds)
         else:
             raise FactsError(f"不支持的文件类型“{path.suffix}”，请用 .yaml、.json 或 .txt")
@@ -359,8 +361,19 @@ def facts_to_mapping(sheet: FactSheet) -> dict[str, Any]:
     return data
 
 
-# The pasted-text form, re-exported so callers need one import. Imported last: it uses this module.
-from drafting.facts_text import facts_to_text, parse_facts_text  # noqa: E402
+if TYPE_CHECKING:
+    from drafting.facts_text import facts_to_text, parse_facts_text
+
+
+def __getattr__(name: str) -> Any:
+    # The pasted-text form, re-exported so callers need one import. Resolved on first use, since
+    # facts_text imports this module: an import at load time breaks whichever is imported first.
+    if name in ("facts_to_text", "parse_facts_text"):
+        from drafting import facts_text
+
+        return getattr(facts_text, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FactsError",
