@@ -9,6 +9,8 @@ from retrieval.embedder import Embedder, SentenceTransformerEmbedder
 from retrieval.ingestion import DocumentParser, FacadeParser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import Bm25Index
+from retrieval.lexical_snapshot import SNAPSHOT_FILE
+from retrieval.query import load_lexicon
 from retrieval.vector_store import ChromaVectorStore, VectorStore
 
 
@@ -50,4 +52,6 @@ def build_knowledge_base(settings: Settings) -> KnowledgeBase:
         lexical=Bm25Index(),
         parser=build_parser(),
         config=settings.retrieval,
+        lexicon=load_lexicon(settings.retrieval.lexicon_dir),
+        lexical_snapshot=settings.home / SNAPSHOT_FILE,
     )

@@ -1,22 +1,27 @@
-"""The knowledge-base actions of the service: upload, list, open, search, remove.
+"""The knowledge-base actions of the service: build it on first use, upload, list, open, search, remove.
 
 A mixin of DraftingService (drafting/service.py), kept apart so each module stays readable; it
-uses the service's users, settings and knowledge base.
+uses the service's users and settings, and the other actions reach the knowledge base through it.
 """
 
 from __future__ import annotations
 
+import logging
 import shutil
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from drafting.accounts import UserStore
+from drafting.components import build_knowledge_base
+from drafting.service_access import DraftAccess
 from drafting.settings import Settings
 from drafting.views import FileResult, ServiceError, user_errors
 from retrieval.documents import PARTS, SearchFilters, SearchHit
-from retrieval.ingestion import IngestReport
+from retrieval.ingestion import DocumentOutcome, IngestFailure, IngestReport
+
+# One logger name for the whole service, whichever of its modules a line comes from.
+log = logging.getLogger("drafting.service")
 
 
 class SharedKnowledgeBase:
@@ -28,7 +33,7 @@ class SharedKnowledgeBase:
     """
 
     _READS = ("search", "get_passage", "passages", "list_documents", "get_document")
-    _WRITES = ("ingest", "remove", "rebuild")
+    _WRITES = ("ingest", "remove", "remove_documents", "rebuild")
 
     def __init__(self, kb: Any) -> None:
         self._kb = kb
@@ -70,17 +75,35 @@ class SharedKnowledgeBase:
         return call
 
 
-class KnowledgeActions:
+class KnowledgeActions(DraftAccess):
     """Knowledge-base actions of DraftingService, with their permission checks."""
 
     settings: Settings
-    users: UserStore
+    # Set by DraftingService: what builds the knowledge base, and the shared one once built.
+    _kb_source: Any | Callable[[], Any] | None
+    _kb: Any | None
+    _kb_lock: threading.Lock
 
-    def knowledge_base(self) -> Any:  # provided by DraftingService
-        raise NotImplementedError
+    def knowledge_base(self) -> Any:
+        """The knowledge base, built on first use (loading the embedding model takes a while)."""
+        if self._kb is None:
+            with self._kb_lock:
+                if self._kb is None:
+                    source = self._kb_source
+                    kb = source() if callable(source) else build_knowledge_base(self.settings)
+                    self._kb = None if kb is None else SharedKnowledgeBase(kb)
+        return self._kb
 
-    def user(self, name: str | None) -> Any:  # provided by DraftingService
-        raise NotImplementedError
+    def warm_up(self) -> None:
+        """Build the knowledge base now (e.g. in a background thread at start-up) rather than on first use."""
+        self._kb_or_none()
+
+    def _kb_or_none(self) -> Any | None:
+        try:
+            return self.knowledge_base()
+        except Exception:
+            log.exception("knowledge base unavailable")
+            return None
 
     # ------------------------------------------------------------ knowledge base
 
@@ -129,7 +152,7 @@ class KnowledgeActions:
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = "，".join(f"{status} {n} 个" for status, n in counts.items()) or "没有可入库的文件"
-        failed = [f"  {r.name}：{r.reason}" for r in results if r.status == "失败"]
+        failed = [f"  {r.name}：{r.reason}" for r in results if r.status in ("失败", "未重新清洗")]
         return "\n".join([f"入库完成：{summary}。", *failed])
 
     @user_errors
@@ -151,15 +174,14 @@ class KnowledgeActions:
         return doc
 
     @user_errors
-    def remove_document(self, name: str | None, id_or_path: str) -> None:
-        """Remove a document and its passages (admins only)."""
+    def remove_document(self, name: str | None, id_or_path: str) -> list[FileResult]:
+        """Remove a document and its passages (admins only). Returns the other documents cleaned
+        again because the removed one shared a header or footer with them (usually none)."""
         self.users.require(name, "remove_documents")
-        try:
-            removed = self.knowledge_base().remove(id_or_path)
-        except LookupError as exc:
-            raise ServiceError(str(exc)) from exc
-        if removed is None:
-            raise ServiceError(f"知识库中没有“{id_or_path}”。")
+        report = self.knowledge_base().remove_documents([id_or_path])
+        if report.failed:  # not found, or a file name shared by several documents
+            raise ServiceError(report.failed[0].reason.rstrip("。") + "。")
+        return reclean_results(report.recleaned, report.not_recleaned)
 
     @user_errors
     def search(
@@ -194,27 +216,36 @@ _STAGE_LABELS = {
     "replaced": "已替换",
     "unchanged": "未变化",
     "failed": "失败",
+    "recleaning": "重新清洗",
+    "recleaned": "已重新清洗",
 }
 
 
 def _progress_adapter(progress: Callable[[float, str], None] | None) -> Callable[[str, int, int, str], None]:
     """The knowledge base reports (file, index, total, status) in two passes; a bar wants one fraction.
 
-    Reading all files is the first 30 %, parsing and indexing each the remaining 70 %.
+    Reading all files is the first 30 %, parsing and indexing each the remaining 70 %; earlier
+    documents cleaned again afterwards keep the bar full (their count is in the message).
     """
 
     def report(file_name: str, index: int, total: int, status: str) -> None:
         if progress is None:
             return
         share = index / max(total, 1)
-        fraction = 0.3 * share if status in ("loading", "unchanged") else 0.3 + 0.7 * share
+        if status in ("recleaning", "recleaned"):
+            fraction = 1.0
+        elif status in ("loading", "unchanged"):
+            fraction = 0.3 * share
+        else:
+            fraction = 0.3 + 0.7 * share
         progress(min(fraction, 1.0), f"{_STAGE_LABELS.get(status, status)}：{file_name}（{index}/{total}）")
 
     return report
 
 
 def file_results(report: IngestReport) -> list[FileResult]:
-    """One row per file of an ingest, in a fixed order: added, replaced, unchanged, failed."""
+    """One row per file of an ingest, in a fixed order: added, replaced, unchanged, failed, then
+    the earlier documents cleaned again (or left as they were) because of this batch."""
     rows = [
         FileResult(Path(o.path).name, label, o.passages)
         for label, outcomes in (
@@ -225,4 +256,12 @@ def file_results(report: IngestReport) -> list[FileResult]:
         for o in outcomes
     ]
     rows += [FileResult(Path(f.path).name, "失败", 0, f.reason) for f in report.failed]
-    return rows
+    return rows + reclean_results(report.recleaned, report.not_recleaned)
+
+
+def reclean_results(
+    recleaned: Sequence[DocumentOutcome], not_recleaned: Sequence[IngestFailure]
+) -> list[FileResult]:
+    """Rows for earlier documents cleaned again after an ingest or a removal, and those left as they were."""
+    rows = [FileResult(Path(o.path).name, "重新清洗", o.passages, o.note) for o in recleaned]
+    return rows + [FileResult(Path(f.path).name, "未重新清洗", 0, f.reason) for f in not_recleaned]

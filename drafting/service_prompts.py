@@ -9,21 +9,17 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from drafting.accounts import UserStore
+from drafting.service_access import DraftAccess
 from drafting.settings import Settings
 from drafting.templates import PromptLibrary
 from drafting.views import ServiceError, user_errors
 
 
-class PromptActions:
+class PromptActions(DraftAccess):
     """Prompt-template actions of DraftingService: reading is open, saving is for maintainers."""
 
     settings: Settings
-    users: UserStore
     prompts: Any
-
-    def user(self, name: str | None) -> Any:  # provided by DraftingService
-        raise NotImplementedError
 
     # ------------------------------------------------------------ prompt templates
 

@@ -47,7 +47,16 @@ class RetrievalSettings(BaseModel):
     # R@1 0.741 / R@5 0.914, 0.1-0.2 loses a query, 1.0 falls to R@1 0.362. 0.05 lets dense only
     # break near-ties (and answer queries no word of which occurs); raise it for a Chinese model.
     lexical_weight: float = 1.0
-    dense_weight: float = 0.05
+    dense_weight: float = 0.04
+    # Query understanding (retrieval/query.py), measured on corpus/eval and checked on the held-out
+    # set corpus/eval/heldout (see README "Measured"): single characters at 0.3 and synonym-group
+    # words at 0.3 of a query word's weight; passages of the part the query asks for ("明年打算",
+    # "短板") score ×1.5. Set a weight to 0 to switch that aid off.
+    char_weight: float = Field(default=0.3, ge=0)
+    synonym_weight: float = Field(default=0.3, ge=0)
+    part_cue_boost: float = Field(default=0.5, ge=0)
+    # A folder with your own synonyms.txt / part_cues.yaml; unset → the packaged retrieval/lexicon.
+    lexicon_dir: Path | None = None
     candidates: int = 50
     near_duplicate_threshold: float = 0.85
     max_chunk_chars: int = 320

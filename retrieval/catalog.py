@@ -119,6 +119,12 @@ class _CatalogLineIndex:
         return int(row[0])
 
 
+def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
+    """Slices small enough for an IN (...) list under SQLite's bound-parameter limit."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _passage(row: sqlite3.Row | tuple) -> Passage:
     return Passage(
         id=row[0],
@@ -235,6 +241,39 @@ class Catalog:
     def line_index(self, doc_id: str) -> _CatalogLineIndex:
         """The LineIndex the cleaner of `doc_id` consults."""
         return _CatalogLineIndex(self, doc_id)
+
+    def document_fingerprints(self, doc_id: str) -> set[str]:
+        """The fingerprints registered for one document (empty if none)."""
+        rows = self._query("SELECT fingerprint FROM line_fingerprints WHERE doc_id = ?", (doc_id,))
+        return {r[0] for r in rows}
+
+    def fingerprint_counts(self, fingerprints: Iterable[str]) -> dict[str, int]:
+        """How many documents hold each fingerprint, committed or registered by a running batch
+        (the same count the cleaner sees); 0 for fingerprints nobody holds."""
+        counts = dict.fromkeys(fingerprints, 0)
+        for chunk in _chunks(list(counts)):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                f"SELECT fingerprint, COUNT(*) FROM line_fingerprints WHERE fingerprint IN ({marks}) "
+                "GROUP BY fingerprint",
+                chunk,
+            )
+            counts.update({fp: int(n) for fp, n in rows})
+        return counts
+
+    def documents_holding(self, fingerprints: Iterable[str]) -> dict[str, set[str]]:
+        """Committed documents holding any of these fingerprints, with the ones each holds."""
+        holders: dict[str, set[str]] = {}
+        for chunk in _chunks(list(dict.fromkeys(fingerprints))):
+            marks = ",".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT f.doc_id, f.fingerprint FROM line_fingerprints f JOIN documents d ON d.id = f.doc_id "
+                f"WHERE f.fingerprint IN ({marks})",
+                chunk,
+            )
+            for doc_id, fp in rows:
+                holders.setdefault(doc_id, set()).add(fp)
+        return holders
 
     # ---------------------------------------------------------------- documents
 

@@ -31,6 +31,12 @@ class IngestError(Exception):
     """A file cannot be ingested; str(exc) is a Chinese message naming the file and the reason."""
 
 
+# A short line held by at least this many OTHER documents counts as repeated across the corpus:
+# the cleaner (retrieval.cleaning, `elsewhere >= 2`) and ParagraphParser both draw the line here, and
+# the knowledge base re-cleans earlier documents when a batch moves a line across it.
+REPEATED_ELSEWHERE = 2
+
+
 class LineIndex(Protocol):
     def documents_containing(self, fingerprint: str) -> int: ...
 
@@ -59,7 +65,8 @@ class DocumentParser(Protocol):
 class Progress(Protocol):
     def __call__(self, name: str, index: int, total: int, status: str) -> None:
         """`index` counts files from 1; status is loading / parsing / added / replaced /
-        unchanged / failed."""
+        unchanged / failed, then recleaning / recleaned for earlier documents re-cleaned after
+        the batch (their own count and total)."""
         ...
 
 
@@ -151,7 +158,7 @@ class ParagraphParser:
         for n, line in enumerate(doc.lines):
             short = len(line.text) <= 30 and not _is_marker(line.text)
             others = line_index.documents_containing(_fingerprint(line.text)) if short else 0
-            if n > 0 and others >= 2:
+            if n > 0 and others >= REPEATED_ELSEWHERE:
                 removed.append(RemovedLine(n, line.text, f"repeated across {others + 1} files"))
             else:
                 kept.append(line)
@@ -253,6 +260,7 @@ class DocumentOutcome:
     doc_id: str
     title: str
     passages: int
+    note: str = ""  # why an earlier document was re-cleaned
 
 
 @dataclass(frozen=True)
@@ -261,12 +269,22 @@ class IngestFailure:
     reason: str
 
 
+# Why an earlier document was re-cleaned, by the direction its shared lines moved.
+RECLEAN_SHARED_FOUND = "发现与其他文件共有的页眉页脚"
+RECLEAN_SHARED_GONE = "原先与其他文件共有的行已不再重复，予以恢复"
+
+
 @dataclass
 class IngestReport:
     added: list[DocumentOutcome] = field(default_factory=list)
     replaced: list[DocumentOutcome] = field(default_factory=list)
     unchanged: list[DocumentOutcome] = field(default_factory=list)
     failed: list[IngestFailure] = field(default_factory=list)
+    # Earlier documents whose cleaned text changed because this batch changed which lines repeat
+    # across files, and those that needed it but could not be (missing or changed source, error):
+    # the latter keep their old cleaned text and passages.
+    recleaned: list[DocumentOutcome] = field(default_factory=list)
+    not_recleaned: list[IngestFailure] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -274,23 +292,52 @@ class IngestReport:
 
     @property
     def passages_written(self) -> int:
-        return sum(o.passages for o in self.added + self.replaced)
+        return sum(o.passages for o in self.added + self.replaced + self.recleaned)
 
     def summary(self) -> str:
         """A few Chinese lines for the CLI and the UI."""
+        recleaned = f"，重新清洗 {len(self.recleaned)} 份" if self.recleaned else ""
         lines = [
             f"新增 {len(self.added)} 份，更新 {len(self.replaced)} 份，未变化 {len(self.unchanged)} 份，"
-            f"失败 {len(self.failed)} 份；写入段落 {self.passages_written} 个。"
+            f"失败 {len(self.failed)} 份{recleaned}；写入段落 {self.passages_written} 个。"
         ]
         for label, outcomes in (("新增", self.added), ("更新", self.replaced)):
             lines += [f"  {label}：{Path(o.path).name}（{o.passages} 段）" for o in outcomes]
         for failure in self.failed:
-            name = Path(failure.path).name
-            # Parser messages already name the file; do not say it twice.
-            lines.append(
-                f"  失败：{failure.reason}" if name in failure.reason else f"  失败：{name}：{failure.reason}"
-            )
-        return "\n".join(lines)
+            lines.append(f"  失败：{_named(failure)}")
+        return "\n".join(lines + reclean_lines(self.recleaned, self.not_recleaned))
+
+
+@dataclass
+class RemovalReport:
+    """What removing documents did: the documents removed, the targets not found, and the earlier
+    documents re-cleaned because a removed file took a shared header or footer with it."""
+
+    removed: list[DocumentOutcome] = field(default_factory=list)
+    failed: list[IngestFailure] = field(default_factory=list)  # `path` is the target as given
+    recleaned: list[DocumentOutcome] = field(default_factory=list)
+    not_recleaned: list[IngestFailure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def reclean_lines(recleaned: Sequence[DocumentOutcome], not_recleaned: Sequence[IngestFailure]) -> list[str]:
+    """Summary lines for the earlier documents re-cleaned (or left as they were) after a change."""
+    lines = [f"  重新清洗：{Path(o.path).name}（{o.note}，{o.passages} 段）" for o in recleaned]
+    for failure in not_recleaned:
+        name = Path(failure.path).name
+        # The reason may name the source's full path; the file name still leads the line.
+        named = failure.reason if failure.reason.startswith(name) else f"{name}：{failure.reason}"
+        lines.append(f"  未重新清洗：{named}")
+    return lines
+
+
+def _named(failure: IngestFailure) -> str:
+    name = Path(failure.path).name
+    # Parser messages already name the file; do not say it twice.
+    return failure.reason if name in failure.reason else f"{name}：{failure.reason}"
 
 
 def outline_of(blocks: Sequence[Block]) -> list[tuple[str, str, int]]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -34,13 +34,17 @@ from retrieval.ingestion import (
     IngestFailure,
     IngestReport,
     Progress,
+    RemovalReport,
     discover,
     document_id,
     file_sha256,
     no_progress,
     outline_of,
 )
-from retrieval.lexical import NO_FILTERS, TOKENIZER_VERSION, LexicalIndex, RowMeta, tokenize
+from retrieval.lexical import NO_FILTERS, TOKENIZER_VERSION, LexicalIndex, RowMeta, char_tokens, tokenize
+from retrieval.lexical_snapshot import LexicalSnapshot
+from retrieval.query import AnalysedQuery, Lexicon, analyse
+from retrieval.recleaning import RepetitionWatch, unreadable_source
 from retrieval.vector_store import VectorStore, VectorStoreError
 
 log = logging.getLogger(__name__)
@@ -59,6 +63,9 @@ class RetrievalConfig(Protocol):
 
     lexical_weight: float
     dense_weight: float
+    char_weight: float
+    synonym_weight: float
+    part_cue_boost: float
     candidates: int
     near_duplicate_threshold: float
     max_chunk_chars: int
@@ -66,6 +73,10 @@ class RetrievalConfig(Protocol):
 
 class IndexMismatchError(Exception):
     """The vector index was built by another embedding model; the message tells how to rebuild."""
+
+
+class _SourceUnreadable(Exception):
+    """An earlier document's source file is gone or changed, so it cannot be cleaned again."""
 
 
 @dataclass(frozen=True)
@@ -77,9 +88,24 @@ class _Pending:
     replacing: bool
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A parsed document ready to store: nothing has been written for it yet."""
+
+    record: DocumentRecord
+    passages: list[Passage]
+    tokens: list[list[str]]
+
+
 def passage_tokens(passage: Passage) -> list[str]:
-    """What the lexical index sees of a passage: its document title, heading path and text."""
-    return tokenize(passage.title) + tokenize(passage.heading) + tokenize(passage.text)
+    """What the lexical index sees of a passage: its document title, heading path and text, and the
+    single characters of the heading and text (queried at a low weight, see retrieval.query)."""
+    return (
+        tokenize(passage.title)
+        + tokenize(passage.heading)
+        + tokenize(passage.text)
+        + char_tokens(passage.heading + passage.text)
+    )
 
 
 def matches(passage: Passage, filters: SearchFilters) -> bool:
@@ -105,6 +131,8 @@ class KnowledgeBase:
         parser: DocumentParser,
         config: RetrievalConfig,
         fusion_method: FusionMethod = "minmax",
+        lexicon: Lexicon | None = None,
+        lexical_snapshot: Path | None = None,
     ) -> None:
         self.catalog = catalog
         self.embedder = embedder
@@ -113,7 +141,10 @@ class KnowledgeBase:
         self.parser = parser
         self.config = config
         self.fusion_method = fusion_method
+        self.lexicon = lexicon or Lexicon()
         self._lexical_generation: int | None = None  # catalog generation the lexical index reflects
+        # Where the lexical index is saved, so a restart loads it instead of rebuilding it.
+        self._snapshot = LexicalSnapshot(lexical_snapshot, TOKENIZER_VERSION) if lexical_snapshot else None
         self._lexical_lock = threading.RLock()  # searches may come from several UI threads at once
         self._ingest_lock = threading.Lock()  # one batch at a time per knowledge base
         self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
@@ -161,9 +192,14 @@ class KnowledgeBase:
 
     def ingest(self, paths: Iterable[Path | str], progress: Progress = no_progress) -> IngestReport:
         """Ingest files and folders. One bad file never stops the batch: it is reported in
-        `IngestReport.failed` with its reason. Unchanged files (same sha256) are skipped."""
+        `IngestReport.failed` with its reason. Unchanged files (same sha256) are skipped.
+
+        Earlier documents holding a line that this batch made repeated across files (or no longer
+        repeated) are cleaned again and, if their cleaned text changed, replaced: `recleaned`."""
         with self._ingest_lock:
-            return self._ingest(paths, progress)
+            report = self._ingest(paths, progress)
+            self._save_lexical()  # once per batch: at 100k passages a save takes about 1.4 s
+            return report
 
     def _ingest(self, paths: Iterable[Path | str], progress: Progress) -> IngestReport:
         report = IngestReport()
@@ -182,6 +218,7 @@ class KnowledgeBase:
         # Phase 1: load every file and register its candidate lines, so the cleaner of each file
         # knows which headers and footers repeat across the whole batch.
         pending: list[_Pending] = []
+        watch = RepetitionWatch(self.catalog)
         for n, path in enumerate(files, start=1):
             progress(path.name, n, len(files), "loading")
             try:
@@ -196,7 +233,10 @@ class KnowledgeBase:
                     progress(path.name, n, len(files), "unchanged")
                     continue
                 doc = self.parser.load(path)
-                self.catalog.register_fingerprints(doc_id, self.parser.fingerprints(doc))
+                fingerprints = self.parser.fingerprints(doc)
+                # Only the lines a file adds or drops change how often a line repeats.
+                watch.before_change(fingerprints ^ self.catalog.document_fingerprints(doc_id))
+                self.catalog.register_fingerprints(doc_id, fingerprints)
                 pending.append(_Pending(path, doc_id, sha, doc, replacing=stored is not None))
             except Exception as exc:  # noqa: BLE001 - reported per file, the batch goes on
                 report.failed.append(IngestFailure(str(path), _reason(path, exc)))
@@ -217,9 +257,20 @@ class KnowledgeBase:
                 continue
             (report.replaced if item.replacing else report.added).append(outcome)
             progress(item.path.name, n, len(pending), "replaced" if item.replacing else "added")
+
+        # Phase 3: earlier documents (unchanged files of this batch included) whose shared
+        # headers and footers the batch changed.
+        batch = {document_id(path) for path in files} - {o.doc_id for o in report.unchanged}
+        report.recleaned, report.not_recleaned = self._reclean(watch.affected(exclude=batch), progress)
+        recleaned = {o.doc_id for o in report.recleaned}
+        report.unchanged = [o for o in report.unchanged if o.doc_id not in recleaned]
         return report
 
     def _ingest_one(self, item: _Pending) -> DocumentOutcome:
+        return self._store(item, self._prepare(item))
+
+    def _prepare(self, item: _Pending) -> _Prepared:
+        """Clean, parse and chunk a loaded document against the catalog's line index; writes nothing."""
         parsed = self.parser.parse(
             item.doc,
             self.catalog.line_index(item.doc_id),
@@ -229,11 +280,6 @@ class KnowledgeBase:
         passages = [p for p in parsed.passages if p.text.strip()]
         if not passages:
             raise IngestError(f"{item.path.name}：清洗后没有可检索的正文")
-        tokens = [passage_tokens(p) for p in passages]
-        # Recorded before any vector is written, so leftovers of a crash are known to be this model's.
-        if self.catalog.get_meta(_EMBEDDER_KEY) != self._embedder_id():
-            self.catalog.set_meta(_EMBEDDER_KEY, self._embedder_id())
-        self._write_vectors(item.doc_id, passages)
         structure = parsed.structure
         record = DocumentRecord(
             id=item.doc_id,
@@ -252,9 +298,74 @@ class KnowledgeBase:
             removed=list(parsed.cleaned.removed),
             outline=[OutlineEntry(t, p, lv) for t, p, lv in outline_of(structure.blocks)],
         )
-        generation = self.catalog.commit_document(record, passages, tokens)
-        self._lexical_applied(generation, item.doc_id, passages, tokens)
-        return DocumentOutcome(str(item.path), item.doc_id, record.title, len(passages))
+        return _Prepared(record, passages, [passage_tokens(p) for p in passages])
+
+    def _store(self, item: _Pending, prepared: _Prepared, note: str = "") -> DocumentOutcome:
+        """Embed and store a prepared document, replacing the vectors and passages it had."""
+        # Recorded before any vector is written, so leftovers of a crash are known to be this model's.
+        if self.catalog.get_meta(_EMBEDDER_KEY) != self._embedder_id():
+            self.catalog.set_meta(_EMBEDDER_KEY, self._embedder_id())
+        self._write_vectors(item.doc_id, prepared.passages)
+        generation = self.catalog.commit_document(prepared.record, prepared.passages, prepared.tokens)
+        self._lexical_applied(generation, item.doc_id, prepared.passages, prepared.tokens)
+        return DocumentOutcome(
+            str(item.path), item.doc_id, prepared.record.title, len(prepared.passages), note
+        )
+
+    def _reclean(
+        self, affected: dict[str, str], progress: Progress
+    ) -> tuple[list[DocumentOutcome], list[IngestFailure]]:
+        """Clean these earlier documents (id → why) again from their unchanged source files and
+        replace those whose cleaned text changed. A document that cannot be re-read or fails keeps
+        its old cleaned text, passages and vectors, and is reported with the reason."""
+        recleaned: list[DocumentOutcome] = []
+        left: list[IngestFailure] = []
+        if affected:
+            try:
+                self.check_embedder()  # never mix vectors of two models
+            except IndexMismatchError as exc:
+                records = [self.catalog.get_document(doc_id) for doc_id in affected]
+                return [], [IngestFailure(r.path, str(exc)) for r in records if r is not None]
+        for n, (doc_id, note) in enumerate(affected.items(), start=1):
+            record = self.catalog.get_document(doc_id)
+            if record is None:  # removed meanwhile by another process
+                continue
+            path = Path(record.path)
+            progress(path.name, n, len(affected), "recleaning")
+            try:
+                outcome = self._reclean_one(record, note)
+            except (EmbedderError, VectorStoreError):
+                raise  # the model or the store is unusable: every other file would fail the same way
+            except _SourceUnreadable as exc:
+                left.append(IngestFailure(record.path, str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - reported per file, the others go on
+                left.append(IngestFailure(record.path, f"{_reason(path, exc)}；仍保留原有段落"))
+                continue
+            if outcome is not None:
+                recleaned.append(outcome)
+                progress(path.name, n, len(affected), "recleaned")
+        return recleaned, left
+
+    def _reclean_one(self, record: DocumentRecord, note: str) -> DocumentOutcome | None:
+        """Re-clean one stored document; None when its cleaned text comes out the same."""
+        problem = unreadable_source(record)
+        if problem:
+            raise _SourceUnreadable(problem)
+        path = Path(record.path)
+        item = _Pending(path, record.id, record.sha256, self.parser.load(path), replacing=True)
+        prepared = self._prepare(item)
+        if prepared.record.cleaned_text == record.cleaned_text:
+            return None  # nothing to re-embed: the flipped line was kept or dropped for other reasons
+        try:
+            return self._store(item, prepared, note)
+        except (EmbedderError, VectorStoreError):
+            raise
+        except Exception:
+            # The new vectors may already have replaced the old ones under the same passage ids:
+            # put back the vectors of the passages the catalog still holds.
+            self._write_vectors(record.id, self.catalog.document_passages(record.id))
+            raise
 
     def _write_vectors(self, doc_id: str, passages: Sequence[Passage]) -> None:
         vectors = self.embedder.embed([p.text for p in passages])
@@ -289,14 +400,24 @@ class KnowledgeBase:
 
     def remove(self, id_or_path: str) -> DocumentRecord | None:
         """Remove a document; returns what was removed, or None if it was not in the catalog."""
+        record = self._remove(id_or_path)
+        if record is not None:
+            self._save_lexical()
+        return record
+
+    def _remove(self, id_or_path: str) -> DocumentRecord | None:
         record = self.get_document(id_or_path)
         if record is None:
             return None
         # Catalog first: once it is gone there, its vectors are ignored even if deleting them fails.
-        self.catalog.remove_document(record.id)
-        with self._lexical_lock:
-            self.lexical.remove_document(record.id)
-            self._lexical_generation = None
+        before = self.catalog.generation()
+        removed = self.catalog.remove_document(record.id)
+        after = self.catalog.generation()
+        # Only when this removal is the one change between the two readings is `after` its own.
+        self._lexical_changed(
+            after if removed and after == before + 1 else None,
+            lambda: self.lexical.remove_document(record.id),
+        )
         try:
             self.store.delete_document(record.id)
         except Exception:  # noqa: BLE001 - the catalog no longer knows them: search ignores them
@@ -304,6 +425,33 @@ class KnowledgeBase:
                 "could not delete the vectors of %s; they are ignored and will be overwritten", record.id
             )
         return record
+
+    def remove_documents(self, targets: Iterable[str], progress: Progress = no_progress) -> RemovalReport:
+        """Remove documents (each by id, path or unique file name), then clean again the remaining
+        documents holding a line that only the removed ones made repeated across files.
+
+        A target that is not found, or a file name shared by several documents, is reported in
+        `RemovalReport.failed`; the other targets are removed all the same."""
+        report = RemovalReport()
+        watch = RepetitionWatch(self.catalog)
+        for target in targets:
+            try:
+                record = self.get_document(target)
+            except LookupError as exc:
+                report.failed.append(IngestFailure(target, str(exc)))
+                continue
+            if record is None:
+                report.failed.append(IngestFailure(target, f"知识库中没有“{target}”"))
+                continue
+            watch.before_change(self.catalog.document_fingerprints(record.id))
+            if self._remove(record.id) is not None:
+                report.removed.append(
+                    DocumentOutcome(record.path, record.id, record.title, record.passage_count)
+                )
+        with self._ingest_lock:  # not held around remove(), which may take locks of its own
+            report.recleaned, report.not_recleaned = self._reclean(watch.affected(), progress)
+        self._save_lexical()
+        return report
 
     def get_passage(self, passage_id: str) -> Passage | None:
         return self.catalog.passages([passage_id]).get(passage_id)
@@ -318,15 +466,43 @@ class KnowledgeBase:
     def _lexical_applied(
         self, generation: int, doc_id: str, passages: Sequence[Passage], tokens: Sequence
     ) -> None:
-        # Keep the in-memory index current without a full reload when no one else wrote meanwhile.
+        def replace() -> None:
+            self.lexical.remove_document(doc_id)
+            self.lexical.add_many(
+                (p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
+                for p, toks in zip(passages, tokens, strict=True)
+            )
+
+        self._lexical_changed(generation, replace)
+
+    def _lexical_changed(self, generation: int | None, change: Callable[[], None]) -> None:
+        """Apply to the in-memory index the catalog change that made `generation` (None: not
+        known), keeping the index current without a full reload when no one else wrote meanwhile."""
         with self._lexical_lock:
-            if self._lexical_generation is not None and generation == self._lexical_generation + 1:
-                self.lexical.remove_document(doc_id)
-                for p, toks in zip(passages, tokens, strict=True):
-                    self.lexical.add(p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
-                self._lexical_generation = generation
-            else:
-                self._lexical_generation = None
+            restored = False
+            if generation is not None and self._lexical_generation != generation - 1:
+                # Not loaded yet (a CLI ingest): start from the snapshot saved just before the change.
+                restored = self._restore_lexical(generation - 1)
+            if generation is None or self._lexical_generation != generation - 1:
+                self._lexical_generation = None  # reloaded at the next search
+                return
+            change()
+            # A restored snapshot that disagrees with the catalog was not of this catalog after all.
+            consistent = not restored or len(self.lexical) == self.catalog.passage_count()
+            self._lexical_generation = generation if consistent else None
+
+    def _restore_lexical(self, generation: int, passages: int | None = None) -> bool:
+        if self._snapshot is None or not self._snapshot.restore(self.lexical, generation, passages):
+            return False
+        self._lexical_generation = generation
+        return True
+
+    def _save_lexical(self) -> None:
+        """Save the lexical index if it is current: an index of an older generation helps no one."""
+        with self._lexical_lock:
+            generation = self._lexical_generation
+            if self._snapshot is not None and generation == self.catalog.generation():
+                self._snapshot.save(self.lexical, generation)
 
     def _ensure_tokens_current(self) -> None:
         """Re-tokenise stored passages once if they were tokenised by another tokenizer version,
@@ -345,12 +521,31 @@ class KnowledgeBase:
             # Another process (the web UI, a CLI ingest) may have changed the catalog: reload then.
             self._ensure_tokens_current()
             generation = self.catalog.generation()
-            if generation != self._lexical_generation:
+            if generation != self._lexical_generation and not self._restore_lexical(
+                generation, self.catalog.passage_count()
+            ):
                 self.lexical.clear()
-                for p, toks in self.catalog.iter_passages_with_tokens():
-                    self.lexical.add(p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
+                self.lexical.add_many(
+                    (p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
+                    for p, toks in self.catalog.iter_passages_with_tokens()
+                )
                 self._lexical_generation = generation
-            return self.lexical.search(tokenize(query), n, filters)
+                # Not saved if another process wrote meanwhile: the rows may be half of each state.
+                self._save_lexical()
+            analysed = self.analyse(query)
+            hits = self.lexical.search(analysed.weights, n, filters)
+        if filters.part is None and analysed.parts and self.config.part_cue_boost > 0:
+            hits = self._prefer_cued_parts(hits, analysed.parts)
+        return hits
+
+    def analyse(self, query: str) -> AnalysedQuery:
+        """The query as the lexical index and the part prior see it (retrieval.query)."""
+        return analyse(
+            query,
+            self.lexicon,
+            char_weight=self.config.char_weight,
+            synonym_weight=self.config.synonym_weight,
+        )
 
     def _query_vector(self, query: str) -> np.ndarray:
         # Embedding a query costs 20-150 ms on two cores; the drafting pipeline and evaluation
@@ -434,6 +629,19 @@ class KnowledgeBase:
             )
             for (f, passage), duplicates in groups[:k]
         ]
+
+    def _prefer_cued_parts(
+        self, hits: list[tuple[str, float]], parts: frozenset[str]
+    ) -> list[tuple[str, float]]:
+        """Boost the BM25 scores of passages in the parts the query's wording asks for ("明年打算"
+        → plans). A boost, not a filter: a much better passage elsewhere still wins. Measured with
+        `drafter eval retrieval` (README): ×1.5 moved plans/problems queries into the top 5."""
+        factor = 1 + self.config.part_cue_boost
+        rows = self.catalog.passages([pid for pid, _ in hits])
+        boosted = [
+            (pid, score * factor if pid in rows and rows[pid].part in parts else score) for pid, score in hits
+        ]
+        return sorted(boosted, key=lambda hit: -hit[1])  # stable: ties keep BM25's order
 
 
 def _reason(path: Path, exc: Exception) -> str:

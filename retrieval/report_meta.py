@@ -104,6 +104,8 @@ def _first_year(text: str) -> int | None:
 
 
 def _org_from_title(title: str) -> str | None:
+    # "关于城南支行党委2025年第三季度工作情况的汇报": the issuer may follow a leading 关于.
+    title = title.removeprefix("关于")
     for pattern in (_ORG_BEFORE_YEAR, _ORG_BEFORE_ABOUT):
         match = pattern.match(title)
         if match:

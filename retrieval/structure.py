@@ -54,7 +54,9 @@ _PLAN_OPENER = re.compile(
 _ENUMERATION = re.compile(r"一是|其一|（一）|\(一\)|（1）|①|[：:]\s*1[.．、]")
 _CLOSING_OPENER = re.compile(r"^(?:新的一年|新年|下半年|下一步|今后|同志们|让我们|总之|展望|最后)")
 _SPEECH_CALL = re.compile(r"^(?:同志们|让我们)")
-_CLOSING_FORMULA = re.compile(r"^(?:特此(?:汇报|报告|报告如下)|以上报告|妥否|当否)[^。]{0,12}[。！]?$")
+_CLOSING_FORMULA = re.compile(
+    r"^(?:特此(?:汇报|报告|报告如下)|以上报告|妥否|当否|谢谢(?:大家|各位)?)[^。]{0,12}[。！!]?$"
+)
 
 
 @dataclass
@@ -256,7 +258,10 @@ def _assign_parts(text: str, units: list[_Unit], kind: str, year: int | None) ->
         if unit.kind == "heading":
             override = None
             if unit.level == top:
-                part, stack = _part_of_heading(span, kind, year), []
+                # A heading that names no part continues the plans once they began: "三、强化保障，
+                # 确保各项任务落到实处" after "二、…2025年重点工作" states requirements, not results.
+                named = _part_of_heading(span, kind, year)
+                part, stack = named or ("plans" if part == "plans" else "work"), []
             while stack and stack[-1][0] >= ranks[n]:
                 stack.pop()
             blocks.append(Block("heading", span, unit.start, unit.end, part, unit.level, _path(stack)))
@@ -301,8 +306,9 @@ def _path(stack: list[tuple[float, str]]) -> tuple[str, ...]:
     return tuple(text for _, text in stack)
 
 
-def _part_of_heading(heading: str, kind: str, year: int | None) -> Part:
-    """Which part a top-level heading opens: the earliest telling keyword wins, then the years named."""
+def _part_of_heading(heading: str, kind: str, year: int | None) -> Part | None:
+    """Which part a top-level heading opens: the earliest telling keyword wins, then the years
+    named; None when the heading tells nothing."""
     hits: list[tuple[int, Part]] = []
     for part, words in (("problems", _PROBLEM_WORDS), ("plans", _PLAN_WORDS), ("work", _WORK_WORDS)):
         for word in words:
@@ -316,7 +322,7 @@ def _part_of_heading(heading: str, kind: str, year: int | None) -> Part:
     years = [int(y) for y in _YEAR.findall(heading)]
     if year and years and (max(years) > year or (kind == "speech" and max(years) >= year)):
         return "plans"
-    return "work"
+    return None
 
 
 def _first_clause(paragraph: str) -> str:

@@ -140,8 +140,11 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not doc_id:
             raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
         user = username(request)
-        service.remove_document(user, doc_id)
+        recleaned = service.remove_document(user, doc_id)
         notify(T.KB_DOC_REMOVED.format(name=doc_id))
+        # Documents that shared a header with the removed one got those lines back.
+        for r in recleaned:
+            notify(T.KB_DOC_RECLEANED.format(status=r.status, name=r.name, reason=r.reason))
         return (*doc_updates(user), "", [])
 
     @guarded

@@ -183,6 +183,7 @@ KB_DOC_PICK = "选择文件"
 KB_DOC_OPEN = "查看"
 KB_DOC_REMOVE = "删除（仅管理员）"
 KB_DOC_REMOVED = "已删除：{name}"
+KB_DOC_RECLEANED = "{status}：{name}（{reason}）"
 KB_DOC_TEXT = "清洗后的正文"
 KB_REMOVED_LINES = "清洗时删去的行"
 KB_REMOVED_HEADERS = ["行号", "内容", "原因"]

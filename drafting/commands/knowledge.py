@@ -16,6 +16,7 @@ from drafting.settings import PROJECT_ROOT, ChromaSettings, Settings
 from retrieval.documents import PARTS, SearchFilters
 from retrieval.embedder import EmbedderError
 from retrieval.evaluation import evaluate, format_result, load_queries
+from retrieval.ingestion import reclean_lines
 from retrieval.knowledge_base import SEARCH_MODES, IndexMismatchError
 from retrieval.vector_store import VectorStoreError
 
@@ -167,7 +168,13 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], limits: 
 
 
 def _print_progress(name: str, index: int, total: int, status: str) -> None:
-    labels = {"added": "已新增", "replaced": "已更新", "unchanged": "未变化", "failed": "失败"}
+    labels = {
+        "added": "已新增",
+        "replaced": "已更新",
+        "unchanged": "未变化",
+        "failed": "失败",
+        "recleaned": "已重新清洗",
+    }
     if status in labels:
         print(f"  [{index}/{total}] {labels[status]}：{name}", file=sys.stderr, flush=True)
 
@@ -294,21 +301,18 @@ def run_docs_remove(args: argparse.Namespace, settings: Settings) -> int:
     kb = _open_kb(settings)
     if kb is None:
         return 2
-    failures = 0
-    for target in args.targets:
-        problem: str | None = None
-        try:
-            record = kb.remove(target)
-        except LookupError as exc:
-            record, problem = None, str(exc)
-        if record is None and problem is None:
-            problem = f"知识库中没有“{target}”"
-        if problem:
-            print(f"错误：{problem}", file=sys.stderr)
-            failures += 1
-        else:
-            print(f"已删除：{record.source}（{record.id}）")
-    return 1 if failures else 0
+    try:
+        report = kb.remove_documents(args.targets, progress=_print_progress)
+    except (IndexMismatchError, EmbedderError, VectorStoreError) as exc:
+        return _error(str(exc))
+    for failure in report.failed:
+        print(f"错误：{failure.reason}", file=sys.stderr)
+    for outcome in report.removed:
+        print(f"已删除：{Path(outcome.path).name}（{outcome.doc_id}）")
+    # Remaining documents whose headers the removed files shared come back with those lines.
+    for line in reclean_lines(report.recleaned, report.not_recleaned):
+        print(line.strip())
+    return 0 if report.ok else 1
 
 
 # ------------------------------------------------------------------ search

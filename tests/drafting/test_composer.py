@@ -74,8 +74,7 @@ def test_area_paragraph_under_its_heading_numbers_the_facts_without_repeating_th
     assert paragraph.fact_ids == ["work.0.0", "work.0.1", "work.0.2"]
     plans = next(s for s in plan_sections(outline, sheet) if s.key == "plans:0")
     assert (
-        compose_section(plans, sheet, outline)[0].text
-        == "下半年再举办各类培训班12期，建立训后跟踪评估机制。"
+        compose_section(plans, sheet, outline)[0].text == "下半年再举办各类培训班12期，建立训后跟踪评估机制。"
     )
 
 

@@ -168,6 +168,32 @@ def test_speech_with_speaker_date_greeting_and_implicit_parts() -> None:
     )
 
 
+def test_speech_requirements_after_the_plans_stay_plans_and_thanks_close_it() -> None:
+    lines = [
+        "在2025年全区民政工作会议上的讲话",
+        "同志们：",
+        "今天召开全区民政工作会议，主要任务是总结工作、部署任务。",
+        "一、肯定成绩，2024年全区民政工作取得新成效",
+        "全年发放各类救助资金1.2亿元，新建社区养老服务站6个。",
+        "二、突出重点，扎实推进2025年民政各项工作",
+        "（一）织密兜牢民生保障网。年内实现低收入人口动态监测全覆盖。",
+        "三、强化保障，确保各项任务落到实处",
+        "（一）加强作风建设。要大兴调查研究之风，深入困难群众家中了解诉求。",
+        "同志们，民政工作连着千家万户。让我们真抓实干，奋力开创民政事业新局面！",
+        "谢谢大家！",
+    ]
+    _, s = _parse(*lines, file_name="2025-桐山区民政局-全区民政工作会议讲话.txt")
+    assert _parts(s) == [
+        ("opening", "今天召开全区"),
+        ("work", "全年发放各类"),
+        ("plans", "年内实现低收"),
+        ("plans", "要大兴调查研"),
+        ("closing", "同志们，民政"),
+        ("closing", "谢谢大家！"),
+    ]
+    assert _find(s, "三、强化保障").part == "plans"
+
+
 def test_quarterly_report_with_addressee_highlights_next_steps_and_signature() -> None:
     lines = [
         "临河县卫生健康局关于2025年第三季度工作情况的汇报",
@@ -339,6 +365,11 @@ def test_a_document_without_title_or_headings_still_gets_parts() -> None:
             "石门镇党委关于2025年第二季度工作情况的汇报",
             {},
             ("quarterly", "2025年第二季度", 2025, "石门镇党委"),
+        ),
+        (
+            "关于城南支行党委2025年第三季度工作情况的汇报",  # the issuer written after 关于
+            {},
+            ("quarterly", "2025年第三季度", 2025, "城南支行党委"),
         ),
         ("东湖街道党工委2025年上半年工作总结", {}, ("half-year", "2025年上半年", 2025, "东湖街道党工委")),
         ("某局二〇二四年下半年工作总结", {}, ("half-year", "2024年下半年", 2024, "某局")),

@@ -1,0 +1,131 @@
+"""The facts tab of the writer's page: report kind, organisation, period, and the facts themselves.
+
+Facts are typed into a table or pasted as text (parsed into the table); "prepare" saves them as a
+draft whose sections are still empty and moves on to the writing tab.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import gradio as gr
+
+from drafting.service import ServiceError, sheet_rows
+from ui import render
+from ui import text as T
+from ui.handlers import guarded, username
+
+if TYPE_CHECKING:
+    from ui.draft_workspace import DraftWorkspace
+
+
+@dataclass
+class FactsPanel:
+    """The components of the facts tab."""
+
+    kind: gr.Dropdown
+    org: gr.Textbox
+    period: gr.Textbox
+    next_period: gr.Textbox
+    facts_table: gr.Dataframe
+    facts_text: gr.Textbox
+    parse_btn: gr.Button
+    facts_msg: gr.HTML
+    prepare_btn: gr.Button
+
+
+def build(kinds: list[tuple[str, str]]) -> FactsPanel:
+    """Lay out the facts tab inside the current Tabs context; ``kinds`` are (label, outline name)."""
+    with gr.Tab(T.STEP_FACTS, id="facts"):
+        with gr.Row():
+            kind = gr.Dropdown(
+                label=T.KIND, choices=kinds, value=kinds[0][1] if kinds else None, scale=2, elem_id="kind"
+            )
+            org = gr.Textbox(label=T.ORG, placeholder=T.ORG_PLACEHOLDER, scale=2, elem_id="org")
+            period = gr.Textbox(label=T.PERIOD, placeholder=T.PERIOD_PLACEHOLDER, scale=2, elem_id="period")
+            next_period = gr.Textbox(
+                label=T.NEXT_PERIOD, placeholder=T.NEXT_PERIOD_PLACEHOLDER, scale=2, elem_id="next-period"
+            )
+        with gr.Tabs():
+            with gr.Tab(T.FACTS_TABLE_TAB):
+                facts_table = gr.Dataframe(
+                    value=[["工作", "", ""]],
+                    headers=T.FACTS_HEADERS,
+                    column_count=3,
+                    type="array",
+                    datatype="str",
+                    interactive=True,
+                    wrap=True,
+                    label=T.FACTS_TABLE,
+                    column_widths=["12%", "22%", "66%"],
+                    elem_id="facts-table",
+                )
+                gr.Markdown(T.FACTS_PART_HINT, elem_classes="hint")
+            with gr.Tab(T.FACTS_TEXT_TAB):
+                facts_text = gr.Textbox(
+                    label=T.FACTS_TEXT,
+                    lines=10,
+                    placeholder=T.FACTS_TEXT_PLACEHOLDER,
+                    info=T.FACTS_TEXT_HELP,
+                    elem_id="facts-text",
+                )
+                parse_btn = gr.Button(T.FACTS_PARSE, elem_id="facts-parse")
+        facts_msg = gr.HTML("", elem_id="facts-msg")
+        prepare_btn = gr.Button(T.PREPARE, variant="primary", elem_id="prepare")
+    return FactsPanel(
+        kind, org, period, next_period, facts_table, facts_text, parse_btn, facts_msg, prepare_btn
+    )
+
+
+def wire(page: DraftWorkspace) -> None:
+    """Parse pasted facts into the table; prepare a draft from the table."""
+    service, facts = page.service, page.facts
+
+    @guarded
+    def on_parse(request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str):
+        try:
+            sheet = service.parse_facts_text(
+                text, kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+            )
+        except ServiceError as exc:  # shown beside the text, where the writer fixes it
+            return gr.skip(), render.message_html(T.FACTS_INVALID.format(error=exc), "error")
+        rows = sheet_rows(sheet)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row[0]] = counts.get(row[0], 0) + 1
+        summary = "，".join(f"{part} {n} 条" for part, n in counts.items())
+        return rows, render.message_html(T.FACTS_PARSED.format(n=len(rows), summary=summary), "ok")
+
+    @guarded
+    def on_prepare(
+        request: gr.Request, current: str, rows: list, kind_v: str, org_v: str, period_v: str, next_v: str
+    ):
+        user = username(request)
+        try:
+            sheet = service.facts_from_rows(
+                rows or [], kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+            )
+        except ServiceError as exc:
+            return {facts.facts_msg: render.message_html(T.FACTS_INVALID.format(error=exc), "error")}
+        ws = service.start_draft(user, sheet, current or None)
+        result = page.fill(user, ws)
+        n = len(result[page.plans]["order"])
+        return {
+            **result,
+            facts.facts_msg: render.message_html(T.PREPARED.format(n=n), "ok"),
+            page.tabs: gr.update(selected="write"),
+        }
+
+    facts.parse_btn.click(
+        on_parse,
+        [facts.facts_text, facts.kind, facts.org, facts.period, facts.next_period],
+        [facts.facts_table, facts.facts_msg],
+    )
+    # Named endpoint: scripts/load_ui.py drives it through gradio_client, as a browser would.
+    facts.prepare_btn.click(
+        on_prepare,
+        [page.draft_id, facts.facts_table, facts.kind, facts.org, facts.period, facts.next_period],
+        [*page.targets, facts.facts_msg, page.tabs],
+        api_name="prepare",
+    )

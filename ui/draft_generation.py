@@ -1,0 +1,114 @@
+"""Generation on the writer's page: write one section or the whole draft, streamed as it arrives.
+
+Text goes into the editor (one section) or the full-text view (whole draft) as the model writes;
+the stop button cancels the run by its id. The buttons are laid out by ui/draft_writing.py.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import gradio as gr
+
+from ui import render
+from ui import text as T
+from ui.handlers import guarded, notify, username
+
+if TYPE_CHECKING:
+    from ui.draft_workspace import DraftWorkspace
+
+
+def wire(page: DraftWorkspace) -> None:
+    """Generate a section or the whole draft from the writing tab's buttons; stop a run."""
+    service, writing = page.service, page.writing
+    progress, editor, full = writing.progress, writing.editor, writing.full
+
+    def new_run() -> str:
+        return uuid.uuid4().hex
+
+    def _stream(
+        request: gr.Request,
+        did: str,
+        key: str | None,
+        plan_data: dict,
+        choice_data: dict,
+        rid: str,
+        whole: bool,
+    ) -> Iterator[dict]:
+        if not did:
+            raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
+        user = username(request)
+        order = plan_data.get("order") or []
+        labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
+        texts: dict[str, str] = {}
+        done, total = 0, len(order) if whole else 1
+        yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
+        for event in service.generate(
+            user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
+        ):
+            if event.kind == "delta" and event.key:
+                texts[event.key] = texts.get(event.key, "") + event.text
+            elif event.kind == "done" and event.section is not None:
+                texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
+            elif event.kind == "progress":
+                done, total = event.done, max(event.total, 1)
+            elif event.kind == "finished" and event.draft is not None:
+                notify(T.GENERATED.format(version=event.draft.version))
+                ws = service.open_draft(user, did)
+                yield {
+                    **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
+                    progress: render.progress_html(total, total),
+                }
+                return
+            elif event.kind == "cancelled":
+                notify(T.CANCELLED_NOTHING)
+                yield {progress: render.progress_html(done, total, T.CANCELLED_NOTHING)}
+                return
+            elif event.kind == "error":
+                yield {
+                    progress: render.progress_html(done, total, T.GENERATION_FAILED.format(error=event.text))
+                }
+                raise gr.Error(T.GENERATION_FAILED.format(error=event.text), title=T.ERROR_TITLE)
+            update: dict = {progress: render.progress_html(done, total)}
+            if key in texts:
+                update[editor] = texts[key]
+            if whole:
+                update[full] = render.streaming_html([(k, labels.get(k, k)) for k in order], texts)
+            yield update
+
+    @guarded
+    def on_generate_section(
+        request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str
+    ):
+        if not key:
+            raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
+        yield from _stream(request, did, key, plan_data, choice_data, rid, whole=False)
+
+    @guarded
+    def on_generate_all(
+        request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str
+    ):
+        yield from _stream(request, did, key, plan_data, choice_data, rid, whole=True)
+
+    def on_cancel(request: gr.Request, rid: str):
+        if rid:
+            service.cancel(username(request), rid)
+
+    gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
+    gen_outputs = [*page.targets, progress]
+    # Generation shares one concurrency group so a few long runs cannot starve quick clicks.
+    writing.gen_one.click(new_run, None, [page.run_id]).then(
+        on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden"
+    )
+    # Named endpoint: scripts/load_ui.py drives it through gradio_client, as a browser would.
+    writing.gen_all.click(new_run, None, [page.run_id]).then(
+        on_generate_all,
+        gen_inputs,
+        gen_outputs,
+        concurrency_id="generation",
+        show_progress="hidden",
+        api_name="generate_all",
+    )
+    writing.stop_btn.click(on_cancel, [page.run_id], None, concurrency_limit=None)

@@ -1,0 +1,164 @@
+"""How an open draft shows on the writer's page: every component's value, set from one Workspace.
+
+The panels of the draft page (ui/draft_*.py) build their own components; this module knows which
+of them display the workspace and fills them all at once, so every handler that changes the draft
+refreshes the page the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+
+from drafting.service import PART_LABELS, DraftingService, Workspace, sheet_rows
+from ui import render
+from ui import text as T
+from ui.draft_comments import CommentsPanel, comment_choices, comments_html
+from ui.draft_export import ExportPanel
+from ui.draft_facts import FactsPanel
+from ui.draft_versions import VersionsPanel, version_choices
+from ui.draft_writing import WritingPanel, exemplar_rows, plans_state, section_mode, section_text
+
+
+def draft_choices(service: DraftingService, user: str | None) -> list[tuple[str, str]]:
+    """The drafts this user may open, labelled for the draft picker."""
+    listing = service.list_drafts(user)
+    return [(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing]
+
+
+def _labels(ws: Workspace) -> dict[str, str]:
+    return {s.key: s.heading or PART_LABELS.get(s.part, s.key) for s in ws.draft.sections}
+
+
+def _status(ws: Workspace | None) -> str:
+    if ws is None:
+        return T.DRAFT_STATUS_NEW
+    status = T.DRAFT_STATUS.format(
+        title=ws.draft.title, version=ws.version, status=ws.review.label, owner=ws.owner or ""
+    )
+    return status + ("" if ws.can_edit else T.READ_ONLY)
+
+
+@dataclass
+class DraftWorkspace:
+    """The draft page as its handlers see it: the service, the page's state, and its panels."""
+
+    service: DraftingService
+    draft_id: gr.State
+    plans: gr.State
+    choices: gr.State
+    run_id: gr.State
+    drafts: gr.Dropdown
+    status: gr.Markdown
+    tabs: gr.Tabs
+    facts: FactsPanel
+    writing: WritingPanel
+    versions: VersionsPanel
+    export: ExportPanel
+    comments: CommentsPanel
+
+    @property
+    def targets(self) -> list[Any]:
+        """The components ``fill`` updates, in one place so every handler agrees."""
+        fp, wp, vp, cp = self.facts, self.writing, self.versions, self.comments
+        return [
+            self.draft_id,
+            self.status,
+            fp.kind,
+            fp.org,
+            fp.period,
+            fp.next_period,
+            fp.facts_table,
+            wp.section,
+            wp.editor,
+            wp.section_info,
+            wp.exemplars,
+            wp.full,
+            wp.flags,
+            vp.versions,
+            vp.diff_from,
+            vp.diff_to,
+            cp.comments,
+            cp.comment_pick,
+            self.plans,
+            self.choices,
+            self.drafts,
+        ]
+
+    def fill(
+        self,
+        user: str | None,
+        ws: Workspace | None,
+        key: str | None = None,
+        *,
+        replan: bool = True,
+        plan_data: dict | None = None,
+        choice_data: dict | None = None,
+    ) -> dict:
+        """Every component showing the workspace, updated to ``ws`` (None: a blank new draft)."""
+        fp, wp, vp, cp = self.facts, self.writing, self.versions, self.comments
+        listing = draft_choices(self.service, user)
+        if ws is None:
+            return {
+                self.draft_id: "",
+                self.status: T.DRAFT_STATUS_NEW + T.DRAFT_COUNT.format(n=len(listing)),
+                fp.org: "",
+                fp.period: "",
+                fp.next_period: "",
+                fp.facts_table: [["工作", "", ""]],
+                wp.section: gr.update(choices=[], value=None),
+                wp.editor: "",
+                wp.section_info: "",
+                wp.exemplars: [],
+                wp.full: render.draft_html(None),
+                wp.flags: "",
+                vp.versions: gr.update(choices=[], value=None),
+                vp.diff_from: gr.update(choices=[], value=None),
+                vp.diff_to: gr.update(choices=[], value=None),
+                cp.comments: comments_html(None),
+                cp.comment_pick: gr.update(choices=[], value=None),
+                self.plans: {"order": [], "sections": {}},
+                self.choices: {},
+                self.drafts: gr.update(choices=listing, value=None),
+            }
+        did = ws.draft.id or ""
+        plan_data = (
+            plan_data
+            if plan_data is not None
+            else (plans_state(self.service.plan(user, did)) if replan else {"order": [], "sections": {}})
+        )
+        choice_data = choice_data if choice_data is not None else {}
+        keys = [s.key for s in ws.draft.sections]
+        key = key if key in keys else (keys[0] if keys else None)
+        labels = {k: v["label"] for k, v in plan_data["sections"].items()}
+        section_choices = [(labels.get(s.key) or s.heading or s.key, s.key) for s in ws.draft.sections]
+        history = version_choices(ws)
+        previous = history[1][1] if len(history) > 1 else ws.version
+        sheet = ws.sheet
+        return {
+            self.draft_id: did,
+            self.status: _status(ws),
+            fp.kind: sheet.kind if sheet else gr.skip(),
+            fp.org: sheet.org if sheet else "",
+            fp.period: sheet.period if sheet else "",
+            fp.next_period: (sheet.next_period or "") if sheet else "",
+            fp.facts_table: sheet_rows(sheet) or [["工作", "", ""]],
+            wp.section: gr.update(choices=section_choices, value=key),
+            wp.editor: gr.update(value=section_text(ws, key), interactive=ws.can_edit),
+            wp.section_info: section_mode(ws, key),
+            wp.exemplars: exemplar_rows(plan_data, key, choice_data),
+            wp.full: render.draft_html(ws.draft),
+            wp.flags: render.flag_list_html(
+                [f for f in ws.draft.flags if f.section == key], labels=_labels(ws)
+            ),
+            vp.versions: gr.update(choices=history, value=ws.version),
+            vp.diff_from: gr.update(choices=history, value=previous),
+            vp.diff_to: gr.update(choices=history, value=ws.version),
+            cp.comments: comments_html(ws),
+            cp.comment_pick: gr.update(choices=comment_choices(ws), value=None),
+            self.plans: plan_data,
+            self.choices: choice_data,
+            self.drafts: gr.update(choices=listing, value=did),
+        }

@@ -1,0 +1,195 @@
+"""The writing tab of the writer's page: pick a section, see its exemplars, edit it, save it.
+
+The editor is checked against the facts as the writer types; pinning or dropping exemplars is kept
+in the page's state until the next generation uses it. The generation buttons sit on this tab but
+are wired by ui/draft_generation.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from drafting.service import PART_LABELS, SectionPlan, Workspace
+from ui import render
+from ui import text as T
+from ui.handlers import guarded, notify, username
+
+if TYPE_CHECKING:
+    from ui.draft_workspace import DraftWorkspace
+
+
+def plans_state(plans: list[SectionPlan]) -> dict[str, Any]:
+    """Section plans as plain data for gr.State (keys in order, each with its exemplars)."""
+    return {
+        "order": [p.key for p in plans],
+        "sections": {
+            p.key: {
+                "label": p.heading
+                or (f"{PART_LABELS.get(p.part, p.part)}" + (f"：{p.area}" if p.area else "")),
+                "facts": [f.id for f in p.facts],
+                "hits": [
+                    {
+                        "id": h.passage.id,
+                        "source": h.passage.source,
+                        "period": h.passage.period or "",
+                        "part": PART_LABELS.get(h.passage.part, h.passage.part),
+                        "score": round(h.score, 3),
+                        "text": h.passage.text,
+                    }
+                    for h in p.exemplars
+                ],
+            }
+            for p in plans
+        },
+    }
+
+
+def exemplar_rows(plans: dict[str, Any], key: str | None, choices: dict[str, Any]) -> list[list[Any]]:
+    """The exemplar table of one section: pinned, dropped, then the passage's source and text."""
+    section = (plans.get("sections") or {}).get(key or "")
+    if not section:
+        return []
+    chosen = choices.get(key or "", {})
+    pinned, dropped = set(chosen.get("pinned", [])), set(chosen.get("dropped", []))
+    return [
+        [h["id"] in pinned, h["id"] in dropped, h["source"], h["period"], h["part"], h["score"], h["text"]]
+        for h in section["hits"]
+    ]
+
+
+def section_text(ws: Workspace | None, key: str | None) -> str:
+    """A section's paragraphs as the editor shows them, one per line."""
+    if ws is None:
+        return ""
+    section = next((s for s in ws.draft.sections if s.key == key), None)
+    return "\n".join(p.text for p in section.paragraphs) if section else ""
+
+
+def section_mode(ws: Workspace | None, key: str | None) -> str:
+    """How a section was written (model, composer, edited by hand), or that it is not written yet."""
+    section = next((s for s in ws.draft.sections if s.key == key), None) if ws else None
+    if section is None:
+        return ""
+    if not section.paragraphs:
+        return T.SECTION_MODE.format(mode=T.SECTION_NOT_WRITTEN)
+    mode = render.mode_label(section.mode)
+    if section.record.get("edited_by"):
+        mode += "（" + T.MODE_EDIT + "）"
+    return T.SECTION_MODE.format(mode=mode)
+
+
+@dataclass
+class WritingPanel:
+    """The components of the writing tab."""
+
+    section: gr.Dropdown
+    section_info: gr.Markdown
+    editor: gr.Textbox
+    gen_one: gr.Button
+    gen_all: gr.Button
+    stop_btn: gr.Button
+    save_btn: gr.Button
+    progress: gr.HTML
+    flags: gr.HTML
+    exemplars: gr.Dataframe
+    full: gr.HTML
+
+
+def build() -> WritingPanel:
+    """Lay out the writing tab inside the current Tabs context."""
+    with gr.Tab(T.STEP_WRITE, id="write"):
+        with gr.Row():
+            with gr.Column(scale=5):
+                section = gr.Dropdown(label=T.SECTION, choices=[], elem_id="section-pick")
+                section_info = gr.Markdown("", elem_id="section-info")
+                editor = gr.Textbox(label=T.EDITOR, lines=12, max_lines=30, elem_id="editor")
+                with gr.Row():
+                    gen_one = gr.Button(T.GENERATE_SECTION, variant="primary", elem_id="gen-section")
+                    gen_all = gr.Button(T.GENERATE_ALL, variant="primary", elem_id="gen-all")
+                    stop_btn = gr.Button(T.CANCEL, variant="stop", elem_id="cancel")
+                    save_btn = gr.Button(T.SAVE_SECTION, elem_id="save-section")
+                progress = gr.HTML(render.progress_html(0, 0, T.PROGRESS_WAITING), elem_id="progress")
+                gr.Markdown(f"**{T.FLAGS_TITLE}**")
+                flags = gr.HTML("", elem_id="section-flags")
+            with gr.Column(scale=4):
+                exemplars = gr.Dataframe(
+                    headers=T.EXEMPLAR_HEADERS,
+                    datatype=["bool", "bool", "str", "str", "str", "number", "str"],
+                    type="array",
+                    interactive=True,
+                    wrap=True,
+                    label=T.EXEMPLARS,
+                    max_height=620,
+                    column_widths=["10%", "10%", "17%", "12%", "8%", "8%", "35%"],
+                    static_columns=[2, 3, 4, 5, 6],
+                    elem_id="exemplars",
+                )
+        with gr.Accordion(T.FULL_TEXT, open=True):
+            full = gr.HTML(render.draft_html(None), elem_id="full-draft")
+    return WritingPanel(
+        section, section_info, editor, gen_one, gen_all, stop_btn, save_btn, progress, flags, exemplars, full
+    )
+
+
+def wire(page: DraftWorkspace) -> None:
+    """Switch sections, pin or drop exemplars, check the editor as it changes, save a section."""
+    service, writing = page.service, page.writing
+
+    @guarded
+    def on_section(request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict):
+        if not did or not key:
+            return {}
+        ws = service.open_draft(username(request), did)
+        return {
+            writing.editor: section_text(ws, key),
+            writing.section_info: section_mode(ws, key),
+            writing.exemplars: exemplar_rows(plan_data, key, choice_data),
+            writing.flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key]),
+        }
+
+    def on_exemplars(rows: list, key: str, plan_data: dict, choice_data: dict):
+        hits = ((plan_data.get("sections") or {}).get(key or "") or {}).get("hits", [])
+        pinned = [h["id"] for h, row in zip(hits, rows or [], strict=False) if row and row[0] is True]
+        dropped = [h["id"] for h, row in zip(hits, rows or [], strict=False) if row and row[1] is True]
+        return {**choice_data, key: {"pinned": pinned, "dropped": dropped}}
+
+    @guarded
+    def on_edit(request: gr.Request, did: str, key: str, text: str, plan_data: dict):
+        if not did or not key:
+            return ""
+        found = service.check_section(username(request), did, key, text)
+        labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
+        return render.live_flags_html(key, text, found, labels)
+
+    @guarded
+    def on_save(request: gr.Request, did: str, key: str, text: str, plan_data: dict, choice_data: dict):
+        if not did or not key:
+            raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
+        user = username(request)
+        draft = service.save_section(user, did, key, text)
+        notify(T.SAVED.format(version=draft.version))
+        return page.fill(
+            user, service.open_draft(user, did), key, plan_data=plan_data, choice_data=choice_data
+        )
+
+    writing.section.input(
+        on_section,
+        [page.draft_id, writing.section, page.plans, page.choices],
+        [writing.editor, writing.section_info, writing.exemplars, writing.flags],
+    )
+    writing.exemplars.input(
+        on_exemplars, [writing.exemplars, writing.section, page.plans, page.choices], [page.choices]
+    )
+    writing.editor.input(
+        on_edit,
+        [page.draft_id, writing.section, writing.editor, page.plans],
+        [writing.flags],
+        trigger_mode="always_last",
+        show_progress="hidden",
+    )
+    writing.save_btn.click(
+        on_save, [page.draft_id, writing.section, writing.editor, page.plans, page.choices], page.targets
+    )
