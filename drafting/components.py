@@ -3,6 +3,8 @@ implementation goes behind each seam. Tests build the fakes themselves instead."
 
 from __future__ import annotations
 
+import logging
+
 from drafting.settings import Settings
 from retrieval.catalog import Catalog
 from retrieval.embedder import Embedder, SentenceTransformerEmbedder
@@ -10,8 +12,10 @@ from retrieval.ingestion import DocumentParser, FacadeParser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import Bm25Index
 from retrieval.lexical_snapshot import SNAPSHOT_FILE
-from retrieval.query import load_lexicon
+from retrieval.query import Lexicon, LexiconError, load_lexicon
 from retrieval.vector_store import ChromaVectorStore, VectorStore
+
+log = logging.getLogger(__name__)
 
 
 def build_embedder(settings: Settings) -> Embedder:
@@ -52,6 +56,18 @@ def build_knowledge_base(settings: Settings) -> KnowledgeBase:
         lexical=Bm25Index(),
         parser=build_parser(),
         config=settings.retrieval,
-        lexicon=load_lexicon(settings.retrieval.lexicon_dir),
+        lexicon=_lexicon(settings),
         lexical_snapshot=settings.home / SNAPSHOT_FILE,
     )
+
+
+def _lexicon(settings: Settings) -> Lexicon:
+    """The configured search word lists; a malformed own copy falls back to the packaged lists with
+    a warning, so a typo in a word list never takes search down."""
+    try:
+        return load_lexicon(settings.retrieval.lexicon_dir)
+    except LexiconError as exc:
+        if settings.retrieval.lexicon_dir is None:
+            raise  # the packaged lists are tested; a failure there is a bug, not a user's typo
+        log.warning("%s；暂用内置词表", exc)
+        return load_lexicon()

@@ -42,10 +42,10 @@ class ChromaSettings(BaseModel):
 
 
 class RetrievalSettings(BaseModel):
-    # Weights measured with `drafter eval retrieval --dense-weights ...` on corpus/eval (58 queries,
-    # min-max fusion): with the packaged English-centric model, dense_weight 0-0.05 keeps BM25's
-    # R@1 0.741 / R@5 0.914, 0.1-0.2 loses a query, 1.0 falls to R@1 0.362. 0.05 lets dense only
-    # break near-ties (and answer queries no word of which occurs); raise it for a Chinese model.
+    # Weights measured with `drafter eval retrieval --dense-weights ...` (min-max fusion) on the
+    # sample set (58 queries) and the held-out set (50): with the packaged English-centric model,
+    # dense weights 0-0.04 keep BM25's scores on both, 0.05-0.1 start losing MRR, 1.0 falls to R@1
+    # 0.41. 0.04 lets dense only break near-ties; raise it for a Chinese model (README).
     lexical_weight: float = 1.0
     dense_weight: float = 0.04
     # Query understanding (retrieval/query.py), measured on corpus/eval and checked on the held-out

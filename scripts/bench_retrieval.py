@@ -44,9 +44,9 @@ from retrieval.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.documents import Passage, SearchFilters  # noqa: E402
 from retrieval.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
 from retrieval.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
-from retrieval.query import load_lexicon  # noqa: E402
 from retrieval.lexical import TOKENIZER_VERSION, Bm25Index  # noqa: E402
 from retrieval.lexical_snapshot import SNAPSHOT_FILE, save_snapshot  # noqa: E402
+from retrieval.query import load_lexicon  # noqa: E402
 from retrieval.vector_store import ChromaVectorStore  # noqa: E402
 
 SEED = 20250701

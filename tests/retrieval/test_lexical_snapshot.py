@@ -437,7 +437,7 @@ def test_a_new_tokenizer_version_invalidates_the_snapshot(
 
     # As if the code now tokenised differently while the catalog's tokens stayed as they are
     # (re-tokenising would also change the generation; the version alone must be enough).
-    monkeypatch.setattr("retrieval.knowledge_base.TOKENIZER_VERSION", "test-tokenizer/99")
+    monkeypatch.setattr("retrieval.lexical_sync.TOKENIZER_VERSION", "test-tokenizer/99")
     first.catalog.set_meta("tokenizer", "test-tokenizer/99")
     restarted = make_kb(tmp_path)
     assert lexical(restarted, "家庭医生签约") == expected

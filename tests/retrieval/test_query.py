@@ -181,3 +181,14 @@ def test_settings_point_the_knowledge_base_at_an_own_lexicon(tmp_path: Path) -> 
     assert own.lexicon.related_words("缺人") == ["编制空缺"]
     packaged = build_knowledge_base(Settings(home=tmp_path / "b"))
     assert packaged.lexicon == PACKAGED
+
+
+def test_a_malformed_own_lexicon_falls_back_to_the_packaged_one_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "lexicon"
+    folder.mkdir()
+    (folder / "part_cues.yaml").write_text("future: [来年]\n", encoding="utf-8")
+    kb = build_knowledge_base(Settings(home=tmp_path / "home", retrieval={"lexicon_dir": folder}))  # type: ignore[arg-type]
+    assert kb.lexicon == PACKAGED
+    assert "part_cues.yaml" in caplog.text and "内置词表" in caplog.text
