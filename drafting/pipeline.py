@@ -87,7 +87,7 @@ class DraftingPipeline:
     temperature: float | None = None
     max_tokens: int | None = None
     template: str = SECTION_TEMPLATE
-    template_version: str | None = None  # None: the latest version in prompts/templates/<template>/
+    template_version: str | None = None  # None: the latest version of the template (prompts/ or saved)
 
     @property
     def mode(self) -> str:
@@ -343,12 +343,12 @@ def build_pipeline(
     """The pipeline as configured by ``settings``. ``chat`` defaults to the configured endpoint
     (None forces the offline composer); ``store`` to the drafts database under DRAFTER_HOME."""
     from drafting.chat import build_chat_model
-    from drafting.templates import PromptLibrary
+    from drafting.templates import prompt_library
 
     model = build_chat_model(settings) if chat is _CONFIGURED else chat
     return DraftingPipeline(
         outlines_dir=settings.outlines_dir,
-        prompts=PromptLibrary(settings.templates_dir),
+        prompts=prompt_library(settings),
         chat=model,
         knowledge_base=knowledge_base,
         store=store if store is not None else DraftStore(settings.drafts_db_path),

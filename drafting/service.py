@@ -32,7 +32,7 @@ from drafting.service_planning import PlanningActions
 from drafting.service_prompts import PromptActions
 from drafting.service_review import ReviewActions
 from drafting.settings import Settings
-from drafting.templates import PromptLibrary
+from drafting.templates import TemplateVersion, prompt_library
 from drafting.views import ParagraphSources, SectionPlan, ServiceError, Workspace
 
 # Re-exported: the UI imports everything it needs from this module alone.
@@ -42,6 +42,7 @@ __all__ = [
     "ParagraphSources",
     "SectionPlan",
     "ServiceError",
+    "TemplateVersion",
     "Workspace",
     "build_service",
     "sheet_rows",
@@ -106,5 +107,5 @@ def build_service(settings: Settings, *, users: UserStore | None = None) -> Draf
         drafts=DraftStore(settings.drafts_db_path),
         knowledge_base=lambda: build_knowledge_base(settings),
         chat=build_chat_model(settings),
-        prompts=PromptLibrary(settings.templates_dir),
+        prompts=prompt_library(settings),
     )

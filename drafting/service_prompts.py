@@ -1,6 +1,8 @@
 """The prompt-template actions of the service: read any version, save an edit as the next one.
 
 A mixin of DraftingService (drafting/service.py); only prompt maintainers (and admins) may save.
+Saved versions go under the data directory (settings.saved_templates_dir), never into prompts/:
+a maintainer promotes a good one by copying it into prompts/templates/<name>/ and committing it.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from drafting.service_access import DraftAccess
 from drafting.settings import Settings
-from drafting.templates import PromptLibrary
+from drafting.templates import PromptLibrary, TemplateVersion, prompt_library
 from drafting.views import ServiceError, user_errors
 
 
@@ -27,22 +29,32 @@ class PromptActions(DraftAccess):
     def prompt_templates(self, name: str | None) -> dict[str, list[str]]:
         """Template names with their versions (anyone signed in may read them)."""
         self.user(name)
-        library = self.prompts or PromptLibrary(self.settings.templates_dir)
+        library = self._prompt_library()
         return {t: library.versions(t) for t in library.names()}
+
+    @user_errors
+    def prompt_versions(self, name: str | None, template: str) -> list[TemplateVersion]:
+        """The versions of one template, oldest first, each with the file it is read from.
+
+        ``saved`` marks a version saved from the web UI (under the data directory) rather than
+        shipped in prompts/, so a maintainer knows it still has to be copied there and committed.
+        """
+        self.user(name)
+        return self._prompt_library().listing(template)
 
     @user_errors
     def prompt_source(self, name: str | None, template: str, version: str | None = None) -> str:
         self.user(name)
-        library = self.prompts or PromptLibrary(self.settings.templates_dir)
-        return library.get(template, version).path.read_text(encoding="utf-8-sig")
+        return self._prompt_library().get(template, version).path.read_text(encoding="utf-8-sig")
 
     @user_errors
     def save_prompt(self, name: str | None, template: str, source: str) -> str:
         """Save an edited template as its next version (maintainers only); checked before it counts."""
         self.users.require(name, "edit_prompts")
-        library = self.prompts or PromptLibrary(self.settings.templates_dir)
-        existing = library.versions(template)
-        version = f"v{max(int(v[1:]) for v in existing) + 1}"
+        library = self._prompt_library()
+        if library.saved_directory is None:
+            raise ServiceError("这个提示词库没有网页保存目录，不能在网页上保存新版本。")
+        version = library.next_version(template)
         text = with_front_matter_version(source, version)
         # Check the text in a scratch library first: a template that does not load must never
         # become the latest version the pipeline picks up.
@@ -50,11 +62,16 @@ class PromptActions(DraftAccess):
             (Path(scratch) / template).mkdir()
             (Path(scratch) / template / f"{version}.md").write_text(text, encoding="utf-8")
             PromptLibrary(Path(scratch)).get(template, version)
-        target = library.directory / template / f"{version}.md"
+        folder = library.saved_directory / template
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{version}.md"
         staging = target.with_name(f".{version}.md.saving")
         staging.write_text(text, encoding="utf-8")
         staging.replace(target)  # atomic: readers see the old set of versions or the new one
         return version
+
+    def _prompt_library(self) -> PromptLibrary:
+        return self.prompts or prompt_library(self.settings)
 
 
 def with_front_matter_version(source: str, version: str) -> str:

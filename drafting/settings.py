@@ -141,6 +141,11 @@ class Settings(BaseSettings):
     def templates_dir(self) -> Path:
         return self.prompts_dir / "templates"
 
+    @property
+    def saved_templates_dir(self) -> Path:
+        # Versions saved from the web UI: under home, since prompts/ is the source tree (maybe read-only).
+        return self.home / "prompts" / "templates"
+
     def ensure_home(self) -> Path:
         self.home.mkdir(parents=True, exist_ok=True)
         return self.home

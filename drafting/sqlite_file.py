@@ -7,14 +7,35 @@ can be shared between the web server's threads.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+WAL_SWITCH_TIMEOUT_S = 30.0
+
+
+def use_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to write-ahead logging (readers never block the writer).
+
+    Switching needs an exclusive lock and SQLite does not wait for it through the busy timeout:
+    several threads opening a fresh file at once got "database is locked" (measured: 11 of 150
+    runs of eight threads). So the switch is retried briefly, and skipped once the file is in WAL."""
+    deadline = time.monotonic() + WAL_SWITCH_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
 
 def migrate(conn: sqlite3.Connection, migrations: Sequence[str]) -> None:
     """Apply the migrations this file has not seen yet, in one transaction."""
-    conn.execute("PRAGMA journal_mode=WAL")
+    use_wal(conn)
     # BEGIN IMMEDIATE takes the write lock before reading the version, so two processes opening a
     # fresh file at once cannot both create the tables.
     conn.execute("BEGIN IMMEDIATE")

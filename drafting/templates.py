@@ -5,18 +5,28 @@ A template is prompts/templates/<name>/<version>.md: YAML front matter between "
 exactly "## system", "## user" or "## assistant". A variable the body uses but the caller did not
 give is an error naming it (never an empty string); extra variables are fine. Front matter must
 declare every variable the body uses, so a maintainer sees the template's inputs at a glance.
+
+Versions saved from the web UI go to a second folder under the data directory with the same layout
+(DRAFTER_HOME/prompts/templates/<name>/<version>.md), never into the source tree; the library reads
+both as one set of versions.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 import jinja2.meta
 import yaml
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _ROLE_LINE = re.compile(r"^##[ \t]*(system|user|assistant)[ \t]*$", re.MULTILINE)
 _VERSION = re.compile(r"^v(\d+)$")
@@ -37,6 +47,17 @@ class PromptTemplate:
     variables: tuple[str, ...]
     body: str
     path: Path
+
+
+@dataclass(frozen=True)
+class TemplateVersion:
+    """One version of a template and the file it is read from."""
+
+    name: str
+    version: str
+    path: Path
+    # True: saved from the web UI under the data directory and not (yet) copied into prompts/.
+    saved: bool
 
 
 @dataclass(frozen=True)
@@ -61,10 +82,19 @@ def as_reference(text: Any) -> str:
 
 
 class PromptLibrary:
-    """The templates under one directory (settings.templates_dir)."""
+    """The templates under prompts/templates, plus the versions saved at run time.
 
-    def __init__(self, directory: Path) -> None:
+    ``directory`` is the source tree's folder (settings.templates_dir), edited by hand and committed
+    with git; ``saved`` (settings.saved_templates_dir) is where the web UI saves new versions. Both
+    hold <name>/v<N>.md and read as one set, ordered by number. When both hold the same number, a
+    maintainer has since committed that number to prompts/: the source tree's file wins and a
+    warning is logged.
+    """
+
+    def __init__(self, directory: Path, saved: Path | None = None) -> None:
         self.directory = Path(directory)
+        self.saved_directory = Path(saved) if saved is not None else None
+        self._shadowed_warned: set[Path] = set()
         self._env = jinja2.Environment(
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # prompts are plain text, not HTML
@@ -75,27 +105,46 @@ class PromptLibrary:
         self._env.filters["as_reference"] = as_reference
 
     def names(self) -> list[str]:
-        """Template names that have at least one version."""
-        if not self.directory.is_dir():
-            return []
-        return sorted(d.name for d in self.directory.iterdir() if d.is_dir() and self._version_files(d))
+        """Template names that have at least one version in either folder."""
+        found: set[str] = set()
+        for root, _ in self._roots():
+            if root.is_dir():
+                found.update(d.name for d in root.iterdir() if d.is_dir() and _version_files(d))
+        return sorted(found)
+
+    def listing(self, name: str) -> list[TemplateVersion]:
+        """The versions of ``name``, oldest first, each with its file and whether it was saved at run time."""
+        chosen: dict[int, TemplateVersion] = {}
+        for root, saved in self._roots():  # the source tree first, so its files win a clash
+            for path in _version_files(root / name):
+                number = _number(path)
+                if number in chosen:
+                    self._warn_shadowed(chosen[number], path)
+                    continue
+                chosen[number] = TemplateVersion(name, path.stem, path, saved)
+        if not chosen:
+            available = "、".join(self.names()) or "（无）"
+            raise TemplateError(f"没有名为“{name}”的提示词模板（{self._where()}）。可用：{available}")
+        return [chosen[n] for n in sorted(chosen)]
 
     def versions(self, name: str) -> list[str]:
         """The versions of ``name``, oldest first ("v1", "v2", … "v10")."""
-        folder = self.directory / name
-        files = self._version_files(folder) if folder.is_dir() else []
-        if not files:
-            available = "、".join(self.names()) or "（无）"
-            raise TemplateError(f"没有名为“{name}”的提示词模板（目录 {self.directory}）。可用：{available}")
-        return [f.stem for f in files]
+        return [v.version for v in self.listing(name)]
+
+    def next_version(self, name: str) -> str:
+        """The version a new save of ``name`` gets: one above every number in either folder."""
+        self.listing(name)  # an unknown template is an error, not a "v1"
+        numbers = [_number(f) for root, _ in self._roots() for f in _version_files(root / name)]
+        return f"v{max(numbers) + 1}"
 
     def get(self, name: str, version: str | None = None) -> PromptTemplate:
         """One template; the latest version unless ``version`` is given."""
-        versions = self.versions(name)
-        chosen = version or versions[-1]
-        if chosen not in versions:
-            raise TemplateError(f"模板“{name}”没有版本“{chosen}”。可用版本：{'、'.join(versions)}")
-        return self._load(name, chosen, self.directory / name / f"{chosen}.md")
+        listing = self.listing(name)
+        entry = listing[-1] if not version else next((v for v in listing if v.version == version), None)
+        if entry is None:
+            available = "、".join(v.version for v in listing)
+            raise TemplateError(f"模板“{name}”没有版本“{version}”。可用版本：{available}")
+        return self._load(name, entry.version, entry.path)
 
     def render(self, name: str, variables: dict[str, Any], version: str | None = None) -> RenderedPrompt:
         """Render a template into chat messages; a missing variable raises TemplateError naming it."""
@@ -114,9 +163,30 @@ class PromptLibrary:
             raise TemplateError(f"模板 {name}/{template.version} 没有“## system”或“## user”段落")
         return RenderedPrompt(name, template.version, messages, text, dict(variables))
 
-    def _version_files(self, folder: Path) -> list[Path]:
-        files = [f for f in folder.glob("v*.md") if _VERSION.match(f.stem)]
-        return sorted(files, key=lambda f: int(_VERSION.match(f.stem).group(1)))  # type: ignore[union-attr]
+    def _roots(self) -> list[tuple[Path, bool]]:
+        """The folders read, the source tree's first, each with whether it holds run-time saves."""
+        roots = [(self.directory, False)]
+        if self.saved_directory is not None:
+            roots.append((self.saved_directory, True))
+        return roots
+
+    def _where(self) -> str:
+        if self.saved_directory is None:
+            return f"目录 {self.directory}"
+        return f"目录 {self.directory} 和网页保存目录 {self.saved_directory}"
+
+    def _warn_shadowed(self, kept: TemplateVersion, ignored: Path) -> None:
+        # Once per file: listing() runs on every render, and one line says all there is to say.
+        if ignored in self._shadowed_warned:
+            return
+        self._shadowed_warned.add(ignored)
+        log.warning(
+            "模板 %s 的版本 %s 在两处都有：使用 %s，忽略网页保存的 %s（请确认两份内容后删除多余的一份）",
+            kept.name,
+            kept.version,
+            kept.path,
+            ignored,
+        )
 
     def _load(self, name: str, version: str, path: Path) -> PromptTemplate:
         where = f"{name}/{path.name}"
@@ -143,6 +213,11 @@ class PromptLibrary:
         return PromptTemplate(name, version, description, tuple(declared), body, path)
 
 
+def prompt_library(settings: Settings) -> PromptLibrary:
+    """The library the product reads: prompts/templates plus the versions saved under DRAFTER_HOME."""
+    return PromptLibrary(settings.templates_dir, saved=settings.saved_templates_dir)
+
+
 def split_messages(text: str) -> list[dict[str, str]]:
     """Chat messages from a rendered body: each "## role" line starts a message."""
     marks = list(_ROLE_LINE.finditer(text))
@@ -153,6 +228,17 @@ def split_messages(text: str) -> list[dict[str, str]]:
         if content:
             messages.append({"role": mark.group(1), "content": content})
     return messages
+
+
+def _version_files(folder: Path) -> list[Path]:
+    """The v<N>.md files of one template folder, by number (none if the folder is absent)."""
+    if not folder.is_dir():
+        return []
+    return sorted((f for f in folder.glob("v*.md") if _VERSION.match(f.stem)), key=_number)
+
+
+def _number(path: Path) -> int:
+    return int(_VERSION.match(path.stem).group(1))  # type: ignore[union-attr]  # v<N> files only
 
 
 def _front_matter(source: str, where: str) -> tuple[dict[str, Any], str]:

@@ -1,4 +1,8 @@
-"""The prompt maintainers' page: read any template version, save an edit as the next version."""
+"""The prompt maintainers' page: read any template version, save an edit as the next version.
+
+Each version says where it lives: shipped in prompts/ or saved from this page under the data
+directory, so a maintainer knows which ones still have to be copied into prompts/ and committed.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import DraftingService
+from drafting.service import DraftingService, TemplateVersion
 from ui import text as T
 from ui.handlers import guarded, notify, username
 
@@ -17,26 +21,27 @@ def build(service: DraftingService) -> dict[str, Any]:
     with gr.Row(elem_classes="toolbar"):
         template = gr.Dropdown(label=T.PROMPTS_PICK, choices=[], scale=2, elem_id="prompt-pick")
         version = gr.Dropdown(label=T.PROMPTS_VERSION, choices=[], scale=1, elem_id="prompt-version")
-        load_btn = gr.Button(T.PROMPTS_LOAD, scale=1)
+        load_btn = gr.Button(T.PROMPTS_LOAD, scale=1, elem_id="prompt-open")
+    origin = gr.Markdown("", elem_classes="hint", elem_id="prompt-origin")
     source = gr.Code(label=T.PROMPTS_TEXT, language="markdown", lines=24, elem_id="prompt-text")
     save_btn = gr.Button(T.PROMPTS_SAVE, variant="primary", elem_id="prompt-save")
 
     @guarded
     def on_load(request: gr.Request):
-        templates = service.prompt_templates(username(request))
-        names = list(templates)
+        user = username(request)
+        names = list(service.prompt_templates(user))
         first = names[0] if names else None
-        versions = templates.get(first, []) if first else []
+        picker, note = _version_outputs(first, service.prompt_versions(user, first) if first else [])
         return {
             template: gr.update(choices=names, value=first),
-            version: gr.update(choices=versions, value=versions[-1] if versions else None),
-            save_btn: gr.update(interactive=service.can(username(request), "edit_prompts")),
+            version: picker,
+            origin: note,
+            save_btn: gr.update(interactive=service.can(user, "edit_prompts")),
         }
 
     @guarded
     def on_template(request: gr.Request, name: str | None):
-        versions = service.prompt_templates(username(request)).get(name or "", [])
-        return gr.update(choices=versions, value=versions[-1] if versions else None)
+        return _version_outputs(name, service.prompt_versions(username(request), name) if name else [])
 
     @guarded
     def on_open(request: gr.Request, name: str | None, ver: str | None):
@@ -51,10 +56,29 @@ def build(service: DraftingService) -> dict[str, Any]:
         user = username(request)
         saved = service.save_prompt(user, name, text)
         notify(T.PROMPTS_SAVED.format(name=name, version=saved))
-        versions = service.prompt_templates(user).get(name, [])
-        return gr.update(choices=versions, value=saved)
+        picker, note = _version_outputs(name, service.prompt_versions(user, name), selected=saved)
+        # The editor shows the file as saved (its front matter now names the new version).
+        return picker, note, service.prompt_source(user, name, saved)
 
-    template.input(on_template, [template], [version])
+    template.input(on_template, [template], [version, origin])
     load_btn.click(on_open, [template, version], [source])
-    save_btn.click(on_save, [template, source], [version])
-    return {"load": (on_load, [template, version, save_btn])}
+    save_btn.click(on_save, [template, source], [version, origin, source])
+    return {"load": (on_load, [template, version, origin, save_btn])}
+
+
+def _version_outputs(
+    name: str | None, versions: list[TemplateVersion], selected: str | None = None
+) -> tuple[Any, str]:
+    """The version picker (latest selected unless told) and the note on where saved versions are."""
+    label = {True: T.PROMPTS_VERSION_SAVED, False: T.PROMPTS_VERSION_SHIPPED}
+    choices = [(label[v.saved].format(version=v.version), v.version) for v in versions]
+    value = selected or (versions[-1].version if versions else None)
+    saved = [v for v in versions if v.saved]
+    note = (
+        T.PROMPTS_ORIGIN_SAVED.format(
+            versions="、".join(v.version for v in saved), folder=saved[0].path.parent, name=name
+        )
+        if saved
+        else ""
+    )
+    return gr.update(choices=choices, value=value), note

@@ -207,5 +207,14 @@ PROMPTS_VERSION = "版本"
 PROMPTS_LOAD = "打开"
 PROMPTS_TEXT = "模板内容"
 PROMPTS_SAVE = "另存为新版本"
-PROMPTS_SAVED = "已保存为 {name} 的新版本 {version}。"
-PROMPTS_HELP = "修改后另存为新版本，旧版本保留；缺少变量会在生成时报错。只有提示词维护人可以保存。"
+PROMPTS_SAVED = "已保存为 {name} 的新版本 {version}（网页保存，不在 prompts/ 目录中）。"
+PROMPTS_HELP = (
+    "修改后另存为新版本，旧版本保留；缺少变量会在生成时报错。只有提示词维护人可以保存。"
+    "网页保存的版本放在数据目录里，不在程序的 prompts/ 目录中。"
+)
+PROMPTS_VERSION_SHIPPED = "{version}（prompts/）"
+PROMPTS_VERSION_SAVED = "{version}（网页保存）"
+PROMPTS_ORIGIN_SAVED = (
+    "网页保存的版本 {versions} 位于 `{folder}`。满意的版本请复制到 `prompts/templates/{name}/` 并提交，"
+    "才会随程序发布。"
+)

@@ -37,14 +37,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.outlines import load_outlines
-    from drafting.templates import PromptLibrary
+    from drafting.templates import prompt_library
 
-    library = PromptLibrary(settings.templates_dir)
+    library = prompt_library(settings)
     print("模板：")
+    any_saved = False
     for name in library.names():
-        for version in library.versions(name):
-            template = library.get(name, version)
-            print(f"  {name}/{version}  {getattr(template, 'description', '')}")
+        for entry in library.listing(name):
+            template = library.get(name, entry.version)
+            where = f"网页保存，位于 {entry.path}" if entry.saved else "prompts/"
+            any_saved = any_saved or entry.saved
+            print(f"  {name}/{entry.version}（{where}）  {template.description}")
+    if any_saved:
+        # Saved versions live in the data directory only; the shipped set is what prompts/ holds.
+        print("  网页保存的版本只在数据目录里；满意的版本请复制到 prompts/templates/<模板>/ 并提交。")
     print("提纲：")
     for name, outline in sorted(load_outlines(settings.outlines_dir).items()):
         print(f"  {name}  {outline.label}（版本 {outline.version}）")
@@ -80,7 +86,7 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.chat import build_chat_model
     from drafting.pipeline import DraftingPipeline, build_pipeline
     from drafting.prompt_eval import CaseError, CaseReferences, format_table, load_cases, score_versions
-    from drafting.templates import PromptLibrary
+    from drafting.templates import prompt_library
 
     try:
         cases = load_cases(args.cases)
@@ -88,7 +94,7 @@ def _score(args: argparse.Namespace, settings: Settings) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     chat = build_chat_model(settings)
-    library = PromptLibrary(settings.templates_dir)
+    library = prompt_library(settings)
     versions: list[str | None] = list(args.versions or library.versions("section"))
     if chat is None:
         # Without an endpoint only the composer can write; it is the baseline every version must beat.

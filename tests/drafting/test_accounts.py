@@ -159,3 +159,23 @@ def test_concurrent_first_use_migrates_once(settings) -> None:
         t.join()
     assert errors == []
     assert UserStore(path, hasher=FAST).count() == 8
+
+
+def test_switching_a_fresh_file_to_wal_waits_for_a_lock_held_elsewhere(tmp_path) -> None:
+    import sqlite3
+
+    from drafting.sqlite_file import use_wal
+
+    path = tmp_path / "fresh.sqlite3"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN EXCLUSIVE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    conn = sqlite3.connect(path, timeout=0.01, check_same_thread=False)
+    try:
+        use_wal(conn)  # without the retry: "database is locked" at once
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        release.join()
+        conn.close()
+        holder.close()

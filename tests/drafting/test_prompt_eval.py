@@ -78,3 +78,25 @@ def test_cli_preview_renders_the_section_prompt(capsys: pytest.CaptureFixture[st
     assert main(["prompts", "preview", "--facts", str(facts), "--section", "work:0", "--no-retrieval"]) == 0
     out = capsys.readouterr().out
     assert "## system" in out and "举办科级干部培训班3期" in out
+
+
+def test_cli_list_says_where_each_version_lives(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from drafting.service_prompts import with_front_matter_version
+    from drafting.templates import prompt_library
+
+    assert main(["prompts", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "section/v1（prompts/）" in out and "网页保存" not in out
+    library = prompt_library(settings)
+    version = library.next_version("section")
+    saved = settings.saved_templates_dir / "section" / f"{version}.md"
+    saved.parent.mkdir(parents=True)
+    source = library.get("section").path.read_text(encoding="utf-8")
+    saved.write_text(with_front_matter_version(source, version), encoding="utf-8")
+    assert main(["prompts", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "section/v1（prompts/）" in out
+    assert f"section/{version}（网页保存，位于 {saved}）" in out
+    assert "请复制到 prompts/templates/<模板>/ 并提交" in out

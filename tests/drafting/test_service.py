@@ -25,7 +25,7 @@ from drafting.reviews import ReviewStore, reviews_db_path
 from drafting.service import DraftingService, ServiceError
 from drafting.service_prompts import with_front_matter_version
 from drafting.stub_llm import StubLLM
-from drafting.templates import PromptLibrary
+from drafting.templates import prompt_library
 from retrieval.catalog import Catalog
 from retrieval.documents import Passage, SearchFilters, SearchHit
 from retrieval.embedder import HashingEmbedder
@@ -69,7 +69,7 @@ def _service(settings, tmp_path: Path, *, chat=None, kb=None) -> DraftingService
         drafts=DraftStore(settings.drafts_db_path),
         knowledge_base=kb,
         chat=chat,
-        prompts=PromptLibrary(settings.templates_dir),
+        prompts=prompt_library(settings),
         render_pages=lambda docx_path, out: [],
     )
 
@@ -473,14 +473,23 @@ def test_chosen_exemplars_put_pins_first_and_drop() -> None:
 # ---------------------------------------------------------------- prompt templates
 
 
-def test_only_maintainers_save_prompts_and_bad_ones_never_land(settings, tmp_path) -> None:
+def _prompts_copy(settings, tmp_path: Path) -> Path:
+    """A copy of prompts/ as the source tree, so a regression cannot write into the real one."""
     import shutil
 
-    templates = tmp_path / "prompts" / "templates"
-    shutil.copytree(settings.templates_dir, templates)
-    settings.prompts_dir = tmp_path / "prompts"
+    copy = tmp_path / "source" / "prompts"
+    shutil.copytree(settings.prompts_dir, copy)
+    settings.prompts_dir = copy
+    return copy
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(f.relative_to(folder)): f.read_bytes() for f in sorted(folder.rglob("*")) if f.is_file()}
+
+
+def test_only_maintainers_save_prompts_and_bad_ones_never_land(settings, tmp_path) -> None:
+    _prompts_copy(settings, tmp_path)
     service = _service(settings, tmp_path, kb=lambda: None)
-    service.prompts = PromptLibrary(templates)
     name = next(iter(service.prompt_templates("w1")))
     versions = service.prompt_templates("w1")[name]
     source = service.prompt_source("w1", name)
@@ -491,7 +500,66 @@ def test_only_maintainers_save_prompts_and_bad_ones_never_land(settings, tmp_pat
     with pytest.raises(ServiceError):
         service.save_prompt("m1", name, source + "\n{{ not_declared_anywhere }}\n")
     assert service.prompt_templates("m1")[name][-1] == new
-    assert not list((templates / name).glob(".*"))
+    assert not list((settings.saved_templates_dir / name).glob(".*"))  # no staging file left behind
+
+
+def test_a_saved_prompt_goes_under_home_and_the_pipeline_uses_it(settings, tmp_path, sheet) -> None:
+    from drafting.pipeline import build_pipeline
+
+    prompts = _prompts_copy(settings, tmp_path)
+    before = _snapshot(prompts)
+    service = _service(settings, tmp_path, kb=lambda: None)
+    source = service.prompt_source("m1", "section")
+    edited = source.replace("## system\n", "## system\n【网页保存的测试版本】\n", 1)
+    assert edited != source
+
+    new = service.save_prompt("m1", "section", edited)
+
+    assert _snapshot(prompts) == before  # the source tree is byte-for-byte what it was
+    saved = settings.home / "prompts" / "templates" / "section" / f"{new}.md"
+    assert saved.is_file() and "【网页保存的测试版本】" in saved.read_text(encoding="utf-8")
+    listing = service.prompt_versions("w1", "section")
+    assert listing[-1].version == new and [v.saved for v in listing] == [False] * (len(listing) - 1) + [True]
+    assert listing[-1].path == saved and listing[-2].path.is_relative_to(prompts)
+    assert "【网页保存的测试版本】" in service.prompt_source("w1", "section", new)
+    assert service.prompt_source("w1", "section", listing[-2].version) == source
+
+    # A pipeline built from the same settings (as `drafter draft` builds it) drafts with the saved version.
+    pipeline = build_pipeline(settings, chat=None, store=None)
+    outline, specs = pipeline.plan(sheet)
+    messages, version = pipeline.build_prompt(specs[0], sheet, outline, [])
+    assert version == new and "【网页保存的测试版本】" in messages[0]["content"]
+
+
+def test_saved_versions_number_on_across_prompts_and_home(settings, tmp_path, caplog) -> None:
+    prompts = _prompts_copy(settings, tmp_path)
+    for later in (prompts / "templates" / "section").glob("v*.md"):
+        if later.name != "v1.md":  # numbering below starts from a source tree holding v1 only
+            later.unlink()
+    service = _service(settings, tmp_path, kb=lambda: None)
+    source = service.prompt_source("m1", "section", "v1")
+    assert service.save_prompt("m1", "section", source) == "v2"
+    # A maintainer commits v3 by hand: the next save goes above it, into the data directory.
+    committed = with_front_matter_version(source, "v3").replace("## system\n", "## system\n提交的v3\n", 1)
+    (prompts / "templates" / "section" / "v3.md").write_text(committed, encoding="utf-8")
+    assert service.save_prompt("m1", "section", source) == "v4"
+    assert [(v.version, v.saved) for v in service.prompt_versions("m1", "section")] == [
+        ("v1", False),
+        ("v2", True),
+        ("v3", False),
+        ("v4", True),
+    ]
+    # Then the maintainer commits the saved v4 under the same number, edited: prompts/ wins, with a warning.
+    promoted = committed.replace("version: v3", "version: v4").replace("提交的v3", "提交的v4")
+    (prompts / "templates" / "section" / "v4.md").write_text(promoted, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="drafting.templates"):
+        listing = service.prompt_versions("m1", "section")
+        assert "提交的v4" in service.prompt_source("m1", "section")
+    assert (listing[-1].version, listing[-1].saved) == ("v4", False)
+    assert listing[-1].path == prompts / "templates" / "section" / "v4.md"
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and str(settings.saved_templates_dir / "section" / "v4.md") in warnings[0]
+    assert service.save_prompt("m1", "section", source) == "v5"
 
 
 def test_front_matter_version_is_rewritten() -> None:

@@ -9,7 +9,7 @@ from drafting.facts import parse_facts_file
 from drafting.outlines import load_outlines
 from drafting.sections import plan_sections, section_variables
 from drafting.stub_llm import fact_lines
-from drafting.templates import PromptLibrary, TemplateError, as_reference, split_messages
+from drafting.templates import PromptLibrary, TemplateError, as_reference, prompt_library, split_messages
 from retrieval.documents import Passage
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,6 +83,74 @@ def test_versions_are_listed_in_numeric_order_and_the_latest_is_default(tmp_path
         library.get("simple", "v3")
     with pytest.raises(TemplateError, match="没有名为“outline”.*simple"):
         library.versions("outline")
+
+
+def _write(folder: Path, version: str, marker: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{version}.md"
+    path.write_text(SIMPLE.format(version=version) + marker, encoding="utf-8")
+    return path
+
+
+def test_saved_versions_join_the_source_trees_in_numeric_order(tmp_path: Path) -> None:
+    source, saved = tmp_path / "prompts", tmp_path / "home"
+    _write(source / "simple", "v1")
+    _write(source / "simple", "v3")
+    _write(saved / "simple", "v2")
+    _write(saved / "simple", "v10")
+    _write(saved / "only-saved", "v1")
+    library = PromptLibrary(source, saved=saved)
+    assert library.names() == ["only-saved", "simple"]
+    assert [(v.version, v.saved) for v in library.listing("simple")] == [
+        ("v1", False),
+        ("v2", True),
+        ("v3", False),
+        ("v10", True),
+    ]
+    assert library.get("simple").path == saved / "simple" / "v10.md"
+    assert library.get("simple", "v3").path == source / "simple" / "v3.md"
+    assert library.render("simple", {"org": "某局", "facts": []}).version == "v10"
+    assert library.next_version("simple") == "v11"
+    assert PromptLibrary(source).versions("simple") == ["v1", "v3"]  # without the saved folder
+
+
+def test_a_number_in_both_folders_is_read_from_the_source_tree_with_one_warning(tmp_path, caplog) -> None:
+    source, saved = tmp_path / "prompts", tmp_path / "home"
+    committed = _write(source / "simple", "v2", "<!-- committed -->")
+    _write(source / "simple", "v1")
+    ignored = _write(saved / "simple", "v2", "<!-- saved -->")
+    _write(saved / "simple", "v5")  # shadowed below: v5 also committed
+    _write(source / "simple", "v5")
+    library = PromptLibrary(source, saved=saved)
+    with caplog.at_level("WARNING", logger="drafting.templates"):
+        assert library.versions("simple") == ["v1", "v2", "v5"]
+        assert library.get("simple", "v2").body.endswith("<!-- committed -->")
+        assert library.get("simple", "v2").path == committed
+        assert all(not v.saved for v in library.listing("simple"))
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 2  # once per shadowed file, however often the library is read
+    assert str(ignored) in warnings[0] and str(committed) in warnings[0]
+    assert library.next_version("simple") == "v6"
+
+
+def test_an_unknown_template_names_both_folders(tmp_path: Path) -> None:
+    source, saved = tmp_path / "prompts", tmp_path / "home"
+    _write(source / "simple", "v1")
+    with pytest.raises(TemplateError) as caught:
+        PromptLibrary(source, saved=saved).versions("outline")
+    message = str(caught.value)
+    assert str(source) in message and str(saved) in message and "simple" in message
+    with pytest.raises(TemplateError, match="没有名为“outline”"):
+        PromptLibrary(source, saved=saved).next_version("outline")
+
+
+def test_the_products_library_reads_prompts_and_the_saved_folder_under_home(settings) -> None:
+    library = prompt_library(settings)
+    assert library.directory == settings.templates_dir == settings.prompts_dir / "templates"
+    assert library.saved_directory == settings.saved_templates_dir
+    assert settings.saved_templates_dir.is_relative_to(settings.home)
+    assert not settings.saved_templates_dir.exists()  # reading creates nothing
+    assert "section" in library.names()
 
 
 def test_shipped_section_template_has_versions() -> None:

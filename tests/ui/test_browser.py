@@ -3,7 +3,8 @@
 One writer's journey, in order (each step needs the one before): sign in, upload past reports,
 draft with the stub model, edit a section and see a grounding flag, export and open the .docx,
 send for review; then a reviewer clicks a paragraph to see its sources, and a second writer does
-not see the first one's draft. Screenshots of every page go to artifacts/screenshots/.
+not see the first one's draft; last, an admin saves a prompt version, which lands in the data
+directory, not in prompts/. Screenshots of every page go to artifacts/screenshots/.
 """
 
 from __future__ import annotations
@@ -227,4 +228,28 @@ def test_writer_sees_the_comment_and_another_writer_sees_nothing(
     _field(page, "draft-pick").click()
     expect(page.get_by_role("option", name=re.compile("工作总结"))).to_have_count(0)
     _shot(page, screenshots, "10-other-writer")
+    context.close()
+
+
+def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
+    browser, server, sign_in, screenshots: Path
+) -> None:
+    templates = Path(__file__).resolve().parents[2] / "prompts" / "templates"
+    shipped = {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()}
+    latest = max(int(p.stem[1:]) for p in (templates / "section").glob("v*.md"))
+    context, page = sign_in("admin1")
+    _tab(page, "提示词")
+    expect(page.locator("#prompt-version input")).to_have_value(f"v{latest}（prompts/）")
+    page.locator("#prompt-open").click()
+    expect(page.locator("#prompt-text")).to_contain_text("## system")
+    page.locator("#prompt-save").click()
+    new = f"v{latest + 1}"
+    expect(page.locator("#prompt-version input")).to_have_value(f"{new}（网页保存）")
+    expect(page.locator("#prompt-text")).to_contain_text(f"version: {new}")
+    origin = page.locator("#prompt-origin")
+    expect(origin).to_contain_text(str(server.home / "prompts" / "templates" / "section"))
+    expect(origin).to_contain_text("prompts/templates/section/")
+    _shot(page, screenshots, "11-prompts-saved")
+    assert (server.home / "prompts" / "templates" / "section" / f"{new}.md").is_file()
+    assert {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()} == shipped
     context.close()
