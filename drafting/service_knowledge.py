@@ -19,6 +19,7 @@ from drafting.settings import Settings
 from drafting.views import FileResult, ServiceError, user_errors
 from retrieval.documents import PARTS, SearchFilters, SearchHit
 from retrieval.ingestion import DocumentOutcome, IngestFailure, IngestReport
+from retrieval.query import QueryAids
 
 # One logger name for the whole service, whichever of its modules a line comes from.
 log = logging.getLogger("drafting.service")
@@ -207,6 +208,14 @@ class KnowledgeActions(DraftAccess):
             )
         except ValueError as exc:  # the knowledge base's messages for bad queries are Chinese
             raise ServiceError(str(exc)) from exc
+
+    @user_errors
+    def search_aids(self, name: str | None, query: str, *, part: str | None = None) -> QueryAids:
+        """The related words and preferred parts a search for `query` uses, so the page can say
+        why a passage without the writer's own words was found."""
+        self.user(name)
+        filters = SearchFilters(part=part if part in PARTS else None)  # type: ignore[arg-type]
+        return self.knowledge_base().aids((query or "").strip(), filters)
 
 
 _STAGE_LABELS = {

@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from retrieval.catalog import Catalog, DocumentRecord
-from retrieval.documents import Passage, SearchFilters, SearchHit
+from retrieval.documents import PARTS, Passage, SearchFilters, SearchHit
 from retrieval.embedder import Embedder
 from retrieval.fusion import Fused, FusionMethod, collapse_near_duplicates, fuse
 from retrieval.ingest_batch import IngestBatch
@@ -39,7 +39,7 @@ from retrieval.ingestion import (
 from retrieval.lexical import NO_FILTERS, LexicalIndex
 from retrieval.lexical_sync import CatalogLexicalIndex, passage_tokens
 from retrieval.passage_vectors import REBUILD_HINT, IndexMismatchError, PassageVectors
-from retrieval.query import AnalysedQuery, Lexicon, analyse
+from retrieval.query import AnalysedQuery, Lexicon, QueryAids, analyse
 from retrieval.recleaning import RepetitionWatch
 from retrieval.vector_store import VectorStore
 
@@ -241,6 +241,15 @@ class KnowledgeBase:
         if filters.part is None and analysed.parts and self.config.part_cue_boost > 0:
             hits = self._prefer_cued_parts(hits, analysed.parts)
         return hits
+
+    def aids(self, query: str, filters: SearchFilters = NO_FILTERS) -> QueryAids:
+        """The synonyms and part preference `search` applies to this query, as the same settings
+        and filters decide (a part filter leaves nothing to prefer)."""
+        related = self.lexicon.related_words(query) if self.config.synonym_weight > 0 else []
+        parts: frozenset[str] = frozenset()
+        if filters.part is None and self.config.part_cue_boost > 0:
+            parts = self.lexicon.cued_parts(query)
+        return QueryAids(tuple(related), tuple(p for p in PARTS if p in parts))
 
     def analyse(self, query: str) -> AnalysedQuery:
         """The query as the lexical index and the part prior see it (retrieval.query)."""

@@ -70,6 +70,15 @@ class Lexicon:
 
 
 @dataclass(frozen=True)
+class QueryAids:
+    """What a search made of a query beyond its own words, to show the writer: the related words
+    it also searched for and the outline parts it preferred (both empty when none applied)."""
+
+    related_words: tuple[str, ...] = ()
+    preferred_parts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class AnalysedQuery:
     """A query ready for BM25: token weights, and the parts its wording points to."""
 

@@ -162,6 +162,14 @@ def build(service: DraftingService) -> dict[str, Any]:
         )
         if not found:
             return render.message_html(T.KB_SEARCH_NONE)
+        aids = service.search_aids(username(request), q, part=part_v or None)
+        notes = []
+        if aids.related_words:
+            notes.append(T.KB_SEARCH_RELATED.format(words="、".join(aids.related_words)))
+        if aids.preferred_parts:
+            notes.append(
+                T.KB_SEARCH_PREFERS.format(parts="、".join(PART_LABELS[p] for p in aids.preferred_parts))
+            )
         rows = [
             [
                 f"{h.score:.3f}",
@@ -173,7 +181,8 @@ def build(service: DraftingService) -> dict[str, Any]:
             ]
             for h in found
         ]
-        return render.table_rows_html(T.KB_SEARCH_HEADERS, rows)
+        note = render.message_html("；".join(notes)) if notes else ""
+        return note + render.table_rows_html(T.KB_SEARCH_HEADERS, rows)
 
     ingest_btn.click(
         on_ingest, [upload], [results, docs, doc_pick, upload], concurrency_id="ingest", concurrency_limit=1

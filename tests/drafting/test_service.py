@@ -32,6 +32,7 @@ from retrieval.embedder import HashingEmbedder
 from retrieval.ingestion import FacadeParser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import Bm25Index
+from retrieval.query import load_lexicon
 from retrieval.vector_store import InMemoryVectorStore
 
 REPO = Path(__file__).resolve().parents[2]
@@ -49,6 +50,7 @@ def _kb(settings) -> KnowledgeBase:
         lexical=Bm25Index(),
         parser=FacadeParser(),
         config=settings.retrieval,
+        lexicon=load_lexicon(),
     )
 
 
@@ -411,6 +413,9 @@ def test_upload_search_remove(kb_service: DraftingService, tmp_path) -> None:
     assert hits and len(hits) <= 3
     with pytest.raises(ServiceError, match="检索"):
         kb_service.search("w1", "  ")
+    aids = kb_service.search_aids("w1", "卫健局明年打算怎么做")
+    assert "卫生健康" in aids.related_words and aids.preferred_parts == ("plans",)
+    assert kb_service.search_aids("w1", "卫健局明年打算怎么做", part="plans").preferred_parts == ()
     doc = kb_service.document("w1", docs[0].id)
     assert doc.cleaned_text
 

@@ -15,7 +15,7 @@ from retrieval.embedder import HashingEmbedder
 from retrieval.ingestion import ParagraphParser
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import Bm25Index, char_tokens
-from retrieval.query import Lexicon, LexiconError, analyse, load_lexicon
+from retrieval.query import Lexicon, LexiconError, QueryAids, analyse, load_lexicon
 from retrieval.vector_store import InMemoryVectorStore
 
 PACKAGED = load_lexicon()
@@ -192,3 +192,16 @@ def test_a_malformed_own_lexicon_falls_back_to_the_packaged_one_with_a_warning(
     kb = build_knowledge_base(Settings(home=tmp_path / "home", retrieval={"lexicon_dir": folder}))  # type: ignore[arg-type]
     assert kb.lexicon == PACKAGED
     assert "part_cues.yaml" in caplog.text and "内置词表" in caplog.text
+
+
+def test_the_knowledge_base_says_which_aids_a_query_gets(tmp_path: Path) -> None:
+    lexicon = Lexicon(
+        synonym_groups=(("缺编", "编制空缺"),), part_cues={"problems": ("短板",), "plans": ("明年",)}
+    )
+    kb = _kb(tmp_path, lexicon)
+    aids = kb.aids("明年卫生院缺编的短板")
+    assert aids.related_words == ("编制空缺",)
+    assert aids.preferred_parts == ("problems", "plans")  # in outline order
+    assert kb.aids("明年卫生院缺编的短板", SearchFilters(part="plans")).preferred_parts == ()
+    off = _kb(tmp_path / "off", lexicon, synonym_weight=0, part_cue_boost=0)
+    assert off.aids("明年卫生院缺编的短板") == QueryAids()

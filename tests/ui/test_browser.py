@@ -90,9 +90,11 @@ def test_upload_reports(browser, server, sign_in, screenshots: Path) -> None:
     expect(_field(page, "kb-doc-text")).to_have_value(re.compile("组织"))
     # Only admins may remove documents: the button is not even offered to a writer.
     expect(page.locator("#kb-doc-remove")).to_be_hidden()
-    _field(page, "kb-query").fill("干部教育培训")
+    _field(page, "kb-query").fill("干部教育培训明年打算")
     page.locator("#kb-search").click()
     page.locator("#kb-hits table").wait_for()
+    # The page says what the search added to the writer's words.
+    expect(page.locator("#kb-hits .note")).to_contain_text("优先显示计划部分")
     _shot(page, screenshots, "02-knowledge")
     state["uploaded"] = "yes"
     context.close()
