@@ -41,10 +41,6 @@ from retrieval.vector_store import VectorStoreError
 log = logging.getLogger(__name__)
 
 
-class _SourceUnreadable(Exception):
-    """An earlier document's source file is gone or changed, so it cannot be cleaned again."""
-
-
 @dataclass(frozen=True)
 class _Pending:
     path: Path
@@ -209,13 +205,14 @@ class IngestBatch:
                 continue
             path = Path(record.path)
             progress(path.name, n, len(affected), "recleaning")
+            problem = unreadable_source(record)
+            if problem:
+                left.append(IngestFailure(record.path, problem))
+                continue
             try:
                 outcome = self._reclean_one(record, note)
             except (EmbedderError, VectorStoreError):
                 raise  # the model or the store is unusable: every other file would fail the same way
-            except _SourceUnreadable as exc:
-                left.append(IngestFailure(record.path, str(exc)))
-                continue
             except Exception as exc:  # noqa: BLE001 - reported per file, the others go on
                 left.append(IngestFailure(record.path, f"{_reason(path, exc)}；仍保留原有段落"))
                 continue
@@ -225,10 +222,8 @@ class IngestBatch:
         return recleaned, left
 
     def _reclean_one(self, record: DocumentRecord, note: str) -> DocumentOutcome | None:
-        """Re-clean one stored document; None when its cleaned text comes out the same."""
-        problem = unreadable_source(record)
-        if problem:
-            raise _SourceUnreadable(problem)
+        """Re-clean one stored document (its source readable as ingested); None when its cleaned
+        text comes out the same."""
         path = Path(record.path)
         item = _Pending(path, record.id, record.sha256, self.parser.load(path), replacing=True)
         prepared = self._prepare(item)

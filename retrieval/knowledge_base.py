@@ -22,7 +22,7 @@ from typing import Literal, Protocol
 import numpy as np
 
 from retrieval.catalog import Catalog, DocumentRecord
-from retrieval.documents import PARTS, Passage, SearchFilters, SearchHit
+from retrieval.documents import Passage, SearchFilters, SearchHit
 from retrieval.embedder import Embedder
 from retrieval.fusion import Fused, FusionMethod, collapse_near_duplicates, fuse
 from retrieval.ingest_batch import IngestBatch
@@ -235,21 +235,31 @@ class KnowledgeBase:
 
     # ================================================================ search
 
-    def _lexical_search(self, query: str, filters: SearchFilters, n: int) -> list[tuple[str, float]]:
+    def _lexical_search(
+        self, query: str, filters: SearchFilters, n: int, rows: dict[str, Passage] | None = None
+    ) -> list[tuple[str, float]]:
+        """BM25 hits, those in the parts the query asks for boosted. `rows` collects the passages
+        read for the boost, so the caller need not read them again."""
         analysed = self.analyse(query)
         hits = self._catalog_lexical.search(analysed.weights, n, filters)
-        if filters.part is None and analysed.parts and self.config.part_cue_boost > 0:
-            hits = self._prefer_cued_parts(hits, analysed.parts)
-        return hits
+        preferred = self._preferred_parts(analysed, filters)
+        if not preferred:
+            return hits
+        rows = {} if rows is None else rows
+        rows.update(self.catalog.passages([pid for pid, _ in hits if pid not in rows]))
+        return self._prefer_cued_parts(hits, preferred, rows)
 
     def aids(self, query: str, filters: SearchFilters = NO_FILTERS) -> QueryAids:
         """The synonyms and part preference `search` applies to this query, as the same settings
         and filters decide (a part filter leaves nothing to prefer)."""
-        related = self.lexicon.related_words(query) if self.config.synonym_weight > 0 else []
-        parts: frozenset[str] = frozenset()
-        if filters.part is None and self.config.part_cue_boost > 0:
-            parts = self.lexicon.cued_parts(query)
-        return QueryAids(tuple(related), tuple(p for p in PARTS if p in parts))
+        analysed = self.analyse(query)
+        return QueryAids(analysed.related_words, self._preferred_parts(analysed, filters))
+
+    def _preferred_parts(self, analysed: AnalysedQuery, filters: SearchFilters) -> tuple[str, ...]:
+        # With a part filter every hit is of one part already: nothing to prefer.
+        if filters.part is not None or self.config.part_cue_boost <= 0:
+            return ()
+        return analysed.parts
 
     def analyse(self, query: str) -> AnalysedQuery:
         """The query as the lexical index and the part prior see it (retrieval.query)."""
@@ -316,9 +326,10 @@ class KnowledgeBase:
             return []  # nothing to search, and no reason to load the embedding model
         # A signal whose fusion weight is 0 is not computed at all (no model load for dense 0).
         if mode == "lexical" or (mode == "hybrid" and self.config.lexical_weight > 0):
-            lexical = self._lexical_search(query, filters, n)
+            lexical = self._lexical_search(query, filters, n, rows)
         if mode == "dense" or (mode == "hybrid" and self.config.dense_weight > 0):
-            dense, rows = self._dense(query, filters, n, k)
+            dense, dense_rows = self._dense(query, filters, n, k)
+            rows.update(dense_rows)
         if mode == "hybrid":
             fused = fuse(
                 lexical, dense, self.config.lexical_weight, self.config.dense_weight, self.fusion_method
@@ -344,13 +355,12 @@ class KnowledgeBase:
         ]
 
     def _prefer_cued_parts(
-        self, hits: list[tuple[str, float]], parts: frozenset[str]
+        self, hits: list[tuple[str, float]], parts: tuple[str, ...], rows: dict[str, Passage]
     ) -> list[tuple[str, float]]:
         """Boost the BM25 scores of passages in the parts the query's wording asks for ("明年打算"
         → plans). A boost, not a filter: a much better passage elsewhere still wins. Measured with
         `drafter eval retrieval` (README): ×1.5 moved plans/problems queries into the top 5."""
         factor = 1 + self.config.part_cue_boost
-        rows = self.catalog.passages([pid for pid, _ in hits])
         boosted = [
             (pid, score * factor if pid in rows and rows[pid].part in parts else score) for pid, score in hits
         ]

@@ -35,6 +35,12 @@ def passage_tokens(passage: Passage) -> list[str]:
     )
 
 
+def _row(passage: Passage, tokens: Sequence[str]) -> tuple[str, Sequence[str], RowMeta]:
+    """A passage as the lexical index stores it: id, tokens and what filters need."""
+    meta = RowMeta(passage.doc_id, passage.part, passage.year, passage.period, passage.org)
+    return passage.id, tokens, meta
+
+
 class CatalogLexicalIndex:
     """The BM25 index kept in step with the catalog, restored from its snapshot after a restart.
 
@@ -58,10 +64,7 @@ class CatalogLexicalIndex:
             generation = self.catalog.generation()
             if generation != self._generation and not self._restore(generation, self.catalog.passage_count()):
                 self.index.clear()
-                self.index.add_many(
-                    (p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
-                    for p, toks in self.catalog.iter_passages_with_tokens()
-                )
+                self.index.add_many(_row(p, toks) for p, toks in self.catalog.iter_passages_with_tokens())
                 self._generation = generation
                 # Not saved if another process wrote meanwhile: the rows may be half of each state.
                 self.save()
@@ -74,10 +77,7 @@ class CatalogLexicalIndex:
 
         def replace() -> None:
             self.index.remove_document(doc_id)
-            self.index.add_many(
-                (p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org))
-                for p, toks in zip(passages, tokens, strict=True)
-            )
+            self.index.add_many(_row(p, toks) for p, toks in zip(passages, tokens, strict=True))
 
         self._changed(generation, replace)
 

@@ -80,10 +80,12 @@ class QueryAids:
 
 @dataclass(frozen=True)
 class AnalysedQuery:
-    """A query ready for BM25: token weights, and the parts its wording points to."""
+    """A query ready for BM25: token weights, the synonym-group words they include (none when
+    synonyms weigh 0), and the parts its wording points to, in outline order."""
 
     weights: dict[str, float]
-    parts: frozenset[str]
+    related_words: tuple[str, ...]
+    parts: tuple[str, ...]
 
 
 def analyse(query: str, lexicon: Lexicon, *, char_weight: float, synonym_weight: float) -> AnalysedQuery:
@@ -95,14 +97,15 @@ def analyse(query: str, lexicon: Lexicon, *, char_weight: float, synonym_weight:
     if char_weight > 0:
         for token in char_tokens(query):
             weights[token] = weights.get(token, 0.0) + char_weight
-    if synonym_weight > 0:
-        for word in lexicon.related_words(query):
-            for token in tokenize(word):
-                weights.setdefault(token, synonym_weight)
-            if char_weight > 0:
-                for token in char_tokens(word):
-                    weights.setdefault(token, synonym_weight * char_weight)
-    return AnalysedQuery(weights, lexicon.cued_parts(query))
+    related = lexicon.related_words(query) if synonym_weight > 0 else []
+    for word in related:
+        for token in tokenize(word):
+            weights.setdefault(token, synonym_weight)
+        if char_weight > 0:
+            for token in char_tokens(word):
+                weights.setdefault(token, synonym_weight * char_weight)
+    cued = lexicon.cued_parts(query)
+    return AnalysedQuery(weights, tuple(related), tuple(p for p in PARTS if p in cued))
 
 
 def load_lexicon(folder: Path | None = None) -> Lexicon:
