@@ -15,21 +15,34 @@ from retrieval.embedder import HashingEmbedder
 from retrieval.ingestion import ParagraphParser, document_id
 from retrieval.knowledge_base import IndexMismatchError, KnowledgeBase
 from retrieval.lexical import Bm25Index
+from retrieval.query import Lexicon
 from retrieval.vector_store import InMemoryVectorStore, VectorStore
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "reports"
 
 
 def make_kb(
-    tmp_path: Path, *, store: VectorStore | None = None, embedder: Any = None, **config: Any
+    tmp_path: Path,
+    *,
+    store: VectorStore | None = None,
+    embedder: Any = None,
+    catalog: Catalog | None = None,
+    parser: Any = None,
+    lexicon: Lexicon | None = None,
+    lexical_snapshot: Path | None = None,
+    **config: Any,
 ) -> KnowledgeBase:
+    """A knowledge base on the fakes (HashingEmbedder, in-memory store, ParagraphParser) unless
+    told otherwise; `config` are RetrievalSettings fields."""
     return KnowledgeBase(
-        catalog=Catalog(tmp_path / "kb.sqlite3"),
+        catalog=catalog or Catalog(tmp_path / "kb.sqlite3"),
         embedder=embedder or HashingEmbedder(128),
         store=store if store is not None else InMemoryVectorStore(),
         lexical=Bm25Index(),
-        parser=ParagraphParser(),
+        parser=parser or ParagraphParser(),
         config=RetrievalSettings(**config),
+        lexicon=lexicon,
+        lexical_snapshot=lexical_snapshot,
     )
 
 

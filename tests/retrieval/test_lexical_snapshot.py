@@ -10,27 +10,24 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_knowledge_base import make_kb as base_make_kb
+from test_knowledge_base import write_report
+from test_lexical import PASSAGES
 
-from drafting.settings import RetrievalSettings
 from retrieval import lexical_snapshot
 from retrieval.catalog import Catalog
 from retrieval.documents import Passage, SearchFilters
 from retrieval.embedder import HashingEmbedder
-from retrieval.ingestion import ParagraphParser, document_id
+from retrieval.ingestion import document_id
 from retrieval.knowledge_base import KnowledgeBase
 from retrieval.lexical import Bm25Index, RowMeta, tokenize
 from retrieval.lexical_snapshot import SNAPSHOT_FILE, load_snapshot, read_tag, save_snapshot
-from retrieval.vector_store import InMemoryVectorStore
 
+# The lexical tests' passages, plus one whose document has no year, period or organisation.
 ROWS = [
-    ("a:0", RowMeta("a", "work", 2024, "2024年全年", "青川区委组织部"), "全年共举办各类主体班次46期，培训干部5,380人次。"),
-    ("a:1", RowMeta("a", "work", 2024, "2024年全年", "青川区委组织部"), "全区村级集体经济总收入达到4,950万元，同比增长12.3%。"),
-    ("a:2", RowMeta("a", "problems", 2024, "2024年全年", "青川区委组织部"), "农村党员老龄化问题突出，60岁以上的占41.7%。"),
-    ("b:0", RowMeta("b", "work", 2025, "2025年上半年", "临河县卫生健康局"), "家庭医生签约服务覆盖率达到68%，重点人群签约率91%。"),
-    ("b:1", RowMeta("b", "plans", 2025, "2025年上半年", "临河县卫生健康局"), "下半年继续推进家庭医生签约服务扩面提质。"),
-    ("c:0", RowMeta("c", "plans", 2025, "2025年上半年", "东湖街道党工委"), "力争新就业群体党组织覆盖率提升至75%以上。"),
+    *PASSAGES,
     ("d:0", RowMeta("d", "work", None, None, None), "干部培训覆盖全体党员，家庭医生服务进社区。"),
-]  # fmt: skip
+]
 
 QUERIES = ["培训干部", "家庭医生签约服务", "覆盖率", "党员 服务 干部", "下半年 推进"]
 FILTERS = [
@@ -141,13 +138,10 @@ class CountingCatalog(Catalog):
 
 
 def make_kb(home: Path, *, snapshot: bool = True) -> KnowledgeBase:
-    return KnowledgeBase(
+    return base_make_kb(
+        home,
         catalog=CountingCatalog(home / "kb.sqlite3"),
         embedder=HashingEmbedder(64),
-        store=InMemoryVectorStore(),
-        lexical=Bm25Index(),
-        parser=ParagraphParser(),
-        config=RetrievalSettings(),
         lexical_snapshot=home / SNAPSHOT_FILE if snapshot else None,
     )
 
@@ -155,15 +149,6 @@ def make_kb(home: Path, *, snapshot: bool = True) -> KnowledgeBase:
 def token_reads(kb: KnowledgeBase) -> int:
     assert isinstance(kb.catalog, CountingCatalog)
     return kb.catalog.token_reads
-
-
-def write_report(path: Path, title: str, **parts: list[str]) -> Path:
-    lines = [title]
-    for part, paragraphs in parts.items():
-        lines += [f"# {part}", *paragraphs]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 @pytest.fixture

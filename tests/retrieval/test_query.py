@@ -6,17 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_knowledge_base import make_kb
 
 from drafting.components import build_knowledge_base
-from drafting.settings import RetrievalSettings, Settings
-from retrieval.catalog import Catalog
+from drafting.settings import Settings
 from retrieval.documents import SearchFilters
 from retrieval.embedder import HashingEmbedder
-from retrieval.ingestion import ParagraphParser
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.lexical import Bm25Index, char_tokens
+from retrieval.lexical import char_tokens
 from retrieval.query import Lexicon, LexiconError, QueryAids, analyse, load_lexicon
-from retrieval.vector_store import InMemoryVectorStore
 
 PACKAGED = load_lexicon()
 
@@ -116,15 +114,7 @@ def test_a_lexicon_file_in_another_encoding_is_refused_with_its_name(tmp_path: P
 
 
 def _kb(tmp_path: Path, lexicon: Lexicon, **config: float) -> KnowledgeBase:
-    return KnowledgeBase(
-        catalog=Catalog(tmp_path / "kb.sqlite3"),
-        embedder=HashingEmbedder(64),
-        store=InMemoryVectorStore(),
-        lexical=Bm25Index(),
-        parser=ParagraphParser(),
-        config=RetrievalSettings(dense_weight=0, **config),
-        lexicon=lexicon,
-    )
+    return make_kb(tmp_path, embedder=HashingEmbedder(64), lexicon=lexicon, dense_weight=0, **config)
 
 
 @pytest.fixture

@@ -11,8 +11,6 @@ import numpy as np
 import pytest
 from test_knowledge_base import ids_in_store, make_kb, write_report
 
-from drafting.settings import RetrievalSettings
-from retrieval.catalog import Catalog
 from retrieval.documents import SearchFilters
 from retrieval.embedder import HashingEmbedder
 from retrieval.ingestion import (
@@ -23,7 +21,6 @@ from retrieval.ingestion import (
     document_id,
 )
 from retrieval.knowledge_base import KnowledgeBase
-from retrieval.lexical import Bm25Index
 from retrieval.vector_store import InMemoryVectorStore
 
 HEADER = "内部资料 注意保存"
@@ -259,14 +256,7 @@ def test_the_real_cleaner_agrees_on_when_a_shared_header_counts(tmp_path: Path) 
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
-    kb = KnowledgeBase(
-        catalog=Catalog(tmp_path / "kb.sqlite3"),
-        embedder=HashingEmbedder(128),
-        store=InMemoryVectorStore(),
-        lexical=Bm25Index(),
-        parser=FacadeParser(),
-        config=RetrievalSettings(),
-    )
+    kb = make_kb(tmp_path, parser=FacadeParser())
     a = write(tmp_path / "first", "a.txt", "甲单位")
     kb.ingest([a])
     record = kb.get_document("a.txt")
