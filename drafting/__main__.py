@@ -1,3 +1,3 @@
-from drafting.cli import main
+from drafting.cli.main import main
 
 raise SystemExit(main())

@@ -55,7 +55,7 @@ class RetrievalSettings(BaseModel):
     char_weight: float = Field(default=0.3, ge=0)
     synonym_weight: float = Field(default=0.3, ge=0)
     part_cue_boost: float = Field(default=0.5, ge=0)
-    # A folder with your own synonyms.txt / part_cues.yaml; unset → the packaged retrieval/lexicon.
+    # A folder with your own synonyms.txt / part_cues.yaml; unset → the packaged retrieval/search/lexicon.
     lexicon_dir: Path | None = None
     candidates: int = 50
     near_duplicate_threshold: float = 0.85

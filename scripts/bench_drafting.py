@@ -25,13 +25,13 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench_export import twenty_page_report  # noqa: E402
 
-from drafting.chat import OpenAIChatModel  # noqa: E402
-from drafting.docx_export import DocxExporter  # noqa: E402
-from drafting.facts import parse_facts_mapping  # noqa: E402
-from drafting.pipeline import DraftingPipeline  # noqa: E402
+from drafting.facts.sheet import parse_facts_mapping  # noqa: E402
 from drafting.settings import PROJECT_ROOT  # noqa: E402
-from drafting.stub_llm import StubLLM, StubRequest  # noqa: E402
-from drafting.templates import PromptLibrary  # noqa: E402
+from drafting.word.export import DocxExporter  # noqa: E402
+from drafting.writing.chat import OpenAIChatModel  # noqa: E402
+from drafting.writing.pipeline import DraftingPipeline  # noqa: E402
+from drafting.writing.stub_llm import StubLLM, StubRequest  # noqa: E402
+from drafting.writing.templates import PromptLibrary  # noqa: E402
 
 # Opening, two work areas, problems, one plan area, closing: six sections.
 FACTS = {
@@ -102,7 +102,7 @@ def time_export(runs: int, count_pages: bool) -> tuple[float, list[float], int, 
 def _page_count(docx: Path, work: Path) -> int | None:
     from pypdf import PdfReader
 
-    from drafting.preview import PreviewError, render_pdf
+    from drafting.word.preview import PreviewError, render_pdf
 
     try:
         return len(PdfReader(str(render_pdf(docx, work / "pdf"))).pages)

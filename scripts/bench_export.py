@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from drafting.docx_export import DocxExporter  # noqa: E402
 from drafting.model import Draft, Paragraph, PassageRef, Section  # noqa: E402
+from drafting.word.export import DocxExporter  # noqa: E402
 
 POOL = "党建工作组织队伍干部人才基层治理服务群众发展改革创新落实责任制度建设推进全面加强深化完善提升质量效能"
 NUMERALS = "一二三四五六七八九十"

@@ -11,7 +11,7 @@ real model (hours on 2 cores) is measured on a sample and extrapolated instead. 
 
 "first search after restart" is a new KnowledgeBase on the same catalog answering its first lexical
 search: without a snapshot it rebuilds the BM25 index from the stored tokens; with one it loads the
-index saved under the data directory (retrieval.lexical_snapshot). --restart-only measures just
+index saved under the data directory (retrieval.index.lexical_snapshot). --restart-only measures just
 that (tokenising and the catalog are still needed; parsing, the model, Chroma and the query
 latencies are skipped).
 """
@@ -40,14 +40,14 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from drafting.settings import PACKAGED_EMBEDDING_MODEL, RetrievalSettings  # noqa: E402
-from retrieval.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.documents import Passage, SearchFilters  # noqa: E402
-from retrieval.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
-from retrieval.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
-from retrieval.lexical import TOKENIZER_VERSION, Bm25Index  # noqa: E402
-from retrieval.lexical_snapshot import SNAPSHOT_FILE, save_snapshot  # noqa: E402
-from retrieval.query import load_lexicon  # noqa: E402
-from retrieval.vector_store import ChromaVectorStore  # noqa: E402
+from retrieval.index.catalog import Catalog, DocumentRecord  # noqa: E402
+from retrieval.index.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
+from retrieval.index.lexical import TOKENIZER_VERSION, Bm25Index  # noqa: E402
+from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, save_snapshot  # noqa: E402
+from retrieval.index.vector_store import ChromaVectorStore  # noqa: E402
+from retrieval.knowledge.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
+from retrieval.search.query import load_lexicon  # noqa: E402
 
 SEED = 20250701
 DIMENSION = 384
@@ -320,8 +320,8 @@ def bench_model(sample: int, rows: list) -> SentenceTransformerEmbedder:
 
 def bench_parsing(rows: list) -> None:
     """Parse the sample corpus with the real parser (load, clean, structure, chunk)."""
-    from retrieval.cleaning import EmptyLineIndex
-    from retrieval.parsing import load_file, parse_loaded
+    from retrieval.ingest.cleaning import EmptyLineIndex
+    from retrieval.ingest.parsing import load_file, parse_loaded
 
     files = sorted((ROOT / "corpus" / "reports").glob("*"))
     count = 0

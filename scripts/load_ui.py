@@ -27,7 +27,7 @@ from gradio_client import Client
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from drafting.stub_llm import StubLLM  # noqa: E402
+from drafting.writing.stub_llm import StubLLM  # noqa: E402
 
 PASSWORD = "load-test-pass"
 FACTS = [

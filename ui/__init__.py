@@ -1,1 +1,1 @@
-"""Gradio web UI. Lays out components and calls drafting.service; holds no logic of its own."""
+"""Gradio web UI. Lays out components and calls drafting.service.facade; holds no logic of its own."""

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import gradio as gr
 
-from drafting.accounts import ROLE_LABELS
-from drafting.service import DraftingService
+from drafting.service.facade import DraftingService
+from drafting.store.accounts import ROLE_LABELS
 from ui import draft_page, knowledge_page, prompts_page, review_page
 from ui import text as T
 from ui.handlers import guarded, username

@@ -11,7 +11,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import DraftingService, ServiceError
+from drafting.service.facade import DraftingService, ServiceError
 from ui import draft_comments, draft_export, draft_facts, draft_generation, draft_versions, draft_writing
 from ui import text as T
 from ui.draft_workspace import DraftWorkspace, draft_choices

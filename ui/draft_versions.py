@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import gradio as gr
 
-from drafting.service import Workspace
+from drafting.service.facade import Workspace
 from ui import render
 from ui import text as T
 from ui.handlers import guarded, notify, username

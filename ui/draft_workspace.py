@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import PART_LABELS, DraftingService, Workspace, sheet_rows
+from drafting.service.facade import PART_LABELS, DraftingService, Workspace, sheet_rows
 from ui import render
 from ui import text as T
 from ui.draft_comments import CommentsPanel, comment_choices, comments_html

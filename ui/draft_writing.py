@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
-from drafting.service import PART_LABELS, SectionPlan, Workspace
+from drafting.service.facade import PART_LABELS, SectionPlan, Workspace
 from ui import render
 from ui import text as T
 from ui.handlers import guarded, notify, username

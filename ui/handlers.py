@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import ServiceError
+from drafting.service.facade import ServiceError
 from ui import text as T
 
 log = logging.getLogger("ui")

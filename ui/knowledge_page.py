@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import PART_LABELS, DraftingService
+from drafting.service.facade import PART_LABELS, DraftingService
 from ui import render
 from ui import text as T
 from ui.handlers import guarded, notify, username

@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import DraftingService, TemplateVersion
+from drafting.service.facade import DraftingService, TemplateVersion
 from ui import text as T
 from ui.handlers import guarded, notify, username
 

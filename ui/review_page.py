@@ -10,7 +10,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service import DraftingService, ParagraphSources, Workspace
+from drafting.service.facade import DraftingService, ParagraphSources, Workspace
 from ui import render
 from ui import text as T
 from ui.handlers import guarded, notify, username

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from drafting.stub_llm import StubLLM
+from drafting.writing.stub_llm import StubLLM
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"

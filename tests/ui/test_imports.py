@@ -1,4 +1,4 @@
-"""ui/ lays out widgets and calls drafting.service; it must not reach past the service layer."""
+"""ui/ lays out widgets and calls drafting.service.facade; it must not reach past the service layer."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ FORBIDDEN = (
     "httpx",
 )
 # From drafting/, the UI may use the service and the plain domain types it returns.
-ALLOWED_DRAFTING = {"drafting.service", "drafting.model", "drafting.accounts"}
+ALLOWED_DRAFTING = {"drafting.service.facade", "drafting.model", "drafting.store.accounts"}
 
 
 def _imports(path: Path) -> list[str]:
@@ -48,16 +48,16 @@ def test_ui_module_imports_only_the_service_layer(path: Path) -> None:
         top = name.split(".")[0]
         assert top not in FORBIDDEN, f"{path.name} imports {name}"
         if top == "drafting":
-            assert name in ALLOWED_DRAFTING, f"{path.name} imports {name}; go through drafting.service"
+            assert name in ALLOWED_DRAFTING, f"{path.name} imports {name}; go through drafting.service.facade"
 
 
 def test_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text(
-        "import chromadb\nfrom retrieval.knowledge_base import KnowledgeBase\nfrom drafting import pipeline\n"
+        "import chromadb\nfrom retrieval.knowledge.knowledge_base import KnowledgeBase\nfrom drafting import pipeline\n"
     )
     names = _imports(bad)
-    assert "chromadb" in names and "retrieval.knowledge_base" in names and "drafting" in names
+    assert "chromadb" in names and "retrieval.knowledge.knowledge_base" in names and "drafting" in names
 
 
 def test_nothing_imports_ui_except_the_serve_command() -> None:

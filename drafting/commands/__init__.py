@@ -1,1 +1,0 @@
-"""Subcommands of the `drafter` CLI, one module per area."""

@@ -1,0 +1,388 @@
+"""The writer's facts for this period: parsed from a YAML/JSON file, a mapping, or pasted text.
+
+The facts file (see corpus/facts/*.yaml and prompts/README.md)::
+
+    kind: half-year            # an outline's name
+    org: 某某区委组织部
+    period: 2026年上半年
+    next_period: 2026年下半年  # optional; inferred from period when it can be
+    title / addressee / speaker / date   # optional
+    parts:
+      work:
+        - area: 干部教育培训
+          keyword: 实             # optional: the X of "突出一个“X”字"
+          facts:
+            - 举办科级干部培训班3期，培训180人次
+      problems:
+        - facts: [基层党组织书记年龄结构偏大]
+
+Every problem is collected and reported at once, each naming its field path
+("parts.work[0].facts[2]: 应为文字，实际是数字"), because writers fix files in one pass.
+The pasted-text form (``parse_facts_text``, ``facts_to_text``) lives in drafting/facts_text.py
+and is re-exported here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Collection, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from drafting.model import Fact, FactGroup, FactSheet
+from retrieval.documents import PARTS, Part
+from retrieval.errors import DocumentError, EmptyDocumentError
+from retrieval.ingest.encoding import decode_text
+
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a facts file is a few pages of text; anything bigger is a mistake
+SHEET_FIELDS = ("kind", "org", "period", "next_period", "title", "addressee", "speaker", "date")
+_OPTIONAL_FIELDS = ("next_period", "title", "addressee", "speaker", "date")
+# Chinese part names a writer may use instead of the English keys.
+PART_ALIASES: dict[str, Part] = {
+    "开头": "opening",
+    "总体情况": "opening",
+    "工作": "work",
+    "工作情况": "work",
+    "主要工作": "work",
+    "问题": "problems",
+    "存在问题": "problems",
+    "计划": "plans",
+    "工作计划": "plans",
+    "下步计划": "plans",
+    "结尾": "closing",
+}
+
+
+class FactsError(ValueError):
+    """Facts that cannot be used; ``problems`` lists every problem, each naming its field."""
+
+    def __init__(self, problems: list[str] | str, *, source: str | None = None) -> None:
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.source = source
+        prefix = f"{source}: " if source else ""
+        if len(self.problems) == 1:
+            message = prefix + self.problems[0]
+        else:
+            lines = "\n".join(f"  - {p}" for p in self.problems)
+            message = f"{prefix}事实材料有 {len(self.problems)} 处问题：\n{lines}"
+        super().__init__(message)
+
+
+def type_name(value: Any) -> str:
+    """What a YAML/JSON value is, in words a writer knows."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "是/否"
+    if isinstance(value, int | float):
+        return "数字"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, list | tuple):
+        return "列表"
+    if isinstance(value, dict):
+        return "键值表"
+    if isinstance(value, dt.date):
+        return "日期"
+    return type(value).__name__
+
+
+def default_kinds() -> set[str]:
+    """The outline names shipped in prompts/outlines (used when the caller passes none)."""
+    from drafting.outlines.outline import OutlineError, load_outlines
+    from drafting.settings import PROJECT_ROOT
+
+    try:
+        return set(load_outlines(PROJECT_ROOT / "prompts" / "outlines"))
+    except OutlineError as exc:
+        raise FactsError(f"无法核对提纲类型，提纲文件有误：{exc}") from None
+
+
+def infer_next_period(period: str) -> str | None:
+    """The period after ``period``: 2026年上半年 → 2026年下半年, 2025年 → 2026年, 第四季度 → next 第一季度."""
+    text = period.strip()
+    if m := re.fullmatch(r"(\d{4})年上半年", text):
+        return f"{m.group(1)}年下半年"
+    if m := re.fullmatch(r"(\d{4})年下半年", text):
+        return f"{int(m.group(1)) + 1}年上半年"
+    if m := re.fullmatch(r"(\d{4})年(?:度|全年)?", text):
+        return f"{int(m.group(1)) + 1}年"
+    quarters = "一二三四"
+    if m := re.fullmatch(r"(\d{4})年第?([一二三四1-4])季度", text):
+        year, q = int(m.group(1)), m.group(2)
+        index = quarters.index(q) if q in quarters else int(q) - 1
+        return f"{year}年第{quarters[index + 1]}季度" if index < 3 else f"{year + 1}年第一季度"
+    return None
+
+
+def parse_facts_file(path: Path, *, kinds: Collection[str] | None = None) -> FactSheet:
+    """A facts file: .yaml/.yml or .json by suffix, .txt/.md as pasted text with a header.
+
+    Any encoding (UTF-8, UTF-16 with BOM, GB18030). Problems raise FactsError naming the file.
+    """
+    path = Path(path)
+    text = read_text_file(path)
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".yaml", ".yml"):
+            data = _load_yaml(text)
+        elif suffix == ".json":
+            data = _load_json(text)
+        elif suffix in (".txt", ".md", ""):
+            from drafting.facts.text_form import parse_facts_text
+
+            return parse_facts_text(text, kinds=kinds)
+        else:
+            raise FactsError(f"不支持的文件类型“{path.suffix}”，请用 .yaml、.json 或 .txt")
+        return parse_facts_mapping(data, kinds=kinds)
+    except FactsError as exc:
+        raise FactsError(exc.problems, source=path.name) from None
+
+
+def read_text_file(path: Path) -> str:
+    """The text of a small file in any common Chinese encoding; FactsError for the unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise FactsError(
+                f"文件过大（{size // 1024} KB），事实材料文件不应超过 {MAX_FILE_BYTES // 1024} KB"
+            )
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise FactsError(f"找不到文件：{path}") from None
+    except IsADirectoryError:
+        raise FactsError(f"这是一个目录，不是文件：{path}") from None
+    except OSError as exc:
+        raise FactsError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
+    text = decode_bytes(data, path.name)
+    if text is None:
+        raise FactsError(f"{path.name}: 无法识别文件编码，或这不是文本文件（请另存为 UTF-8 文本）")
+    return text
+
+
+def decode_bytes(data: bytes, name: str = "文件") -> str | None:
+    """Decode text in any common Chinese encoding (UTF-8, UTF-16, GB18030 …); None for binary.
+
+    Detection is retrieval.ingest.encoding's; its normalised text strips every line, which would
+    flatten YAML indentation, so the bytes are decoded again with the encoding it found.
+    """
+    try:
+        detected = decode_text(data, path=name)
+    except EmptyDocumentError:
+        return ""
+    except DocumentError:
+        return None
+    return data.decode(detected.encoding, errors="replace").lstrip("\ufeff")
+
+
+def _load_yaml(text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 1}行第{mark.column + 1}列：" if mark else ""
+        reason = getattr(exc, "problem", None) or "无法解析"
+        raise FactsError(
+            f"{where}YAML 格式错误（{reason}）。常见原因：冒号后缺空格、缩进不齐、用了 Tab"
+        ) from None
+
+
+def _load_json(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FactsError(f"第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{exc.msg}）") from None
+
+
+def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> FactSheet:
+    """A FactSheet from the mapping shape above; FactsError lists every problem with its field path.
+
+    ``kinds`` are the known outline names (default: the shipped outlines).
+    """
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise FactsError(f"（整个文件）: 应为键值表（kind、org、period、parts……），实际是{type_name(data)}")
+    allowed = {*SHEET_FIELDS, "parts"}
+    for key in data:
+        if key not in allowed:
+            problems.append(f"{key}: 未知字段，可用字段：{'、'.join(sorted(allowed))}")
+    fields = {name: _sheet_text(data, name, problems) for name in SHEET_FIELDS}
+    kind = fields["kind"]
+    if kind is not None:
+        known = set(kinds) if kinds is not None else default_kinds()
+        if kind not in known:
+            problems.append(f"kind: 未知的提纲“{kind}”，可用：{'、'.join(sorted(known))}")
+    parts = _parse_parts(data.get("parts"), problems)
+    if problems:
+        raise FactsError(problems)
+    period = fields["period"] or ""
+    return FactSheet(
+        kind=kind or "",
+        org=fields["org"] or "",
+        period=period,
+        next_period=fields["next_period"] or infer_next_period(period),
+        title=fields["title"],
+        addressee=fields["addressee"],
+        speaker=fields["speaker"],
+        date=fields["date"],
+        parts=parts,
+    )
+
+
+def _sheet_text(data: Mapping, name: str, problems: list[str]) -> str | None:
+    value = data.get(name)
+    if name == "date" and isinstance(value, dt.date):
+        return f"{value.year}年{value.month}月{value.day}日"  # YAML reads 2026-07-05 as a date
+    if value is None:
+        if name not in _OPTIONAL_FIELDS:
+            problems.append(f"{name}: 必须填写")
+        return None
+    if not isinstance(value, str):
+        hint = '（请加引号，如 "2026年上半年"）' if isinstance(value, int | float) else ""
+        problems.append(f"{name}: 应为文字，实际是{type_name(value)}{hint}")
+        return None
+    if not value.strip():
+        if name not in _OPTIONAL_FIELDS:
+            problems.append(f"{name}: 不能为空")
+        return None
+    return " ".join(value.split())
+
+
+def _parse_parts(raw: Any, problems: list[str]) -> dict[Part, tuple[FactGroup, ...]]:
+    if raw is None:
+        problems.append("parts: 必须填写，至少写一条事实")
+        return {}
+    if not isinstance(raw, Mapping):
+        problems.append(f"parts: 应为键值表（work、problems、plans……），实际是{type_name(raw)}")
+        return {}
+    parts: dict[Part, tuple[FactGroup, ...]] = {}
+    for key, value in raw.items():
+        part = PART_ALIASES.get(key, key) if isinstance(key, str) else key
+        if part not in PARTS:
+            problems.append(f"parts.{key}: 未知的部分，可用：{'、'.join(PARTS)}")
+            continue
+        if part in parts:
+            problems.append(f"parts.{key}: 与 parts.{part} 重复")
+            continue
+        groups = _parse_groups(value, f"parts.{key}", part, problems)
+        if groups:
+            parts[part] = groups
+    if not problems and not any(g.facts for groups in parts.values() for g in groups):
+        problems.append("parts: 没有任何事实，至少写一条")
+    return {p: parts[p] for p in PARTS if p in parts}
+
+
+def _parse_groups(raw: Any, where: str, part: Part, problems: list[str]) -> tuple[FactGroup, ...]:
+    if raw is None:
+        return ()  # a part left empty on purpose: the draft gets a 【待补充】 placeholder
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list):
+        problems.append(f"{where}: 应为列表，实际是{type_name(raw)}")
+        return ()
+    groups: list[FactGroup] = []
+    loose: list[tuple[int, Any]] = []  # bare strings directly under the part: one group without area
+    for i, item in enumerate(raw):
+        if isinstance(item, Mapping):
+            group = _parse_group(item, f"{where}[{i}]", part, len(groups), problems)
+            if group is not None:
+                groups.append(group)
+        else:
+            loose.append((i, item))
+    if loose:
+        texts = [_fact_text(item, f"{where}[{i}]", problems) for i, item in loose]
+        index = len(groups)
+        facts = tuple(Fact(f"{part}.{index}.{j}", t, part, None) for j, t in enumerate(x for x in texts if x))
+        if facts:
+            groups.append(FactGroup(None, facts))
+    return tuple(groups)
+
+
+def _parse_group(item: Mapping, where: str, part: Part, index: int, problems: list[str]) -> FactGroup | None:
+    for key in item:
+        if key not in ("area", "keyword", "facts"):
+            problems.append(f"{where}.{key}: 未知字段，可用字段：area、keyword、facts")
+    area = _optional_text(item.get("area"), f"{where}.area", problems)
+    keyword = _optional_text(item.get("keyword"), f"{where}.keyword", problems)
+    raw_facts = item.get("facts")
+    if isinstance(raw_facts, str):
+        raw_facts = [raw_facts]
+    if not isinstance(raw_facts, list):
+        problems.append(f"{where}.facts: 应为列表，实际是{type_name(raw_facts)}")
+        return None
+    if not raw_facts:
+        problems.append(f"{where}.facts: 不能为空，至少写一条事实")
+        return None
+    texts = [_fact_text(f, f"{where}.facts[{j}]", problems) for j, f in enumerate(raw_facts)]
+    facts = tuple(Fact(f"{part}.{index}.{j}", t, part, area) for j, t in enumerate(x for x in texts if x))
+    return FactGroup(area, facts, keyword=keyword) if facts else None
+
+
+def _optional_text(value: Any, where: str, problems: list[str]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}: 应为文字，实际是{type_name(value)}")
+        return None
+    return " ".join(value.split()) or None
+
+
+def _fact_text(value: Any, where: str, problems: list[str]) -> str | None:
+    if not isinstance(value, str):
+        problems.append(f"{where}: 应为文字，实际是{type_name(value)}")
+        return None
+    text = " ".join(value.split())
+    if not text:
+        problems.append(f"{where}: 不能是空的")
+        return None
+    return text
+
+
+def facts_to_mapping(sheet: FactSheet) -> dict[str, Any]:
+    """The sheet in the facts-file shape (what parse_facts_mapping reads back to an equal sheet)."""
+    data: dict[str, Any] = {name: getattr(sheet, name) for name in SHEET_FIELDS if getattr(sheet, name)}
+    parts: dict[str, list[dict[str, Any]]] = {}
+    for part, groups in sheet.parts.items():
+        entries = []
+        for group in groups:
+            entry: dict[str, Any] = {}
+            if group.area:
+                entry["area"] = group.area
+            if group.keyword:
+                entry["keyword"] = group.keyword
+            entry["facts"] = [f.text for f in group.facts]
+            entries.append(entry)
+        parts[part] = entries
+    data["parts"] = parts
+    return data
+
+
+if TYPE_CHECKING:
+    from drafting.facts.text_form import facts_to_text, parse_facts_text
+
+
+def __getattr__(name: str) -> Any:
+    # The pasted-text form, re-exported so callers need one import. Resolved on first use, since
+    # facts_text imports this module: an import at load time breaks whichever is imported first.
+    if name in ("facts_to_text", "parse_facts_text"):
+        from drafting.facts import text_form as facts_text
+
+        return getattr(facts_text, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [
+    "FactsError",
+    "decode_bytes",
+    "facts_to_mapping",
+    "facts_to_text",
+    "infer_next_period",
+    "parse_facts_file",
+    "parse_facts_mapping",
+    "parse_facts_text",
+    "read_text_file",
+]

@@ -1,0 +1,202 @@
+"""The plain-text form of a fact sheet, for facts pasted from a notepad or a chat message.
+
+    提纲：half-year              ← optional header lines, only at the top
+    单位：某某区委组织部            (提纲/单位/时期/下一时期/标题/主送/讲话人/日期)
+    时期：2026年上半年
+    【工作】                      ← part markers, see PART_MARKERS
+    干部教育培训：举办科级干部培训班3期，培训180人次     ← "area：fact" (： or :)
+    基层组织建设：                 ← a line that is only "area：" heads the lines below it
+    1. 完成村级党组织星级评定        ← bullets (1. 1、 （1） • - · ① 一是 …) are dropped
+    疫情防控（突出“早”字）：提前部署  ← a quarterly highlight's keyword
+    一、存在问题                   ← markers may carry numbering and brackets
+    基层党组织书记年龄结构偏大
+
+Lines before the first marker belong to the work part. Blank lines are ignored. A line
+starting with "：" has no area (an escape for facts that themselves begin with "xx："). A short
+line numbered like a sub-heading ("（一）干部教育培训") heads the lines below it as an area.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from typing import Any
+
+from drafting.facts.sheet import FactsError, parse_facts_mapping
+from drafting.model import FactSheet
+from retrieval.documents import Part
+
+MAX_TEXT_CHARS = 200_000
+
+PART_MARKERS: dict[Part, tuple[str, ...]] = {
+    "opening": ("开头", "总体情况", "基本情况", "概述"),
+    "work": ("工作", "工作情况", "主要工作", "工作开展情况", "工作成效", "主要做法", "工作回顾", "主要成绩"),
+    "problems": (
+        "问题",
+        "存在问题",
+        "存在的问题",
+        "存在的主要问题",
+        "问题和不足",
+        "存在的问题和不足",
+        "困难和问题",
+        "存在的困难和问题",
+    ),
+    "plans": (
+        "计划",
+        "工作计划",
+        "下步计划",
+        "下一步计划",
+        "下步打算",
+        "下一步打算",
+        "工作打算",
+        "下一步工作打算",
+        "工作安排",
+        "下一步工作",
+        "重点任务",
+    ),
+    "closing": ("结尾", "结束语", "结语"),
+}
+HEADER_KEYS: dict[str, str] = {
+    "提纲": "kind",
+    "类型": "kind",
+    "单位": "org",
+    "时期": "period",
+    "本期": "period",
+    "下一时期": "next_period",
+    "下期": "next_period",
+    "标题": "title",
+    "主送": "addressee",
+    "主送机关": "addressee",
+    "讲话人": "speaker",
+    "日期": "date",
+}
+_HEADER_LABELS = {"kind": "提纲", "org": "单位", "period": "时期", "next_period": "下一时期"}
+_HEADER_LABELS |= {"title": "标题", "addressee": "主送", "speaker": "讲话人", "date": "日期"}
+
+_MARKER_WORDS = {word: part for part, words in PART_MARKERS.items() for word in words}
+_MARKER = re.compile(
+    r"^(?:[一二三四五六七八九十]+[、.．]|\d{1,2}[.、．]|[（(][一二三四五六七八九十\d]+[）)])?\s*"
+    r"[【\[〔]?\s*(?P<word>[^【】\[\]〔〕：:\s]+?)\s*[】\]〕]?\s*[：:]?$"
+)
+_HEADER = re.compile(
+    r"^(?P<key>" + "|".join(sorted(HEADER_KEYS, key=len, reverse=True)) + r")\s*[：:]\s*(?P<value>.+)$"
+)
+_SUBHEADING = re.compile(r"^[（(][一二三四五六七八九十]+[）)]\s*")
+_BULLET = re.compile(
+    r"^(?:[-*•·●○■□▪◆◇➢►>]+|\d{1,2}[.、．)）](?!\d)|[（(]\d{1,2}[）)]|[①-⑳]|[一二三四五六七八九十]+是|"
+    r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)])\s*"
+)
+_AREA = re.compile(
+    r"^(?P<area>[^：:，。；,;!?！？\d]{1,20}?)"
+    r"(?:（突出[“\"‘']?(?P<keyword>[^”\"’'）]{1,6})[”\"’']?字）)?\s*[：:]\s*(?P<rest>.*)$"
+)
+_PUNCT = re.compile(r"[，。；、,;:：!?！？]")
+
+
+def parse_facts_text(
+    text: str,
+    *,
+    kind: str | None = None,
+    org: str | None = None,
+    period: str | None = None,
+    next_period: str | None = None,
+    title: str | None = None,
+    addressee: str | None = None,
+    speaker: str | None = None,
+    date: str | None = None,
+    kinds: Collection[str] | None = None,
+) -> FactSheet:
+    """A FactSheet from pasted text (format in the module docstring).
+
+    Keyword arguments fill or override the header lines; kind, org and period must come from one
+    of the two. FactsError names the line of a problem.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise FactsError("没有输入任何事实：请每行写一条事实")
+    if len(text) > MAX_TEXT_CHARS:
+        raise FactsError(f"文字过长（{len(text)} 字），事实材料不应超过 {MAX_TEXT_CHARS} 字")
+    header: dict[str, str] = {}
+    parts: dict[Part, dict[str | None, dict[str, Any]]] = {}
+    part: Part = "work"
+    heading_area: tuple[str | None, str | None] = (None, None)
+    at_top = True
+    for raw in text.splitlines():
+        line = raw.strip().strip("\u3000\ufeff")
+        if not line:
+            continue
+        if at_top and (match := _HEADER.match(line)):
+            header.setdefault(HEADER_KEYS[match.group("key")], match.group("value").strip())
+            continue
+        at_top = False
+        if (marker := _marker(line)) is not None:
+            part, heading_area = marker, (None, None)
+            continue
+        area, keyword, fact = _split_line(line, heading_area)
+        if fact is None:
+            heading_area = (area, keyword)
+            continue
+        group = parts.setdefault(part, {}).setdefault(area, {"area": area, "keyword": None, "facts": []})
+        group["keyword"] = group["keyword"] or keyword
+        group["facts"].append(fact)
+    if not parts:
+        raise FactsError("没有找到任何事实：请每行写一条事实，用【工作】【问题】【计划】分隔各部分")
+    values = {"kind": kind, "org": org, "period": period, "next_period": next_period, "title": title}
+    values |= {"addressee": addressee, "speaker": speaker, "date": date}
+    data: dict[str, Any] = {key: value or header.get(key) for key, value in values.items()}
+    missing = [_HEADER_LABELS[key] for key in ("kind", "org", "period") if not data[key]]
+    if missing:
+        needed = "、".join(missing)
+        raise FactsError(f"缺少{needed}：请在界面中填写，或在文字开头写“{missing[0]}：……”一行")
+    data = {key: value for key, value in data.items() if value}
+    data["parts"] = {
+        p: [{k: v for k, v in g.items() if v is not None} for g in groups.values()]
+        for p, groups in parts.items()
+    }
+    return parse_facts_mapping(data, kinds=kinds)
+
+
+def _marker(line: str) -> Part | None:
+    match = _MARKER.match(line)
+    return _MARKER_WORDS.get(match.group("word")) if match else None
+
+
+def _split_line(
+    line: str, heading: tuple[str | None, str | None]
+) -> tuple[str | None, str | None, str | None]:
+    """(area, keyword, fact) for a fact line; fact None when the line heads an area."""
+    if line[0] in "：:":
+        return None, None, line[1:].strip() or None
+    is_subheading = _SUBHEADING.match(line) is not None
+    line = _BULLET.sub("", line, count=1).strip()
+    match = _AREA.match(line)
+    if match:
+        rest = match.group("rest").strip()
+        return match.group("area").strip(), match.group("keyword"), rest or None
+    if is_subheading and len(line) <= 20 and not _PUNCT.search(line) and not re.search(r"\d", line):
+        return line, None, None
+    return heading[0], heading[1], line
+
+
+def facts_to_text(sheet: FactSheet) -> str:
+    """The sheet as pasted text that ``parse_facts_text`` reads back to an equal sheet.
+
+    Groups with an area are written under an "area：" line; a fact that would be read as
+    something else (a marker, an "area：" prefix, a bullet) is written with its area inline.
+    """
+    lines = [f"{_HEADER_LABELS[key]}：{getattr(sheet, key)}" for key in _HEADER_LABELS if getattr(sheet, key)]
+    names = {"opening": "开头", "work": "工作", "problems": "问题", "plans": "计划", "closing": "结尾"}
+    for part, groups in sheet.parts.items():
+        lines.append(f"【{names[part]}】")
+        active: tuple[str | None, str | None] = (None, None)  # the area heading lines below belong to
+        for group in groups:
+            label = group.area or ""
+            if group.area and group.keyword:
+                label += f"（突出“{group.keyword}”字）"
+            if group.area:
+                lines.append(f"{label}：")
+                active = (group.area, group.keyword)
+            for fact in group.facts:
+                expected = (group.area, group.keyword if group.area else None, fact.text)
+                plain = _split_line(fact.text, active) == expected and _marker(fact.text) is None
+                lines.append(fact.text if plain else f"{label}：{fact.text}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,214 @@
+"""The section plan: which sections a draft has, in outline order, with their headings and facts.
+
+A section is the unit of generation: the opening, one area of the work part, the problems, one
+area of the plan part, the closing. Part headings ("一、2026年上半年工作开展情况") are level 1;
+area headings ("（一）干部教育培训") level 2; areas numbered inline ("一是……") have no heading.
+A required part with no facts still gets a section, which the writer sees as 【待补充：…】.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from drafting.model import Fact, FactSheet, Outline, OutlinePart
+from drafting.outlines.outline import PART_LABELS, fill_pattern
+from retrieval.documents import Part, Passage
+
+_CN_DIGITS = "零一二三四五六七八九"
+NEXT_PERIOD_FALLBACK = "下一阶段"  # when the sheet gives no next period and none can be inferred
+HEADED_NUMBERINGS = ("（一）", "1.", "突出一个")  # area styles that give each area its own heading
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """What one section must say. ``heading`` is the section's own heading ("" for none).
+
+    ``part_heading`` is set on the first section of a part whose level-1 heading is not the
+    section's own (the work and plan parts): the assembler puts it, then the part's lead
+    sentence (composer.compose_part_lead), above this section's heading.
+    """
+
+    key: str  # "opening", "work:0", "problems", "plans:1", "closing"
+    part: Part
+    heading: str
+    level: int  # 1 part heading, 2 area heading, 0 none
+    area: str | None
+    facts: tuple[Fact, ...]
+    outline_part: OutlinePart
+    index: int = 0  # position among its part's sections
+    count: int = 1  # how many sections its part has
+    keyword: str | None = None  # the X of "突出一个“X”字"
+    part_heading: str = ""
+
+
+def chinese_ordinal(n: int) -> str:
+    """一, 二, … 十, 十一, … 九十九 for 1 ≤ n < 100."""
+    if not 1 <= n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    if tens == 0:
+        return _CN_DIGITS[ones]
+    return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
+
+
+def slot_values(sheet: FactSheet) -> dict[str, str | None]:
+    """The values of the {slots} in outline patterns, from the sheet."""
+    from drafting.facts.sheet import infer_next_period
+
+    next_period = sheet.next_period or infer_next_period(sheet.period) or NEXT_PERIOD_FALLBACK
+    return {
+        "org": sheet.org,
+        "period": sheet.period,
+        "next_period": next_period,
+        "next_period_short": short_next_period(sheet.period, next_period),
+        "addressee": sheet.addressee,
+        "speaker": sheet.speaker,
+    }
+
+
+def short_next_period(period: str, next_period: str) -> str:
+    """The next period without the year it shares with ``period``: 2026年下半年 → 下半年.
+
+    "2026年上半年工作总结和下半年工作计划" is how titles are written; a different year stays.
+    """
+    year = re.match(r"\d{4}年", period)
+    if year and next_period.startswith(year.group(0)) and len(next_period) > len(year.group(0)):
+        return next_period[len(year.group(0)) :]
+    return next_period
+
+
+def find_part(outline: Outline, part: Part) -> OutlinePart | None:
+    return next((p for p in outline.parts if p.part == part), None)
+
+
+def part_heading(outline: Outline, part: Part, sheet: FactSheet, index: int) -> str:
+    """A part's level-1 heading, e.g. "一、2026年上半年工作开展情况"; "" if the part has none.
+
+    ``index`` is the 0-based position among the draft's numbered parts (0 → "一、").
+    """
+    outline_part = find_part(outline, part)
+    if outline_part is None or not outline_part.heading:
+        return ""
+    text = fill_pattern(outline_part.heading, slot_values(sheet)) or outline_part.heading
+    return f"{chinese_ordinal(index + 1)}、{text}" if outline_part.numbered else text
+
+
+def area_heading(
+    outline_part: OutlinePart, number: int, area: str | None, keyword: str | None, sheet: FactSheet
+) -> str:
+    """An area's heading with its number, e.g. "（一）干部教育培训"; "" for inline styles."""
+    if outline_part.area_numbering not in HEADED_NUMBERINGS or not area:
+        return ""
+    values = {**slot_values(sheet), "area": area, "keyword": keyword}
+    patterns = outline_part.connectives.get("area_heading") or ["{area}"]
+    text = next((t for p in patterns if (t := fill_pattern(p, values))), area)
+    if outline_part.area_numbering == "1.":
+        return f"{number}.{text}"
+    return f"（{chinese_ordinal(number)}）{text}"
+
+
+def plan_sections(outline: Outline, sheet: FactSheet) -> list[SectionSpec]:
+    """The sections of a draft of ``sheet`` following ``outline``, in outline order."""
+    specs: list[SectionSpec] = []
+    numbered = 0
+    for op in outline.parts:
+        groups = sheet.parts.get(op.part, ())
+        if not groups and not op.required:
+            continue
+        heading = part_heading(outline, op.part, sheet, numbered)
+        if op.heading and op.numbered:
+            numbered += 1
+        if op.part in ("work", "plans"):
+            specs.extend(_area_sections(op, groups, heading, sheet))
+            continue
+        facts = tuple(f for g in groups for f in g.facts)
+        specs.append(SectionSpec(op.part, op.part, heading, 1 if heading else 0, None, facts, op))
+    return specs
+
+
+def _area_sections(op: OutlinePart, groups: Sequence, heading: str, sheet: FactSheet) -> list[SectionSpec]:
+    if not groups:
+        return [SectionSpec(f"{op.part}:0", op.part, "", 0, None, (), op, part_heading=heading)]
+    specs = []
+    headed = 0
+    for i, group in enumerate(groups):
+        own = ""
+        if group.area and op.area_numbering in HEADED_NUMBERINGS:
+            headed += 1
+            own = area_heading(op, headed, group.area, group.keyword, sheet)
+        specs.append(
+            SectionSpec(
+                key=f"{op.part}:{i}",
+                part=op.part,
+                heading=own,
+                level=2 if own else 0,
+                area=group.area,
+                facts=group.facts,
+                outline_part=op,
+                index=i,
+                count=len(groups),
+                keyword=group.keyword,
+                part_heading=heading if i == 0 else "",
+            )
+        )
+    return specs
+
+
+def numbering_rule(spec: SectionSpec) -> str:
+    """How the section's text is numbered, in words for the model."""
+    op = spec.outline_part
+    if spec.heading:
+        return (
+            f"本节标题“{spec.heading}”由系统另行添加，正文直接从内容写起，不要重复标题，不要加（一）1.等编号；"
+            "内容有几项时用“一是……二是……”分述。"
+        )
+    if spec.part in ("work", "plans") and op.area_numbering == "一是" and spec.count > 1:
+        lead = f"{chinese_ordinal(spec.index + 1)}是"
+        return (
+            f"本节是本部分的第{chinese_ordinal(spec.index + 1)}项，正文以“{lead}”开头，写成一段，不加标题。"
+        )
+    if spec.part == "problems":
+        return "问题有几条时用“一是……二是……”分条写，写成一段或几段，不加小标题。"
+    return "不加标题和编号，直接写正文。"
+
+
+def section_variables(
+    spec: SectionSpec, sheet: FactSheet, outline: Outline, exemplars: Sequence[Passage] = ()
+) -> dict[str, Any]:
+    """The variables of the "section" prompt template for one section."""
+    from drafting.writing.composer import compose_title
+
+    op = spec.outline_part
+    low, high = op.length
+    if spec.count > 1:  # the outline's length is for the whole part
+        low, high = low // spec.count, max(high // spec.count, 1)
+    values = slot_values(sheet)
+    return {
+        "report_label": outline.label,
+        "title": compose_title(outline, sheet),
+        "org": sheet.org,
+        "period": sheet.period,
+        "next_period": values["next_period"],
+        "part": spec.part,
+        "part_label": PART_LABELS[spec.part],
+        "heading": spec.heading,
+        "area": spec.area or "",
+        "requirements": op.must_contain,
+        "length_min": low,
+        "length_max": high,
+        "numbering_rule": numbering_rule(spec),
+        "facts": [{"id": f.id, "text": f.text, "area": f.area or ""} for f in spec.facts],
+        "exemplars": [
+            {
+                "id": p.id.replace('"', "'"),
+                "source": p.source.replace('"', "'"),
+                "title": p.title,
+                "heading": p.heading,
+                "text": p.text,
+            }
+            for p in exemplars
+        ],
+    }

@@ -1,0 +1,141 @@
+"""Generation runs: write a whole draft or one section in the background, stream it, let it be stopped.
+
+A mixin of DraftingService (drafting/service.py). Each run works in its own thread and reports
+through a queue the caller iterates; the service keeps the running ones by id so another request
+(the stop button) can cancel them.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+
+from drafting.model import Draft
+from drafting.service.generation_bridge import ChosenExemplars, QueueListener, record_from_sections
+from drafting.service.planning import PlanningActions
+from drafting.service.views import USER_FACING, GenerationEvent, ServiceError
+from drafting.writing.exemplar_query import exemplar_query
+from drafting.writing.pipeline import DraftingCancelled, DraftingFailed, DraftingListener
+from retrieval.documents import Passage
+
+# One logger name for the whole service, whichever of its modules a line comes from.
+log = logging.getLogger("drafting.service.facade")
+
+
+class GenerationActions(PlanningActions):
+    """Starting, streaming and cancelling generation runs, for DraftingService."""
+
+    # Set by DraftingService: run id → (user, cancel event) for the runs in progress.
+    _runs: dict[str, tuple[str, threading.Event]]
+    _runs_lock: threading.Lock
+
+    def mode_label(self) -> str:
+        """Who writes new sections: the configured model, or the offline composer."""
+        return f"模型 {self.chat.name}" if self.chat is not None else "离线模板撰写"
+
+    def _choices(self, draft_id: str, choices: dict[str, dict[str, list[str]]] | None) -> ChosenExemplars:
+        """Turn {section key: {"pinned": ids, "dropped": ids}} into what the pipeline's searches return."""
+        sheet = self._sheet(draft_id)
+        kb = self._kb_or_none()
+        _, specs = self._pipeline().plan(sheet)
+        keyed: dict[tuple[str, str], tuple[list[Passage], set[str]]] = {}
+        for spec in specs:
+            choice = (choices or {}).get(spec.key) or {}
+            pinned = [p for p in (kb.get_passage(i) for i in choice.get("pinned", [])) if p] if kb else []
+            keyed[(exemplar_query(spec, sheet), spec.part)] = (pinned, set(choice.get("dropped", [])))
+        return ChosenExemplars(kb, keyed)
+
+    def generate(
+        self,
+        name: str | None,
+        draft_id: str,
+        *,
+        keys: Sequence[str] | None = None,
+        choices: dict[str, dict[str, list[str]]] | None = None,
+        run_id: str | None = None,
+    ) -> Iterator[GenerationEvent]:
+        """Write the whole draft (``keys`` None) or one section, yielding events as text arrives.
+
+        Ends with a "finished" event carrying the saved draft, "cancelled" (nothing saved), or
+        "error" with a Chinese message. Stop it from another request with ``cancel(name, run_id)``.
+        """
+        try:
+            user, _ = self._editable(name, draft_id)
+            if keys is not None and len(keys) != 1:
+                raise ServiceError("一次只能重新生成一节。")
+            if keys is not None and keys[0] not in {
+                s.key for s in self._pipeline().plan(self._sheet(draft_id))[1]
+            }:
+                raise ServiceError("这一节是部分标题和导语，不单独生成；可以直接修改后保存。")
+            exemplars = self._choices(draft_id, choices)
+        except USER_FACING + (ServiceError,) as exc:
+            yield GenerationEvent("error", text=str(exc))
+            return
+        run_id = run_id or uuid.uuid4().hex
+        cancel = threading.Event()
+        with self._runs_lock:
+            self._runs[run_id] = (user.name, cancel)
+        events: queue.Queue = queue.Queue()
+        listener = QueueListener(events)
+
+        def work() -> None:
+            try:
+                if keys is None:
+                    draft = self._generate_all(user.name, draft_id, exemplars, listener, cancel)
+                else:
+                    pipeline = self._pipeline(knowledge_base=exemplars, store=self.drafts)
+                    draft = pipeline.regenerate_section(
+                        draft_id, keys[0], author=user.name, listener=listener, cancel=cancel
+                    )
+                events.put(GenerationEvent("finished", draft=draft))
+            except DraftingCancelled:
+                events.put(GenerationEvent("cancelled"))
+            except USER_FACING + (ServiceError, DraftingFailed) as exc:
+                events.put(GenerationEvent("error", text=str(exc)))
+            except Exception as exc:  # a bug: log it whole, tell the person briefly
+                log.exception("generation failed")
+                events.put(GenerationEvent("error", text=f"内部错误（{type(exc).__name__}），已记入日志。"))
+            finally:
+                events.put(None)
+
+        thread = threading.Thread(target=work, name=f"generate-{run_id[:8]}", daemon=True)
+        thread.start()
+        try:
+            while (event := events.get()) is not None:
+                yield event
+        finally:
+            # The page went away mid-stream: stop writing rather than burn tokens for nobody.
+            if thread.is_alive():
+                cancel.set()
+            with self._runs_lock:
+                self._runs.pop(run_id, None)
+
+    def _generate_all(
+        self,
+        author: str,
+        draft_id: str,
+        exemplars: ChosenExemplars,
+        listener: DraftingListener,
+        cancel: threading.Event,
+    ) -> Draft:
+        sheet = self._sheet(draft_id)
+        pipeline = self._pipeline(knowledge_base=exemplars)
+        started = time.monotonic()
+        draft = pipeline.run(sheet, listener=listener, cancel=cancel)  # not persisted: no store
+        record = record_from_sections(draft, pipeline, total_s=time.monotonic() - started)
+        return self.drafts.add_version(
+            draft_id, draft, reason="generate", author=author, facts=sheet, record=record
+        ).draft
+
+    def cancel(self, name: str | None, run_id: str) -> bool:
+        """Stop a running generation started by the same user; True if one was running."""
+        with self._runs_lock:
+            entry = self._runs.get(run_id)
+        if entry is None or entry[0] != name:
+            return False
+        entry[1].set()
+        return True

@@ -1,0 +1,165 @@
+"""What the service hands the UI, and how errors meant for people reach it.
+
+Plain dataclasses built from domain objects, so the UI formats and never decides; ServiceError is
+the one exception the UI shows as it is.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from drafting.facts.sheet import FactsError
+from drafting.facts.table import FactTableError
+from drafting.model import Draft, Fact, FactSheet, Flag, Section
+from drafting.outlines.outline import OutlineError
+from drafting.store.accounts import AccountError, PermissionDenied
+from drafting.store.draft_json import DraftFormatError
+from drafting.store.drafts import DraftNotFound, VersionInfo
+from drafting.store.reviews import Comment, ReviewError, ReviewState
+from drafting.word.export import ExportError
+from drafting.word.preview import PreviewError
+from drafting.writing.templates import TemplateError
+from retrieval.documents import Passage, SearchHit
+from retrieval.errors import DocumentError
+from retrieval.knowledge.knowledge_base import IndexMismatchError
+
+
+class ServiceError(Exception):
+    """Something the signed-in person can fix or should know; the message is Chinese."""
+
+
+# Exceptions whose message is meant for the person at the keyboard.
+USER_FACING: tuple[type[BaseException], ...] = (
+    AccountError,
+    PermissionDenied,
+    ReviewError,
+    DraftNotFound,
+    DraftFormatError,
+    FactsError,
+    OutlineError,
+    DocumentError,
+    ExportError,
+    PreviewError,
+    TemplateError,
+    IndexMismatchError,
+    FactTableError,
+)
+
+
+def user_errors(method: Callable) -> Callable:
+    """Turn the domain's user-facing exceptions into ServiceError, keeping their messages."""
+
+    @functools.wraps(method)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(*args, **kwargs)
+        except ServiceError:
+            raise
+        except USER_FACING as exc:
+            raise ServiceError(str(exc)) from exc
+
+    return wrapper
+
+
+@dataclass(frozen=True)
+class DraftListing:
+    """A draft as the lists show it."""
+
+    id: str
+    title: str
+    owner: str | None
+    period: str
+    updated: str
+    latest_version: int
+    review: ReviewState
+    mine: bool
+
+
+@dataclass
+class Workspace:
+    """One version of a draft, with what the pages show beside it."""
+
+    draft: Draft
+    sheet: FactSheet | None
+    version: int
+    owner: str | None
+    versions: list[VersionInfo]
+    review: ReviewState
+    comments: list[Comment]
+    can_edit: bool
+    record_passages: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SectionPlan:
+    """A section to write, and the past passages retrieved for it (style references)."""
+
+    key: str
+    heading: str
+    part: str
+    area: str | None
+    facts: tuple[Fact, ...]
+    exemplars: tuple[SearchHit, ...]
+
+
+@dataclass(frozen=True)
+class GenerationEvent:
+    """One step of a running generation, in the order it happened."""
+
+    kind: Literal["start", "delta", "done", "failed", "progress", "finished", "cancelled", "error"]
+    key: str | None = None
+    text: str = ""  # the delta, or the error message
+    section: Section | None = None
+    done: int = 0
+    total: int = 0
+    draft: Draft | None = None
+
+
+@dataclass(frozen=True)
+class FactMatch:
+    fact: Fact
+    paragraph_spans: tuple[tuple[int, int], ...]
+    fact_spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class PassageMatch:
+    passage: Passage
+    paragraph_spans: tuple[tuple[int, int], ...]
+    passage_spans: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True)
+class ParagraphSources:
+    """What a paragraph rests on, with the spans it shares with each source."""
+
+    section: str
+    index: int
+    text: str
+    flags: tuple[Flag, ...]
+    facts: tuple[FactMatch, ...]
+    passages: tuple[PassageMatch, ...]
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    kind: Literal["same", "changed", "added", "removed"]
+    segments: tuple[tuple[str, str], ...]  # (op, text), op in "=", "+", "-"
+
+
+@dataclass(frozen=True)
+class FileResult:
+    name: str
+    status: str  # 新增 / 未变化 / 已替换 / 失败
+    passages: int
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    pages: tuple[Path, ...]  # rendered page images, when LibreOffice is available
+    note: str  # why there are no images, if there are none

@@ -1,0 +1,398 @@
+"""Drafts and their versions in SQLite (``settings.drafts_db_path``).
+
+Every generation, regeneration, human edit and restore adds a version; nothing is ever updated in
+place (triggers refuse UPDATE and DELETE on versions). A version is written in one transaction
+at the end of its work, so a crash mid-generation leaves the previous version as it was. Each
+version keeps the full draft and fact sheet as JSON plus what produced it (outline, template,
+rendered prompts, passages, model, parameters, timings, token usage), so a reviewer can replay it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from drafting.model import Draft, FactSheet
+from drafting.store.draft_json import draft_from_json, draft_to_json, facts_from_json, facts_to_json
+from drafting.store.sqlite_file import SQLiteFile
+
+__all__ = [
+    "DraftNotFound",
+    "DraftStore",
+    "DraftSummary",
+    "DraftVersion",
+    "GenerationRecord",
+    "VersionInfo",
+    "draft_from_json",
+    "draft_to_json",
+    "facts_from_json",
+    "facts_to_json",
+]
+
+STATUSES = ("draft", "in_review", "approved", "returned", "archived")
+
+
+class DraftNotFound(LookupError):
+    """No such draft or version; the message is in Chinese."""
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    """What produced a version. Empty for a human edit."""
+
+    outline: str | None = None
+    outline_version: str | None = None
+    template: str | None = None
+    template_version: str | None = None
+    prompts: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # section key → messages
+    passage_ids: dict[str, list[str]] = field(default_factory=dict)  # section key → exemplar ids
+    model: str | None = None  # "composer" or the chat model's name
+    params: dict[str, Any] = field(default_factory=dict)  # temperature, max_tokens, k, concurrency
+    timings: dict[str, float] = field(default_factory=dict)  # section key (and "total") → seconds
+    usage: dict[str, dict[str, int]] = field(default_factory=dict)  # section key → token usage
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    """A version without its payload, for history lists."""
+
+    draft_id: str
+    number: int
+    parent: int | None
+    created: str
+    author: str | None
+    reason: str  # "generate" | "regenerate:<key>" | "edit" | "restore:<n>"
+    title: str
+    model: str | None
+
+
+@dataclass(frozen=True)
+class DraftVersion:
+    info: VersionInfo
+    draft: Draft  # with id and version set
+    facts: FactSheet | None
+    record: GenerationRecord
+
+    @property
+    def number(self) -> int:
+        return self.info.number
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    id: str
+    owner: str | None
+    kind: str
+    org: str
+    period: str
+    title: str
+    created: str
+    updated: str
+    status: str
+    latest_version: int
+
+
+# Append-only: each entry upgrades the schema by one version (PRAGMA user_version). Never edit
+# an entry that has shipped; add a new one.
+_MIGRATIONS: tuple[str, ...] = (
+    """CREATE TABLE drafts (
+        id TEXT PRIMARY KEY,
+        owner TEXT,
+        kind TEXT NOT NULL,
+        org TEXT NOT NULL,
+        period TEXT NOT NULL,
+        title TEXT NOT NULL,
+        created TEXT NOT NULL,
+        updated TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'draft',
+        latest_version INTEGER NOT NULL DEFAULT 0
+    )""",
+    "CREATE INDEX drafts_by_owner ON drafts (owner, updated)",
+    """CREATE TABLE versions (
+        draft_id TEXT NOT NULL REFERENCES drafts (id),
+        number INTEGER NOT NULL,
+        parent INTEGER,
+        created TEXT NOT NULL,
+        author TEXT,
+        reason TEXT NOT NULL,
+        draft_json TEXT NOT NULL,
+        facts_json TEXT,
+        outline TEXT,
+        outline_version TEXT,
+        template TEXT,
+        template_version TEXT,
+        prompts_json TEXT NOT NULL DEFAULT '{}',
+        passage_ids_json TEXT NOT NULL DEFAULT '{}',
+        model TEXT,
+        params_json TEXT NOT NULL DEFAULT '{}',
+        timings_json TEXT NOT NULL DEFAULT '{}',
+        usage_json TEXT NOT NULL DEFAULT '{}',
+        PRIMARY KEY (draft_id, number)
+    )""",
+    """CREATE TRIGGER versions_are_append_only_u BEFORE UPDATE ON versions
+       BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
+    """CREATE TRIGGER versions_are_append_only_d BEFORE DELETE ON versions
+       BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
+    # Room for the web UI: who else may see or review a draft. Users live in accounts.sqlite3.
+    """CREATE TABLE draft_shares (
+        draft_id TEXT NOT NULL REFERENCES drafts (id),
+        user TEXT NOT NULL,
+        permission TEXT NOT NULL DEFAULT 'read',
+        created TEXT NOT NULL,
+        PRIMARY KEY (draft_id, user)
+    )""",
+)
+
+
+class DraftStore:
+    """Drafts with versions in one SQLite file; a connection per call, so threads may share it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._file = SQLiteFile(self.path, _MIGRATIONS, autocommit=True)
+
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        # BEGIN IMMEDIATE takes the write lock before reading the next version number, so two
+        # writers cannot both claim it; any exception rolls the whole version back.
+        with self._db() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+    # ------------------------------------------------------------ writing
+
+    def create_draft(
+        self,
+        draft: Draft,
+        *,
+        facts: FactSheet | None = None,
+        record: GenerationRecord | None = None,
+        owner: str | None = None,
+        author: str | None = None,
+        reason: str = "generate",
+    ) -> DraftVersion:
+        """Save a new draft and its version 1 in one transaction; returns that version."""
+        draft_id = uuid.uuid4().hex[:12]
+        now = _now()
+        with self._write() as db:
+            db.execute(
+                "INSERT INTO drafts (id, owner, kind, org, period, title, created, updated)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, owner, draft.kind, draft.org, draft.period, draft.title, now, now),
+            )
+            info = self._insert_version(
+                db, draft_id, 1, None, now, author or owner, reason, draft, facts, record
+            )
+        return self._loaded(info, draft, facts, record)
+
+    def add_version(
+        self,
+        draft_id: str,
+        draft: Draft,
+        *,
+        reason: str,
+        author: str | None = None,
+        facts: FactSheet | None = None,
+        record: GenerationRecord | None = None,
+        parent: int | None = None,
+    ) -> DraftVersion:
+        """Append a version. ``facts`` default to the parent's; ``parent`` to the latest version."""
+        now = _now()
+        with self._write() as db:
+            row = db.execute("SELECT latest_version FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            if row is None:
+                raise DraftNotFound(f"找不到草稿 {draft_id}")
+            latest = int(row["latest_version"])
+            parent = latest if parent is None else parent
+            if facts is None:
+                prev = db.execute(
+                    "SELECT facts_json FROM versions WHERE draft_id = ? AND number = ?", (draft_id, parent)
+                ).fetchone()
+                if prev is None:
+                    raise DraftNotFound(f"草稿 {draft_id} 没有第 {parent} 版")
+                facts = facts_from_json(json.loads(prev["facts_json"])) if prev["facts_json"] else None
+            info = self._insert_version(
+                db, draft_id, latest + 1, parent, now, author, reason, draft, facts, record
+            )
+            db.execute("UPDATE drafts SET title = ?, updated = ? WHERE id = ?", (draft.title, now, draft_id))
+        return self._loaded(info, draft, facts, record)
+
+    def restore(self, draft_id: str, number: int, *, author: str | None = None) -> DraftVersion:
+        """Make an old version current again by copying it into a new version."""
+        old = self.get_version(draft_id, number)
+        return self.add_version(
+            draft_id, old.draft, reason=f"restore:{number}", author=author, facts=old.facts, parent=number
+        )
+
+    def set_status(self, draft_id: str, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"未知的草稿状态：{status}")
+        with self._write() as db:
+            if db.execute("UPDATE drafts SET status = ? WHERE id = ?", (status, draft_id)).rowcount == 0:
+                raise DraftNotFound(f"找不到草稿 {draft_id}")
+
+    def share(self, draft_id: str, user: str, permission: str = "read") -> None:
+        """Let ``user`` see (or, with permission "review"/"edit", more) a draft they do not own."""
+        with self._write() as db:
+            if db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is None:
+                raise DraftNotFound(f"找不到草稿 {draft_id}")
+            db.execute(
+                "INSERT OR REPLACE INTO draft_shares (draft_id, user, permission, created) VALUES (?, ?, ?, ?)",
+                (draft_id, user, permission, _now()),
+            )
+
+    def _insert_version(
+        self,
+        db: sqlite3.Connection,
+        draft_id: str,
+        number: int,
+        parent: int | None,
+        now: str,
+        author: str | None,
+        reason: str,
+        draft: Draft,
+        facts: FactSheet | None,
+        record: GenerationRecord | None,
+    ) -> VersionInfo:
+        record = record or GenerationRecord()
+        stored = draft_to_json(draft)
+        stored["id"], stored["version"] = draft_id, number
+        db.execute(
+            "INSERT INTO versions (draft_id, number, parent, created, author, reason, draft_json, facts_json,"
+            " outline, outline_version, template, template_version, prompts_json, passage_ids_json, model,"
+            " params_json, timings_json, usage_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                draft_id,
+                number,
+                parent,
+                now,
+                author,
+                reason,
+                _dumps(stored),
+                _dumps(facts_to_json(facts)) if facts is not None else None,
+                record.outline,
+                record.outline_version,
+                record.template,
+                record.template_version,
+                _dumps(record.prompts),
+                _dumps(record.passage_ids),
+                record.model,
+                _dumps(record.params),
+                _dumps(record.timings),
+                _dumps(record.usage),
+            ),
+        )
+        db.execute("UPDATE drafts SET latest_version = ? WHERE id = ?", (number, draft_id))
+        return VersionInfo(draft_id, number, parent, now, author, reason, draft.title, record.model)
+
+    @staticmethod
+    def _loaded(
+        info: VersionInfo, draft: Draft, facts: FactSheet | None, record: GenerationRecord | None
+    ) -> DraftVersion:
+        # Hand back a copy carrying its id and version, never the caller's object, so later edits
+        # by the caller cannot look as if they were saved.
+        saved = draft_from_json(draft_to_json(draft))
+        saved.id, saved.version = info.draft_id, info.number
+        return DraftVersion(info, saved, facts, record or GenerationRecord())
+
+    # ------------------------------------------------------------ reading
+
+    def get_version(self, draft_id: str, number: int | None = None) -> DraftVersion:
+        """One version (the latest when ``number`` is None); raises DraftNotFound."""
+        with self._db() as db:
+            if number is None:
+                row = db.execute(
+                    "SELECT * FROM versions WHERE draft_id = ? ORDER BY number DESC LIMIT 1", (draft_id,)
+                ).fetchone()
+            else:
+                row = db.execute(
+                    "SELECT * FROM versions WHERE draft_id = ? AND number = ?", (draft_id, int(number))
+                ).fetchone()
+        if row is None:
+            if number is None or not self.exists(draft_id):
+                raise DraftNotFound(f"找不到草稿 {draft_id}")
+            raise DraftNotFound(f"草稿 {draft_id} 没有第 {number} 版")
+        draft = draft_from_json(json.loads(row["draft_json"]))
+        draft.id, draft.version = row["draft_id"], row["number"]
+        facts = facts_from_json(json.loads(row["facts_json"])) if row["facts_json"] else None
+        record = GenerationRecord(
+            outline=row["outline"],
+            outline_version=row["outline_version"],
+            template=row["template"],
+            template_version=row["template_version"],
+            prompts=json.loads(row["prompts_json"]),
+            passage_ids=json.loads(row["passage_ids_json"]),
+            model=row["model"],
+            params=json.loads(row["params_json"]),
+            timings=json.loads(row["timings_json"]),
+            usage=json.loads(row["usage_json"]),
+        )
+        return DraftVersion(_info(row, draft.title), draft, facts, record)
+
+    def list_versions(self, draft_id: str) -> list[VersionInfo]:
+        """The draft's versions, oldest first; raises DraftNotFound for an unknown id."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT draft_id, number, parent, created, author, reason, model,"
+                " json_extract(draft_json, '$.title') AS title FROM versions WHERE draft_id = ? ORDER BY number",
+                (draft_id,),
+            ).fetchall()
+        if not rows:
+            raise DraftNotFound(f"找不到草稿 {draft_id}")
+        return [_info(r, r["title"] or "") for r in rows]
+
+    def list_drafts(self, owner: str | None = None) -> list[DraftSummary]:
+        """All drafts (or one owner's), most recently updated first."""
+        sql, params = "SELECT * FROM drafts", []
+        if owner is not None:
+            sql, params = sql + " WHERE owner = ?", [owner]
+        with self._db() as db:
+            rows = db.execute(sql + " ORDER BY updated DESC, rowid DESC", params).fetchall()
+        return [DraftSummary(**dict(r)) for r in rows]
+
+    def shared_with(self, draft_id: str) -> dict[str, str]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT user, permission FROM draft_shares WHERE draft_id = ?", (draft_id,)
+            ).fetchall()
+        return {r["user"]: r["permission"] for r in rows}
+
+    def exists(self, draft_id: str) -> bool:
+        with self._db() as db:
+            return db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is not None
+
+
+def _info(row: sqlite3.Row, title: str) -> VersionInfo:
+    return VersionInfo(
+        row["draft_id"],
+        row["number"],
+        row["parent"],
+        row["created"],
+        row["author"],
+        row["reason"],
+        title,
+        row["model"],
+    )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")

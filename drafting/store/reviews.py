@@ -1,0 +1,278 @@
+"""Review of drafts: comments on paragraphs, sending a version for review, approving or returning it.
+
+Kept in its own SQLite file under the data directory. A comment is anchored to a draft version, a
+section key and a paragraph index, and keeps a short quote of the paragraph so it still reads
+sensibly after the text has been edited in a later version. The review status of a draft is the
+last event of its history: submitted → in review; approved; returned.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from drafting.store.sqlite_file import SQLiteFile
+
+CommentStatus = Literal["open", "resolved"]
+ReviewAction = Literal["submitted", "approved", "returned"]
+ReviewStatus = Literal["editing", "in_review", "approved", "returned"]
+
+STATUS_LABELS: dict[str, str] = {
+    "editing": "起草中",
+    "in_review": "待审核",
+    "approved": "已通过",
+    "returned": "已退回",
+}
+COMMENT_STATUS_LABELS: dict[str, str] = {"open": "待处理", "resolved": "已解决"}
+
+MAX_COMMENT_LENGTH = 2000
+QUOTE_LENGTH = 60
+
+
+class ReviewError(ValueError):
+    """A user-facing problem with a comment or a review step; the message is in Chinese."""
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    draft_id: str
+    version: int
+    section: str  # section key, e.g. "work:0"
+    paragraph: int  # index within the section
+    author: str
+    text: str
+    status: CommentStatus
+    created_at: str
+    quote: str = ""  # the start of the paragraph when the comment was written
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+
+@dataclass(frozen=True)
+class ReviewEvent:
+    draft_id: str
+    version: int
+    action: ReviewAction
+    actor: str
+    note: str
+    at: str
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    draft_id: str
+    status: ReviewStatus
+    version: int | None  # the version sent, approved or returned; None while editing
+    events: tuple[ReviewEvent, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+_STATUS_OF_ACTION: dict[str, ReviewStatus] = {
+    "submitted": "in_review",
+    "approved": "approved",
+    "returned": "returned",
+}
+
+# Append-only, one statement per entry; PRAGMA user_version counts the entries applied.
+_MIGRATIONS: tuple[str, ...] = (
+    """CREATE TABLE comments (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        draft_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        section TEXT NOT NULL,
+        paragraph INTEGER NOT NULL,
+        author TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'open',
+        created_at TEXT NOT NULL,
+        quote TEXT NOT NULL DEFAULT '',
+        resolved_by TEXT,
+        resolved_at TEXT
+    )""",
+    "CREATE INDEX comments_by_draft ON comments (draft_id, version)",
+    """CREATE TABLE review_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        draft_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    )""",
+    "CREATE INDEX review_events_by_draft ON review_events (draft_id, id)",
+)
+
+
+def reviews_db_path(home: Path) -> Path:
+    return home / "reviews.sqlite3"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ReviewStore:
+    """Comments and review events in one SQLite file; a connection per call, safe across threads."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._file = SQLiteFile(self.path, _MIGRATIONS)
+
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
+
+    # ------------------------------------------------------------ comments
+
+    def add_comment(
+        self,
+        draft_id: str,
+        version: int,
+        section: str,
+        paragraph: int,
+        author: str,
+        text: str,
+        quote: str = "",
+    ) -> Comment:
+        """Record an open comment on one paragraph; raises ReviewError for an empty or huge text."""
+        text = (text or "").strip()
+        if not text:
+            raise ReviewError("批注内容不能为空。")
+        if len(text) > MAX_COMMENT_LENGTH:
+            raise ReviewError(f"批注过长（最多 {MAX_COMMENT_LENGTH} 字）。")
+        if not section or paragraph is None or paragraph < 0:
+            raise ReviewError("请先选择要批注的段落。")
+        quote = " ".join((quote or "").split())[:QUOTE_LENGTH]
+        with self._db() as db:
+            cur = db.execute(
+                "INSERT INTO comments (draft_id, version, section, paragraph, author, text, created_at, quote)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (draft_id, int(version), section, int(paragraph), author, text, _now(), quote),
+            )
+            row = db.execute("SELECT * FROM comments WHERE id = ?", (cur.lastrowid,)).fetchone()
+        return _comment(row)
+
+    def comments(
+        self, draft_id: str, *, version: int | None = None, status: CommentStatus | None = None
+    ) -> list[Comment]:
+        """Comments on a draft, oldest first, optionally of one version or one status."""
+        sql = "SELECT * FROM comments WHERE draft_id = ?"
+        params: list[Any] = [draft_id]
+        if version is not None:
+            sql, params = sql + " AND version = ?", [*params, int(version)]
+        if status is not None:
+            sql, params = sql + " AND status = ?", [*params, status]
+        with self._db() as db:
+            rows = db.execute(sql + " ORDER BY id", params).fetchall()
+        return [_comment(r) for r in rows]
+
+    def get_comment(self, comment_id: int) -> Comment | None:
+        with self._db() as db:
+            row = db.execute("SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
+        return _comment(row) if row else None
+
+    def set_comment_status(self, comment_id: int, status: CommentStatus, by: str) -> Comment:
+        """Resolve or reopen a comment."""
+        if status not in COMMENT_STATUS_LABELS:
+            raise ReviewError(f"批注状态“{status}”无效。")
+        resolved_by, resolved_at = (by, _now()) if status == "resolved" else (None, None)
+        with self._db() as db:
+            cur = db.execute(
+                "UPDATE comments SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+                (status, resolved_by, resolved_at, int(comment_id)),
+            )
+            if cur.rowcount == 0:
+                raise ReviewError(f"批注 {comment_id} 不存在。")
+            row = db.execute("SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
+        return _comment(row)
+
+    # ------------------------------------------------------------ review workflow
+
+    def submit(self, draft_id: str, version: int, by: str, note: str = "") -> ReviewEvent:
+        """Send a version for review. Sending again while in review replaces the version under review."""
+        state = self.state(draft_id)
+        if state.status == "approved" and state.version == version:
+            raise ReviewError(f"第 {version} 版已审核通过，无需再次送审。")
+        return self._record(draft_id, version, "submitted", by, note)
+
+    def decide(
+        self, draft_id: str, version: int, decision: Literal["approved", "returned"], by: str, note: str = ""
+    ) -> ReviewEvent:
+        """Approve or return the version under review; returning needs a reason."""
+        if decision not in ("approved", "returned"):
+            raise ReviewError(f"审核结论“{decision}”无效。")
+        state = self.state(draft_id)
+        if state.status != "in_review":
+            raise ReviewError(f"该材料当前状态为“{state.label}”，不在审核中。")
+        if state.version != version:
+            raise ReviewError(f"送审的是第 {state.version} 版，不是第 {version} 版。")
+        if decision == "returned" and not (note or "").strip():
+            raise ReviewError("退回时请写明原因。")
+        return self._record(draft_id, version, decision, by, note)
+
+    def state(self, draft_id: str) -> ReviewState:
+        events = self.history(draft_id)
+        if not events:
+            return ReviewState(draft_id, "editing", None)
+        last = events[-1]
+        return ReviewState(draft_id, _STATUS_OF_ACTION[last.action], last.version, tuple(events))
+
+    def history(self, draft_id: str) -> list[ReviewEvent]:
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT * FROM review_events WHERE draft_id = ? ORDER BY id", (draft_id,)
+            ).fetchall()
+        return [_event(r) for r in rows]
+
+    def in_review(self) -> list[ReviewState]:
+        """Drafts whose latest review event is a submission, most recently sent first."""
+        with self._db() as db:
+            rows = db.execute(
+                "SELECT e.* FROM review_events e JOIN ("
+                " SELECT draft_id, MAX(id) AS last_id FROM review_events GROUP BY draft_id"
+                ") l ON e.id = l.last_id WHERE e.action = 'submitted' ORDER BY e.id DESC"
+            ).fetchall()
+        return [ReviewState(r["draft_id"], "in_review", r["version"], (_event(r),)) for r in rows]
+
+    def ever_submitted(self) -> set[str]:
+        """Ids of every draft that has been sent for review at least once."""
+        with self._db() as db:
+            rows = db.execute("SELECT DISTINCT draft_id FROM review_events").fetchall()
+        return {r["draft_id"] for r in rows}
+
+    def _record(self, draft_id: str, version: int, action: ReviewAction, by: str, note: str) -> ReviewEvent:
+        event = ReviewEvent(draft_id, int(version), action, by, (note or "").strip(), _now())
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO review_events (draft_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
+                (event.draft_id, event.version, event.action, event.actor, event.note, event.at),
+            )
+        return event
+
+
+def _comment(row: sqlite3.Row) -> Comment:
+    return Comment(
+        id=row["id"],
+        draft_id=row["draft_id"],
+        version=row["version"],
+        section=row["section"],
+        paragraph=row["paragraph"],
+        author=row["author"],
+        text=row["text"],
+        status=row["status"],
+        created_at=row["created_at"],
+        quote=row["quote"],
+        resolved_by=row["resolved_by"],
+        resolved_at=row["resolved_at"],
+    )
+
+
+def _event(row: sqlite3.Row) -> ReviewEvent:
+    return ReviewEvent(row["draft_id"], row["version"], row["action"], row["actor"], row["note"], row["at"])

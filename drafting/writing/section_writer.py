@@ -1,0 +1,178 @@
+"""Writing one section: the generate-or-compose stage of the pipeline, with its progress hooks.
+
+A section is written either by the chat model (streamed; deltas go to the listener and the
+cancel flag is checked between them; the answer is split into paragraphs, renumbered to the
+outline and annotated with facts and exemplars) or by the offline composer. Any failure is caught
+here and recorded on the section, so one bad section never costs the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from drafting.checking.grounding import attribute_paragraph
+from drafting.model import FactSheet, Outline, Paragraph, Section
+from drafting.outlines.planning import SectionSpec
+from drafting.writing import assemble
+from drafting.writing.chat import ChatError, ChatModel
+from drafting.writing.composer import compose_section
+from retrieval.documents import Passage
+
+log = logging.getLogger(__name__)
+
+FAILED_PLACEHOLDER = "【待补充：本部分生成失败，请重新生成】"
+
+
+class DraftingListener:
+    """Hooks the pipeline calls while it works; all no-ops. Called from worker threads."""
+
+    def on_section_start(self, key: str) -> None: ...
+
+    def on_delta(self, key: str, text: str) -> None: ...
+
+    def on_section_done(self, section: Section) -> None: ...
+
+    def on_section_failed(self, key: str, error: str) -> None: ...
+
+    def on_progress(self, done: int, total: int) -> None: ...
+
+
+class SafeListener(DraftingListener):
+    """Passes hooks on, logging instead of raising: a UI's bug must not lose a generation."""
+
+    def __init__(self, inner: DraftingListener) -> None:
+        self._inner = inner
+
+    def _call(self, hook: str, *args: Any) -> None:
+        try:
+            getattr(self._inner, hook)(*args)
+        except Exception:
+            log.exception("drafting listener %s failed", hook)
+
+    def on_section_start(self, key: str) -> None:
+        self._call("on_section_start", key)
+
+    def on_delta(self, key: str, text: str) -> None:
+        self._call("on_delta", key, text)
+
+    def on_section_done(self, section: Section) -> None:
+        self._call("on_section_done", section)
+
+    def on_section_failed(self, key: str, error: str) -> None:
+        self._call("on_section_failed", key, error)
+
+    def on_progress(self, done: int, total: int) -> None:
+        self._call("on_progress", done, total)
+
+
+@dataclass
+class SectionJob:
+    """Everything needed to write one section, built before any writing starts."""
+
+    spec: SectionSpec
+    exemplars: list[Passage] = field(default_factory=list)
+    query: str = ""
+    messages: list[dict[str, str]] = field(default_factory=list)  # empty in composer mode
+    template_version: str | None = None
+    retrieve_s: float = 0.0
+
+
+@dataclass
+class SectionWriter:
+    """Writes sections with ``chat``, or with the offline composer when ``chat`` is None."""
+
+    chat: ChatModel | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    template: str = "section"
+
+    @property
+    def mode(self) -> str:
+        return f"llm:{self.chat.name}" if self.chat is not None else "composer"
+
+    def write(
+        self,
+        job: SectionJob,
+        sheet: FactSheet,
+        outline: Outline,
+        listener: DraftingListener,
+        cancel: threading.Event,
+    ) -> Section | None:
+        """The written (or failed) section, with what produced it in ``record``; None if cancelled."""
+        spec = job.spec
+        section = Section(
+            key=spec.key, part=spec.part, heading=spec.heading, level=spec.level, mode=self.mode
+        )
+        listener.on_section_start(spec.key)
+        started = time.monotonic()
+        usage: dict[str, int] = {}
+        try:
+            if self.chat is None:
+                section.paragraphs = list(compose_section(spec, sheet, outline))
+            else:
+                text, usage = self._generate(job, listener, cancel)
+                if text is None:
+                    return None
+                section.paragraphs = self._paragraphs(text, job, sheet)
+            section.status = "done"
+        except Exception as exc:  # one section's failure must not lose the others
+            if not isinstance(exc, ChatError):
+                log.exception("section %s failed", spec.key)
+            section.status, section.error = "failed", _describe(exc)
+            section.paragraphs = [Paragraph(text=FAILED_PLACEHOLDER)]
+        section.record = {
+            "query": job.query,
+            "passage_ids": [p.id for p in job.exemplars],
+            "exemplars": [
+                {"id": p.id, "source": p.source, "start": p.start, "end": p.end} for p in job.exemplars
+            ],
+            "template": self.template if job.messages else None,
+            "template_version": job.template_version,
+            "prompt": job.messages,
+            "model": self.chat.name if self.chat is not None else "composer",
+            "timings": {
+                "retrieve_s": round(job.retrieve_s, 4),
+                "write_s": round(time.monotonic() - started, 4),
+            },
+            "usage": usage,
+        }
+        return section
+
+    def _generate(
+        self, job: SectionJob, listener: DraftingListener, cancel: threading.Event
+    ) -> tuple[str | None, dict[str, int]]:
+        assert self.chat is not None
+        stream = self.chat.stream(job.messages, temperature=self.temperature, max_tokens=self.max_tokens)
+        with stream:
+            for delta in stream:
+                if cancel.is_set():
+                    return None, {}
+                listener.on_delta(job.spec.key, delta)
+            return stream.text, dict(stream.usage)
+
+    def _paragraphs(self, text: str, job: SectionJob, sheet: FactSheet) -> list[Paragraph]:
+        spec = job.spec
+        paragraphs = assemble.split_answer(
+            text, base_level=_base_level(spec), section_heading=spec.heading, part_heading=spec.part_heading
+        )
+        if not paragraphs:
+            raise ChatError("模型的回答里没有可用的正文", kind="empty")
+        return assemble.annotate(paragraphs, job.exemplars, lambda t: attribute_paragraph(t, sheet))
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, ChatError):
+        return str(exc)
+    return f"内部错误（{type(exc).__name__}）：{exc}"
+
+
+def _base_level(spec: SectionSpec) -> int:
+    # Sub-headings the model writes sit one level under the section's own heading; a section
+    # without a heading of its own sits under its part's heading (level 1 when the part is numbered).
+    if spec.heading:
+        return spec.level
+    return 1 if spec.outline_part.numbered else 0

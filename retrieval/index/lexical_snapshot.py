@@ -1,0 +1,216 @@
+"""The lexical index saved under the data directory, so a restart loads it instead of rebuilding it
+from every passage's stored tokens (18 s at 100k passages, about 1.5 s from the snapshot; see
+scripts/bench_retrieval.py --restart-only).
+
+One .npz file (no pickles): the index's live rows as flat arrays (retrieval.index.lexical.Bm25Rows) and a
+tag saying what they reflect: the catalog generation, the live passage count, the tokenizer
+version and this file format. A snapshot stands in for the catalog only when its tag
+matches; anything else (stale, another tokenizer, truncated, corrupt, foreign) is ignored and the
+caller rebuilds from the catalog. Written to a temporary file and moved into place with
+os.replace, so another process (the web UI beside a CLI) reads the old file or the new one, never
+half of one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from retrieval.documents import PARTS
+from retrieval.index.lexical import Bm25Index, Bm25Rows, LexicalIndex, RowMeta
+
+log = logging.getLogger(__name__)
+
+SNAPSHOT_FILE = "lexical-index.npz"  # under the data directory (drafting/components.py)
+FORMAT = "drafter-lexical-snapshot/1"
+
+
+@dataclass(frozen=True)
+class SnapshotTag:
+    """What a snapshot reflects; it may replace a rebuild only when all of it matches."""
+
+    generation: int  # retrieval.index.catalog.Catalog.generation() the rows were read at
+    passages: int
+    tokenizer: str  # retrieval.index.lexical.TOKENIZER_VERSION of the stored tokens
+    format: str = FORMAT
+
+
+def save_snapshot(index: Bm25Index, path: Path, *, generation: int, tokenizer: str) -> SnapshotTag:
+    """Write the live rows of `index` as the snapshot of catalog `generation`, atomically.
+
+    Raises OSError when the file cannot be written (the caller logs it: a snapshot only saves time)."""
+    rows = index.rows()
+    tag = SnapshotTag(generation, len(rows.ids), tokenizer)
+    arrays: dict[str, Any] = {
+        "tag": _text(json.dumps(asdict(tag))),
+        "vocabulary": _text(json.dumps(rows.vocabulary, ensure_ascii=False)),
+        "ids": _text(json.dumps(rows.ids, ensure_ascii=False)),
+        "documents": _text(json.dumps([_meta_fields(m) for m in rows.documents], ensure_ascii=False)),
+        "indptr": rows.indptr,
+        "terms": rows.terms,
+        "counts": rows.counts,
+        "part": rows.part,
+        "year": rows.year,
+        "doc": rows.doc,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # A name of its own per writer; "x" mode honours the umask like the catalog file does.
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    try:
+        with temporary.open("xb") as handle:
+            np.savez(handle, **arrays)  # uncompressed: loading is the part that must be fast
+        # No fsync: a snapshot lost or torn by a power cut fails its checks and is rebuilt.
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return tag
+
+
+def read_tag(path: Path) -> SnapshotTag | None:
+    """The tag of the snapshot at `path`; None when there is none or it cannot be read (logged)."""
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            return _tag(npz)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file means "no snapshot"
+        log.warning("ignoring the lexical index snapshot %s: %s", path, exc)
+        return None
+
+
+def load_snapshot(path: Path, index: Bm25Index, expected: SnapshotTag) -> bool:
+    """Restore `index` from the snapshot at `path` if its tag equals `expected`.
+
+    Returns False, leaving `index` untouched, when the file is missing, stale or unusable (logged)."""
+    if not path.exists():
+        return False
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            if _tag(npz) != expected:
+                return False
+            rows = Bm25Rows(
+                vocabulary=_strings(npz["vocabulary"]),
+                ids=_strings(npz["ids"]),
+                indptr=npz["indptr"],
+                terms=npz["terms"],
+                counts=npz["counts"].astype(np.float32, copy=False),
+                part=npz["part"],
+                year=npz["year"],
+                doc=npz["doc"],
+                documents=[_meta(fields) for fields in _json(npz["documents"])],
+            )
+        _check(rows, expected)
+        index.restore(rows)
+    except Exception as exc:  # noqa: BLE001 - a bad snapshot must never break search
+        log.warning("ignoring the lexical index snapshot %s: %s", path, exc)
+        return False
+    return True
+
+
+def _text(value: str) -> np.ndarray:
+    return np.frombuffer(value.encode("utf-8"), dtype=np.uint8)  # UTF-8 bytes: no pickling
+
+
+def _json(array: np.ndarray) -> Any:
+    return json.loads(array.tobytes().decode("utf-8"))
+
+
+def _tag(npz: np.lib.npyio.NpzFile) -> SnapshotTag:
+    fields = _json(npz["tag"])
+    if not isinstance(fields, dict) or fields.get("format") != FORMAT:
+        raise ValueError(f"not a {FORMAT} file")
+    return SnapshotTag(**fields)
+
+
+def _strings(array: np.ndarray) -> list[str]:
+    values = _json(array)
+    if not isinstance(values, list):
+        raise ValueError("expected a list")
+    return values
+
+
+def _meta_fields(meta: RowMeta) -> list[str | int | None]:
+    return [meta.doc_id, meta.part, meta.year, meta.period, meta.org]
+
+
+def _meta(fields: list) -> RowMeta:
+    doc_id, part, year, period, org = fields
+    return RowMeta(doc_id, part, year, period, org)
+
+
+def _check(rows: Bm25Rows, tag: SnapshotTag) -> None:
+    """Reject arrays that do not fit together, so a damaged file fails here and not in a search."""
+    n_rows = len(rows.ids)
+    indptr = rows.indptr
+    problems = [
+        (n_rows != tag.passages, "the passage count differs from the tag"),
+        (indptr.ndim != 1 or len(indptr) != n_rows + 1, "row pointers do not match the ids"),
+        (any(len(a) != n_rows for a in (rows.part, rows.year, rows.doc)), "row codes do not match the ids"),
+        (len(rows.terms) != len(rows.counts), "terms and counts differ in length"),
+    ]
+    for failed, reason in problems:
+        if failed:
+            raise ValueError(reason)
+    checks = [
+        (_within(indptr, 0, len(rows.terms) + 1), "row pointer out of range"),
+        (indptr[0] == 0 and indptr[-1] == len(rows.terms), "row pointers do not span the terms"),
+        (bool(np.all(np.diff(indptr) >= 0)), "row pointers go backwards"),
+        (_within(rows.terms, 0, len(rows.vocabulary)), "term id out of range"),
+        (_within(rows.doc, 0, len(rows.documents)), "document code out of range"),
+        (_within(rows.part, -1, len(PARTS)), "part code out of range"),
+        (bool(np.all(rows.counts > 0)), "term counts must be positive"),
+    ]
+    for passed, reason in checks:
+        if not passed:
+            raise ValueError(reason)
+
+
+def _within(values: np.ndarray, low: int, high: int) -> bool:
+    if not np.issubdtype(values.dtype, np.integer):
+        return False
+    return not len(values) or (int(values.min()) >= low and int(values.max()) < high)
+
+
+class LexicalSnapshot:
+    """The snapshot file of one knowledge base, as the knowledge base uses it: restore an index
+    from it when it matches, save an index to it (errors logged, never raised)."""
+
+    def __init__(self, path: Path, tokenizer: str) -> None:
+        self.path = path
+        self.tokenizer = tokenizer
+        self._generation: int | None = None  # last generation this object wrote or read
+
+    def restore(self, index: LexicalIndex, generation: int, passages: int | None = None) -> bool:
+        """Load `index` from the snapshot of catalog `generation` (holding `passages` live passages,
+        when the caller knows); False, `index` untouched, when there is no such snapshot."""
+        if not isinstance(index, Bm25Index):
+            return False  # another implementation has no flat rows to restore
+        tag = read_tag(self.path)
+        if tag is None or tag.generation != generation or tag.tokenizer != self.tokenizer:
+            return False
+        if passages is not None and tag.passages != passages:
+            return False
+        if not load_snapshot(self.path, index, tag):
+            return False
+        self._generation = generation
+        return True
+
+    def save(self, index: LexicalIndex, generation: int) -> None:
+        """Write `index` as the snapshot of catalog `generation` unless this object already wrote or
+        read that generation. A failure is logged: the snapshot only saves time at the next start."""
+        if not isinstance(index, Bm25Index) or generation == self._generation:
+            return
+        try:
+            save_snapshot(index, self.path, generation=generation, tokenizer=self.tokenizer)
+        except Exception:  # noqa: BLE001 - a full disk or a read-only home must not fail ingest
+            log.warning("could not save the lexical index snapshot %s", self.path, exc_info=True)
+            return
+        self._generation = generation

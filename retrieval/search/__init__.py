@@ -1,0 +1,3 @@
+"""Query understanding (synonyms, part cues) and score fusion.
+May import retrieval.documents and retrieval.index.
+"""

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from drafting.checking.grounding import (
+    FLAG_KINDS,
+    attribute_paragraph,
+    check_draft,
+    copied_spans,
+    format_report,
+)
+from drafting.facts.sheet import parse_facts_mapping
+from drafting.model import Draft, Flag, Paragraph, Section
+from drafting.outlines.outline import load_outlines
+from retrieval.documents import Part, Passage
+
+REPO = Path(__file__).resolve().parents[3]
+OUTLINES = load_outlines(REPO / "prompts" / "outlines")
+
+SHEET = parse_facts_mapping(
+    {
+        "kind": "half-year",
+        "org": "某某区委组织部",
+        "period": "2026年上半年",
+        "date": "2026年7月5日",
+        "parts": {
+            "work": [
+                {
+                    "area": "干部教育培训",
+                    "facts": [
+                        "举办科级干部培训班3期，培训180人次",
+                        "投入培训经费1.2亿元",
+                        "学习《干部教育培训工作条例》，参学率达百分之九十",
+                    ],
+                },
+                {"area": "基层组织建设", "facts": ["联合区民政局开展“红色物业”试点，3月15日前完成验收"]},
+            ],
+            "problems": [{"facts": ["基层党组织书记年龄结构偏大"]}],
+            "plans": [{"area": "基层组织建设", "facts": ["推进村“两委”换届准备"]}],
+        },
+    },
+    kinds=OUTLINES,
+)
+REFERENCE = Passage(
+    "old-2024:7",
+    "old-2024",
+    "全年共举办各类主体班次46期，培训干部5,380人次，较上年增长11.2%，实现全区科级以上干部轮训全覆盖。",
+    "2024年工作总结.docx",
+    "往年总结",
+    "2024年",
+    2024,
+    "青川区委组织部",
+    "year-end",
+    "work",
+    "一、工作",
+    0,
+    50,
+)
+
+
+def _draft(*paragraphs: str, key: str = "work:0", part: Part = "work") -> Draft:
+    section = Section(key, part, "（一）干部教育培训", 2, [Paragraph(t) for t in paragraphs])
+    return Draft(
+        "某某区委组织部2026年上半年工作总结", "half-year", "某某区委组织部", "2026年上半年", [section]
+    )
+
+
+def _flags(draft: Draft, kind: str, references=()) -> list[Flag]:
+    return [f for f in check_draft(draft, SHEET, references).flags if f.kind == kind]
+
+
+def test_a_number_not_in_the_facts_is_flagged_with_its_position() -> None:
+    text = "一是举办科级干部培训班5期，培训180人次。"
+    (flag,) = _flags(_draft("开篇。", text), "unsupported_number")
+    assert (flag.text, flag.section, flag.paragraph) == ("5期", "work:0", 1)
+    assert text[flag.start : flag.end] == "5期"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "举办科级干部培训班三期，培训一百八十人次。",
+        "投入培训经费12000万元。",
+        "投入培训经费120,000,000元。",
+        "参学率达90%。",
+        "于2026年3月15日前完成验收。",
+        "3月完成验收。",
+        "2026年上半年，2026年，下半年工作。",
+        "1.举办培训班3期。（1）培训180人次；第一，一是，（一），一、突出一个“实”字。",
+        "坚决做到“两个维护”，落实中央八项规定精神，进一步做好一批工作。",
+        "成文于2026年7月5日。",
+    ],
+)
+def test_equivalent_numbers_dates_and_numbering_are_not_flagged(text: str) -> None:
+    assert _flags(_draft(text), "unsupported_number") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("投入培训经费1.3亿元。", "1.3亿元"),
+        ("参学率达百分之九十五。", "百分之九十五"),
+        ("于3月16日完成验收。", "3月16日"),
+        ("2025年以来共举办培训班3期。", "2025年"),
+        ("举办培训班两期。", "两期"),
+    ],
+)
+def test_different_numbers_are_flagged(text: str, span: str) -> None:
+    assert [f.text for f in _flags(_draft(text), "unsupported_number")] == [span]
+
+
+def test_quotes_must_trace_to_the_facts() -> None:
+    text = "学习《干部教育培训工作条例》和《党委（党组）理论学习中心组学习规则》，开展“红色物业”和“一线工作法”试点。"
+    flags = _flags(_draft(text), "unsupported_quote")
+    assert [f.text for f in flags] == ["《党委（党组）理论学习中心组学习规则》", "“一线工作法”"]
+    assert text[flags[1].start : flags[1].end] == "“一线工作法”"
+
+
+def test_named_bodies_must_trace_to_the_facts() -> None:
+    text = "在上级党委的坚强领导下，某某区委组织部联合区民政局、市财政局开展工作，区委组织部牵头。"
+    flags = _flags(_draft(text), "unsupported_name")
+    assert [(f.text, text[f.start : f.end]) for f in flags] == [("市财政局", "市财政局")]
+
+
+def test_another_organisations_name_is_flagged() -> None:
+    (flag,) = _flags(_draft("在青川区委组织部的指导下开展工作。"), "unsupported_name")
+    assert flag.text == "青川区委组织部"
+
+
+def test_a_long_copy_from_a_reference_is_flagged_with_the_passage_id() -> None:
+    copied = "实现全区科级以上干部轮训全覆盖"  # 15 characters: a shared phrase, not a copy
+    assert _flags(_draft(f"我们{copied}。"), "verbatim_copy", [REFERENCE]) == []
+    text = (
+        "今年以来，较上年增长11.2%，实现全区科级以上 干部轮训全覆盖。"  # 25 characters copied, a space inside
+    )
+    (flag,) = _flags(_draft(text), "verbatim_copy", [REFERENCE])
+    assert flag.detail == "old-2024:7"
+    assert flag.text == "较上年增长11.2%，实现全区科级以上 干部轮训全覆盖。"
+    assert text[flag.start : flag.end] == flag.text
+
+
+def test_the_writers_own_words_shared_with_a_reference_are_not_a_copy() -> None:
+    own = Passage(
+        **{
+            **REFERENCE.__dict__,
+            "text": "往年也曾联合区民政局开展“红色物业”试点，3月15日前完成验收，效果很好。",
+        }
+    )
+    assert (
+        copied_spans(
+            "联合区民政局开展“红色物业”试点，3月15日前完成验收。",
+            [own],
+            "联合区民政局开展“红色物业”试点，3月15日前完成验收",
+        )
+        == []
+    )
+    assert copied_spans("联合区民政局开展“红色物业”试点，3月15日前完成验收。", [own]) != []
+
+
+def test_unused_facts_are_listed_by_id_and_paraphrases_count_as_used() -> None:
+    text = "举办科级干部培训班三期，培训一百八十人次；投入培训经费12000万元。"
+    unused = _flags(_draft(text), "unused_fact")
+    assert [f.detail for f in unused] == ["work.0.2", "work.1.0", "problems.0.0", "plans.0.0"]
+    assert unused[0].text == "学习《干部教育培训工作条例》，参学率达百分之九十"
+    assert unused[0].section is None
+
+
+def test_a_rephrased_fact_with_a_wrong_number_is_not_used() -> None:
+    unused = {f.detail for f in _flags(_draft("举办科级干部培训班4期，培训180人次。"), "unused_fact")}
+    assert "work.0.0" in unused
+
+
+def test_placeholders_are_flagged_and_their_contents_not_checked() -> None:
+    text = "【待补充：近三年问题整改情况，建议写两到三条】"
+    draft = _draft("举办科级干部培训班3期。", text)
+    report = check_draft(draft, SHEET)
+    (flag,) = report.of_kind("placeholder")
+    assert (flag.paragraph, flag.start, flag.end) == (1, 0, len(text))
+    assert report.of_kind("unsupported_number") == []
+
+
+def test_missing_parts_follow_the_outline_or_the_sheet() -> None:
+    draft = _draft("举办科级干部培训班3期。")
+    with_outline = [
+        f.detail for f in check_draft(draft, SHEET, outline=OUTLINES["half-year"]).of_kind("missing_part")
+    ]
+    assert with_outline == ["opening", "problems", "plans", "closing"]
+    without = [f.detail for f in check_draft(draft, SHEET).of_kind("missing_part")]
+    assert without == ["problems", "plans"]
+
+
+def test_hand_edited_drafts_without_fact_ids_are_checked_by_content() -> None:
+    sections = [
+        Section("work:0", "work", "", 0, [Paragraph("举办科级干部培训班3期，培训180人次。", kind="body")]),
+        Section("problems", "problems", "二、存在的问题", 1, [Paragraph("基层党组织书记年龄结构偏大。")]),
+        Section("extra", "plans", "", 0, [Paragraph("")]),
+    ]
+    draft = Draft("", "half-year", "某某区委组织部", "2026年上半年", sections)
+    report = check_draft(draft, SHEET)
+    assert "work.0.0" not in {f.detail for f in report.of_kind("unused_fact")}
+    assert "problems.0.0" not in {f.detail for f in report.of_kind("unused_fact")}
+    assert [f.detail for f in report.of_kind("missing_part")] == ["plans"]
+
+
+def test_headings_title_and_addressee_are_checked() -> None:
+    draft = _draft("举办科级干部培训班3期。")
+    draft.sections[0].heading = "（一）举办培训班9期"
+    draft.title = "某某区委组织部2026年上半年工作总结（第5稿）"
+    draft.addressee = "【待补充：主送机关】"
+    flags = check_draft(draft, SHEET).flags
+    located = {(f.kind, f.section, f.paragraph, f.text) for f in flags if f.kind != "unused_fact"}
+    assert ("unsupported_number", "work:0", None, "9期") in located
+    assert ("unsupported_number", "title", None, "5") in located
+    assert ("placeholder", "addressee", None, "【待补充：主送机关】") in located
+
+
+def test_report_json_counts_and_readable_text() -> None:
+    draft = _draft("举办科级干部培训班5期，联合市财政局。", "【待补充：问题】")
+    report = check_draft(draft, SHEET, [REFERENCE], outline=OUTLINES["half-year"])
+    data = json.loads(json.dumps(report.to_json(), ensure_ascii=False))
+    assert set(data["counts"]) == set(FLAG_KINDS) and data["total"] == len(report.flags)
+    assert data["counts"]["unsupported_number"] == 1 and data["flags"][0]["kind"] == "unsupported_number"
+    text = format_report(report)
+    assert text.startswith(f"核对结果：共 {len(report.flags)} 处需要注意")
+    assert "[无出处的数字] 工作情况第1节第1段第10–11字：“5期”" in text
+    assert "[无出处的单位名称] 工作情况第1节第1段第15–18字：“市财政局”" in text
+    assert "[未用上的事实] 事实 work.1.0：" in text
+    assert "[缺少的部分] 稿子里没有“结尾”部分" in text
+    assert format_report(
+        check_draft(Draft("", "x", "o", "p"), SHEET.__class__(kind="half-year", org="o", period="p"))
+    ) == ("核对结果：未发现问题。所有数字、引文和单位名称都能在事实材料中找到出处。")
+
+
+def test_attribute_paragraph_finds_the_facts_a_paragraph_rests_on() -> None:
+    text = "今年以来，举办科级干部培训班三期、培训一百八十人次，联合区民政局开展“红色物业”试点，3月15日前完成验收。"
+    assert attribute_paragraph(text, SHEET) == ["work.0.0", "work.1.0"]
+    assert attribute_paragraph("各项工作取得新进展。", SHEET) == []

@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from retrieval.index.embedder import (
+    Embedder,
+    EmbedderError,
+    HashingEmbedder,
+    SentenceTransformerEmbedder,
+    normalise_rows,
+    resolve_model_path,
+)
+
+
+def test_hashing_embedder_returns_unit_float32_rows() -> None:
+    embedder = HashingEmbedder(64)
+    assert isinstance(embedder, Embedder)
+    vectors = embedder.embed(["全年共举办各类主体班次46期", "家庭医生签约服务", ""])
+    assert vectors.shape == (3, 64) and vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors[:2], axis=1), 1.0)
+    assert not vectors[2].any()  # empty text: a zero row, not NaN
+    assert embedder.embed([]).shape == (0, 64)
+    assert np.array_equal(embedder.embed(["同一段话"]), embedder.embed(["同一段话"]))
+
+
+def test_hashing_embedder_carries_similarity() -> None:
+    embedder = HashingEmbedder(256)
+    query, near, far = embedder.embed(
+        [
+            "家庭医生签约服务覆盖率",
+            "今年家庭医生签约服务覆盖率达到68%",
+            "全年共举办各类主体班次46期，培训干部5380人次",
+        ]
+    )
+    assert float(query @ near) > 0.5 > float(query @ far)
+
+
+def test_normalise_rows_keeps_zero_rows() -> None:
+    rows = normalise_rows(np.array([[3.0, 4.0], [0.0, 0.0]]))
+    assert np.allclose(rows, [[0.6, 0.8], [0.0, 0.0]])
+
+
+def test_packaged_model_path_resolves_without_loading() -> None:
+    path = resolve_model_path("packaged:all-MiniLM-L6-v2")
+    assert (path / "config.json").is_file()
+    embedder = SentenceTransformerEmbedder("packaged:all-MiniLM-L6-v2")
+    assert embedder.name == "packaged:all-MiniLM-L6-v2"
+    assert embedder._model is None  # nothing loaded until the first embed
+
+
+def test_missing_model_folder_says_how_to_configure(tmp_path: Path) -> None:
+    with pytest.raises(EmbedderError, match="DRAFTER_EMBEDDING__MODEL") as caught:
+        SentenceTransformerEmbedder(str(tmp_path / "no-such-model"))
+    assert "no-such-model" in str(caught.value)
+    with pytest.raises(EmbedderError, match="未知的内置向量模型"):
+        resolve_model_path("packaged:bge-large")
+
+
+def test_folder_without_a_model_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a model", encoding="utf-8")
+    with pytest.raises(EmbedderError, match="不是 sentence-transformers 模型文件夹"):
+        SentenceTransformerEmbedder(str(tmp_path))
+
+
+@pytest.mark.models
+def test_packaged_model_embeds_offline() -> None:
+    embedder = SentenceTransformerEmbedder("packaged:all-MiniLM-L6-v2", batch_size=8)
+    vectors = embedder.embed(["How many cadres were trained?", "Training of cadres", "河道治理"])
+    assert vectors.shape == (3, 384) and embedder.dimension == 384
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
