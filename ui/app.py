@@ -10,8 +10,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from drafting.service.facade import DraftingService
-from drafting.store.accounts import ROLE_LABELS
+from drafting.service.facade import ROLE_LABELS, DraftingService
 from ui import draft_page, knowledge_page, prompts_page, review_page
 from ui import text as T
 from ui.handlers import guarded, username
@@ -64,18 +63,18 @@ def build_app(service: DraftingService) -> gr.Blocks:
         @guarded
         def on_load(request: gr.Request):
             name = username(request)
-            user = service.user(name)
-            may_draft, may_review = service.can(name, "draft"), service.can(name, "review")
+            user = service.access.user(name)
+            may_draft, may_review = service.access.can(name, "draft"), service.access.can(name, "review")
             first = "draft" if may_draft else "review" if may_review else "knowledge"
             return {
                 who: T.SIGNED_IN.format(
-                    name=user.name, role=ROLE_LABELS[user.role], mode=service.mode_label()
+                    name=user.name, role=ROLE_LABELS[user.role], mode=service.generation.mode_label()
                 ),
                 # Tabs a role cannot use are greyed out (this Gradio ignores visibility updates on
                 # tabs); the service refuses the actions anyway.
                 draft_tab: gr.update(interactive=may_draft),
                 review_tab: gr.update(interactive=may_review),
-                prompts_tab: gr.update(interactive=service.can(name, "edit_prompts")),
+                prompts_tab: gr.update(interactive=service.access.can(name, "edit_prompts")),
                 tabs: gr.update(selected=first),
             }
 
@@ -99,7 +98,7 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
     app.launch(
         server_name=host,
         server_port=port,
-        auth=service.authenticate,
+        auth=service.access.authenticate,
         auth_message=T.AUTH_MESSAGE,
         ssr_mode=False,
         footer_links=[],

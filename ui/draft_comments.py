@@ -79,8 +79,8 @@ def wire(page: DraftWorkspace) -> None:
         if not comment_id:
             raise gr.Error(T.COMMENT_PICK, title=T.ERROR_TITLE)
         user = username(request)
-        service.set_comment_status(user, int(comment_id), status_value)
-        return page.fill(user, service.open_draft(user, did), key)
+        service.reviews.set_comment_status(user, int(comment_id), status_value)
+        return page.fill(user, service.drafts.open_draft(user, did), key)
 
     @guarded
     def on_resolve(request: gr.Request, did: str, comment_id: int | None, key: str):
@@ -95,15 +95,15 @@ def wire(page: DraftWorkspace) -> None:
         if not did:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        state = service.submit(user, did)
+        state = service.reviews.submit(user, did)
         notify(T.SUBMITTED.format(version=state.version))
-        return page.fill(user, service.open_draft(user, did), key)
+        return page.fill(user, service.drafts.open_draft(user, did), key)
 
     @guarded
     def on_share(request: gr.Request, did: str, other: str):
         if not did:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
-        service.share(username(request), did, other)
+        service.drafts.share(username(request), did, other)
         notify(T.SHARED.format(name=other.strip()))
         return ""
 

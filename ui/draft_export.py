@@ -60,7 +60,7 @@ def wire(page: DraftWorkspace) -> None:
     def on_export(request: gr.Request, did: str, comments_on: bool):
         if not did:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
-        path = service.export_docx(username(request), did, comments=bool(comments_on))
+        path = service.export.export_docx(username(request), did, comments=bool(comments_on))
         notify(T.EXPORTED.format(name=path.name))
         return str(path)
 
@@ -69,10 +69,10 @@ def wire(page: DraftWorkspace) -> None:
         if not did:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        result = service.preview(user, did)
+        result = service.export.preview(user, did)
         if result.pages:
             return gr.update(value=[str(p) for p in result.pages], visible=True), ""
-        draft = service.open_draft(user, did).draft
+        draft = service.drafts.open_draft(user, did).draft
         note = render.message_html(result.note, "warn") if result.note else ""
         return gr.update(visible=False), note + render.page_preview_html(draft)
 

@@ -85,7 +85,7 @@ def wire(page: DraftWorkspace) -> None:
     @guarded
     def on_parse(request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str):
         try:
-            sheet = service.parse_facts_text(
+            sheet = service.drafts.parse_facts_text(
                 text, kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
             )
         except ServiceError as exc:  # shown beside the text, where the writer fixes it
@@ -103,12 +103,12 @@ def wire(page: DraftWorkspace) -> None:
     ):
         user = username(request)
         try:
-            sheet = service.facts_from_rows(
+            sheet = service.drafts.facts_from_rows(
                 rows or [], kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
             )
         except ServiceError as exc:
             return {facts.facts_msg: render.message_html(T.FACTS_INVALID.format(error=exc), "error")}
-        ws = service.start_draft(user, sheet, current or None)
+        ws = service.drafts.start_draft(user, sheet, current or None)
         result = page.fill(user, ws)
         n = len(result[page.plans]["order"])
         return {

@@ -45,7 +45,7 @@ def wire(page: DraftWorkspace) -> None:
         texts: dict[str, str] = {}
         done, total = 0, len(order) if whole else 1
         yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
-        for event in service.generate(
+        for event in service.generation.generate(
             user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
         ):
             if event.kind == "delta" and event.key:
@@ -56,7 +56,7 @@ def wire(page: DraftWorkspace) -> None:
                 done, total = event.done, max(event.total, 1)
             elif event.kind == "finished" and event.draft is not None:
                 notify(T.GENERATED.format(version=event.draft.version))
-                ws = service.open_draft(user, did)
+                ws = service.drafts.open_draft(user, did)
                 yield {
                     **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
                     progress: render.progress_html(total, total),
@@ -94,7 +94,7 @@ def wire(page: DraftWorkspace) -> None:
 
     def on_cancel(request: gr.Request, rid: str):
         if rid:
-            service.cancel(username(request), rid)
+            service.generation.cancel(username(request), rid)
 
     gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
     gen_outputs = [*page.targets, progress]

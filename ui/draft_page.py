@@ -21,7 +21,7 @@ from ui.handlers import guarded, username
 def build(service: DraftingService) -> dict[str, Any]:
     """Lay out the draft page inside the current Blocks context and wire its events."""
     try:
-        kinds = [(o.label, o.name) for o in service.outlines()]
+        kinds = [(o.label, o.name) for o in service.drafts.outlines()]
     except ServiceError:  # broken outline files: the page still opens and says so on first use
         kinds = []
     draft_id = gr.State("")
@@ -62,7 +62,7 @@ def build(service: DraftingService) -> dict[str, Any]:
     @guarded
     def on_load(request: gr.Request):
         user = username(request)
-        outlines = service.outlines()
+        outlines = service.drafts.outlines()
         kinds = [(o.label, o.name) for o in outlines]
         return {
             **page.fill(user, None),
@@ -74,7 +74,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not picked:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        return page.fill(user, service.open_draft(user, picked))
+        return page.fill(user, service.drafts.open_draft(user, picked))
 
     @guarded
     def on_new(request: gr.Request):

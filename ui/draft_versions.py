@@ -74,15 +74,15 @@ def wire(page: DraftWorkspace) -> None:
         if not did or not number:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        draft = service.restore(user, did, int(number))
+        draft = service.editing.restore(user, did, int(number))
         notify(T.RESTORED.format(old=number, new=draft.version))
-        return page.fill(user, service.open_draft(user, did), key)
+        return page.fill(user, service.drafts.open_draft(user, did), key)
 
     @guarded
     def on_diff(request: gr.Request, did: str, old: int | None, new: int | None):
         if not did or not old or not new:
             return render.diff_html([], "", "")
-        rows = service.diff(username(request), did, int(old), int(new))
+        rows = service.editing.diff(username(request), did, int(old), int(new))
         return render.diff_html([(r.kind, r.segments) for r in rows], str(old), str(new))
 
     panel.restore_btn.click(on_restore, [page.draft_id, panel.versions, page.writing.section], page.targets)

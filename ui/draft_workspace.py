@@ -24,7 +24,7 @@ from ui.draft_writing import WritingPanel, exemplar_rows, plans_state, section_m
 
 def draft_choices(service: DraftingService, user: str | None) -> list[tuple[str, str]]:
     """The drafts this user may open, labelled for the draft picker."""
-    listing = service.list_drafts(user)
+    listing = service.drafts.list_drafts(user)
     return [(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing]
 
 
@@ -127,7 +127,9 @@ class DraftWorkspace:
         plan_data = (
             plan_data
             if plan_data is not None
-            else (plans_state(self.service.plan(user, did)) if replan else {"order": [], "sections": {}})
+            else (
+                plans_state(self.service.drafts.plan(user, did)) if replan else {"order": [], "sections": {}}
+            )
         )
         choice_data = choice_data if choice_data is not None else {}
         keys = [s.key for s in ws.draft.sections]

@@ -142,7 +142,7 @@ def wire(page: DraftWorkspace) -> None:
     def on_section(request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict):
         if not did or not key:
             return {}
-        ws = service.open_draft(username(request), did)
+        ws = service.drafts.open_draft(username(request), did)
         return {
             writing.editor: section_text(ws, key),
             writing.section_info: section_mode(ws, key),
@@ -160,7 +160,7 @@ def wire(page: DraftWorkspace) -> None:
     def on_edit(request: gr.Request, did: str, key: str, text: str, plan_data: dict):
         if not did or not key:
             return ""
-        found = service.check_section(username(request), did, key, text)
+        found = service.editing.check_section(username(request), did, key, text)
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         return render.live_flags_html(key, text, found, labels)
 
@@ -169,10 +169,10 @@ def wire(page: DraftWorkspace) -> None:
         if not did or not key:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        draft = service.save_section(user, did, key, text)
+        draft = service.editing.save_section(user, did, key, text)
         notify(T.SAVED.format(version=draft.version))
         return page.fill(
-            user, service.open_draft(user, did), key, plan_data=plan_data, choice_data=choice_data
+            user, service.drafts.open_draft(user, did), key, plan_data=plan_data, choice_data=choice_data
         )
 
     writing.section.input(

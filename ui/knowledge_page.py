@@ -100,14 +100,14 @@ def build(service: DraftingService) -> dict[str, Any]:
         hits = gr.HTML("", elem_id="kb-hits")
 
     def doc_updates(user: str | None) -> tuple[list[list[Any]], dict]:
-        listing = service.documents(user)
+        listing = service.knowledge.documents(user)
         choices = [(f"{d.source}（{d.title}）", d.id) for d in listing]
         return _doc_rows(listing), gr.update(choices=choices, value=None)
 
     @guarded
     def on_load(request: gr.Request):
         user = username(request)
-        return {remove_btn: gr.update(visible=service.can(user, "remove_documents"))}
+        return {remove_btn: gr.update(visible=service.access.can(user, "remove_documents"))}
 
     @guarded
     def on_refresh(request: gr.Request):
@@ -121,7 +121,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         progress(0, desc=T.KB_INGEST)
         # Gradio keeps each upload under its original file name in a temporary folder.
         pairs = [(Path(f).name, Path(f)) for f in files]
-        outcome = service.ingest(
+        outcome = service.knowledge.ingest(
             user, pairs, progress=lambda fraction, message: progress(fraction, desc=message)
         )
         rows = [[r.name, r.status, r.passages, r.reason] for r in outcome]
@@ -131,7 +131,7 @@ def build(service: DraftingService) -> dict[str, Any]:
     def on_open(request: gr.Request, doc_id: str | None):
         if not doc_id:
             raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
-        doc = service.document(username(request), doc_id)
+        doc = service.knowledge.document(username(request), doc_id)
         lines = [[r.line_no + 1, r.text, r.reason] for r in doc.removed]
         return doc.cleaned_text, lines
 
@@ -140,7 +140,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not doc_id:
             raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
         user = username(request)
-        recleaned = service.remove_document(user, doc_id)
+        recleaned = service.knowledge.remove_document(user, doc_id)
         notify(T.KB_DOC_REMOVED.format(name=doc_id))
         # Documents that shared a header with the removed one got those lines back.
         for r in recleaned:
@@ -152,7 +152,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         year_text = (year_v or "").strip()
         if year_text and not (year_text.isdigit() and len(year_text) == 4):
             raise gr.Error(T.KB_YEAR_INVALID.format(value=year_text), title=T.ERROR_TITLE)
-        found = service.search(
+        found = service.knowledge.search(
             username(request),
             q,
             part=part_v or None,
@@ -162,7 +162,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         )
         if not found:
             return render.message_html(T.KB_SEARCH_NONE)
-        aids = service.search_aids(username(request), q, part=part_v or None)
+        aids = service.knowledge.search_aids(username(request), q, part=part_v or None)
         notes = []
         if aids.related_words:
             notes.append(T.KB_SEARCH_RELATED.format(words="、".join(aids.related_words)))

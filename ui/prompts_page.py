@@ -29,36 +29,38 @@ def build(service: DraftingService) -> dict[str, Any]:
     @guarded
     def on_load(request: gr.Request):
         user = username(request)
-        names = list(service.prompt_templates(user))
+        names = list(service.prompts.prompt_templates(user))
         first = names[0] if names else None
-        picker, note = _version_outputs(first, service.prompt_versions(user, first) if first else [])
+        picker, note = _version_outputs(first, service.prompts.prompt_versions(user, first) if first else [])
         return {
             template: gr.update(choices=names, value=first),
             version: picker,
             origin: note,
-            save_btn: gr.update(interactive=service.can(user, "edit_prompts")),
+            save_btn: gr.update(interactive=service.access.can(user, "edit_prompts")),
         }
 
     @guarded
     def on_template(request: gr.Request, name: str | None):
-        return _version_outputs(name, service.prompt_versions(username(request), name) if name else [])
+        return _version_outputs(
+            name, service.prompts.prompt_versions(username(request), name) if name else []
+        )
 
     @guarded
     def on_open(request: gr.Request, name: str | None, ver: str | None):
         if not name:
             return ""
-        return service.prompt_source(username(request), name, ver or None)
+        return service.prompts.prompt_source(username(request), name, ver or None)
 
     @guarded
     def on_save(request: gr.Request, name: str | None, text: str):
         if not name:
             raise gr.Error(T.PROMPTS_PICK, title=T.ERROR_TITLE)
         user = username(request)
-        saved = service.save_prompt(user, name, text)
+        saved = service.prompts.save_prompt(user, name, text)
         notify(T.PROMPTS_SAVED.format(name=name, version=saved))
-        picker, note = _version_outputs(name, service.prompt_versions(user, name), selected=saved)
+        picker, note = _version_outputs(name, service.prompts.prompt_versions(user, name), selected=saved)
         # The editor shows the file as saved (its front matter now names the new version).
-        return picker, note, service.prompt_source(user, name, saved)
+        return picker, note, service.prompts.prompt_source(user, name, saved)
 
     template.input(on_template, [template], [version, origin])
     load_btn.click(on_open, [template, version], [source])

@@ -88,9 +88,12 @@ def build(service: DraftingService) -> dict[str, Any]:
         return_btn = gr.Button(T.RETURN, variant="stop", scale=1, elem_id="return")
 
     def queue_choices(user: str | None) -> list[tuple[str, str]]:
-        if not service.can(user, "review"):
+        if not service.access.can(user, "review"):
             return []
-        return [(f"{d.title}（{d.owner}，第{d.review.version}版）", d.id) for d in service.review_queue(user)]
+        return [
+            (f"{d.title}（{d.owner}，第{d.review.version}版）", d.id)
+            for d in service.reviews.review_queue(user)
+        ]
 
     def comment_items(ws: Workspace) -> str:
         if not ws.comments:
@@ -115,10 +118,10 @@ def build(service: DraftingService) -> dict[str, Any]:
         )
 
     def show(user: str | None, did: str, selected: tuple[str, int] | None = None) -> dict:
-        ws = service.open_draft(user, did)
+        ws = service.drafts.open_draft(user, did)
         number = ws.review.version if ws.review.status == "in_review" and ws.review.version else ws.version
         if number != ws.version:
-            ws = service.open_draft(user, did, number)
+            ws = service.drafts.open_draft(user, did, number)
         return {
             draft_id: did,
             version: ws.version,
@@ -152,8 +155,8 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not did or key is None or index is None:
             return {}
         user = username(request)
-        src = service.paragraph_sources(user, did, int(number), str(key), int(index))
-        ws = service.open_draft(user, did, int(number))
+        src = service.reviews.paragraph_sources(user, did, int(number), str(key), int(index))
+        ws = service.drafts.open_draft(user, did, int(number))
         fact_texts = {f.id: f.text for f in ws.sheet.all_facts()} if ws.sheet else {}
         return {
             sources: sources_html(src, fact_texts),
@@ -166,7 +169,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not did or not sel or sel.get("index", -1) < 0:
             raise gr.Error(T.COMMENT_NEED_PARAGRAPH, title=T.ERROR_TITLE)
         user = username(request)
-        service.add_comment(user, did, int(number), sel["key"], int(sel["index"]), body)
+        service.reviews.add_comment(user, did, int(number), sel["key"], int(sel["index"]), body)
         notify(T.COMMENT_ADDED)
         return {**show(user, did, (sel["key"], int(sel["index"]))), comment_text: ""}
 
@@ -174,7 +177,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not did:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        service.decide(user, did, int(number), decision, body)
+        service.reviews.decide(user, did, int(number), decision, body)
         notify((T.APPROVED if decision == "approved" else T.RETURNED).format(version=number))
         return {**show(user, did), queue_pick: gr.update(choices=queue_choices(user)), note: ""}
 

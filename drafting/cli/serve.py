@@ -74,7 +74,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.ingest:
         print(f"正在入库 {args.ingest} …", flush=True)
         try:
-            print(service.ingest_at_startup(Path(args.ingest), progress=_print_progress), flush=True)
+            print(service.knowledge.ingest_at_startup(Path(args.ingest), progress=_print_progress), flush=True)
         except Exception as exc:  # the UI is still useful without new documents: say so and go on
             logging.getLogger(__name__).exception("ingest at start-up failed")
             print(
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             )
     else:
         # Load the embedding model while people sign in, so the first search does not wait for it.
-        threading.Thread(target=service.warm_up, name="warm-up", daemon=True).start()
+        threading.Thread(target=service.knowledge.warm_up, name="warm-up", daemon=True).start()
     print(f"网页端地址：http://{host}:{port}/ （按 Ctrl+C 停止）", flush=True)
     try:
         launch(service, host=host, port=port)

@@ -1,3 +1,4 @@
-"""The service layer the UI and CLI call: one facade over the drafting stages and the knowledge base,
-with access checks and the view objects the UI renders. May import every stage; never ui/ or cli/.
+"""The service layer the UI and CLI call: one service per job (drafts, editing, generation, reviews,
+export, knowledge, prompts) sharing one access policy, held by the facade the UI imports.
+May import every stage, the model and settings; never ui/ or cli/.
 """

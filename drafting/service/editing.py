@@ -1,7 +1,7 @@
-"""A person's edits of a draft: check a section as it is typed, save it, restore or compare versions.
+"""The editing service: check a section as it is typed, save it, restore or compare versions.
 
-A mixin of DraftingService (drafting/service.py). Every save is a new version re-checked against
-the facts; nothing is ever overwritten, so restoring is itself a new version.
+Every save is a new version re-checked against the facts; nothing is ever overwritten, so
+restoring is itself a new version.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 from drafting.checking.compare import diff_drafts, split_paragraphs
 from drafting.checking.grounding import attribute_paragraph, check_draft
 from drafting.model import Draft, FactSheet, Flag, Paragraph
-from drafting.service.planning import PlanningActions
+from drafting.service.access import AccessPolicy
+from drafting.service.planning import DraftPlanner
+from drafting.service.ports import DraftRepository, KnowledgeSource
 from drafting.service.views import DiffRow, ServiceError, user_errors
 from drafting.store.draft_json import draft_from_json, draft_to_json
 from retrieval.documents import Passage
@@ -17,43 +19,29 @@ from retrieval.documents import Passage
 MAX_SECTION_CHARS = 20_000
 
 
-class EditingActions(PlanningActions):
-    """Section edits with their grounding checks, and the version history, for DraftingService."""
+class EditingService:
+    """A person's edits of a draft's sections, with their grounding checks, and the version history."""
 
-    def _references(self, draft: Draft) -> list[Passage]:
-        """The past passages the draft's sections were written with (for verbatim-copy checks)."""
-        kb = self._kb_or_none()
-        if kb is None:
-            return []
-        ids = {pid for s in draft.sections for pid in s.record.get("passage_ids", [])}
-        return [p for p in (kb.get_passage(i) for i in sorted(ids)) if p is not None]
-
-    def _with_section_text(self, draft: Draft, key: str, text: str, sheet: FactSheet) -> Draft:
-        edited = draft_from_json(draft_to_json(draft))
-        section = next((s for s in edited.sections if s.key == key), None)
-        if section is None:
-            raise ServiceError(f"这份材料中没有“{key}”这一节。")
-        old = {p.text: p for p in section.paragraphs}
-        paragraphs = []
-        for line in split_paragraphs(text):
-            kept = old.get(line)
-            if kept is not None:  # unchanged paragraph: keep its heading kind and its sources
-                paragraphs.append(kept)
-            else:
-                paragraphs.append(Paragraph(text=line, fact_ids=list(attribute_paragraph(line, sheet))))
-        section.paragraphs = paragraphs
-        section.status = "done" if paragraphs else "pending"
-        section.error = None
-        return edited
+    def __init__(
+        self,
+        access: AccessPolicy,
+        drafts: DraftRepository,
+        planner: DraftPlanner,
+        knowledge: KnowledgeSource,
+    ) -> None:
+        self._access = access
+        self._drafts = drafts
+        self._planner = planner
+        self._knowledge = knowledge
 
     @user_errors
     def check_section(self, name: str | None, draft_id: str, key: str, text: str) -> list[Flag]:
         """Grounding flags for a section's text as it is being edited (nothing is saved)."""
-        self._readable(name, draft_id)
-        saved = self.drafts.get_version(draft_id)
-        sheet = self._sheet(draft_id)
-        draft = self._with_section_text(saved.draft, key, text, sheet)
-        outline, specs = self._pipeline().plan(sheet)
+        self._access.readable(name, draft_id)
+        saved = self._drafts.get_version(draft_id)
+        sheet = self._planner.sheet(draft_id)
+        draft = with_section_text(saved.draft, key, text, sheet)
+        outline, specs = self._planner.sections(sheet)
         report = check_draft(draft, sheet, self._references(draft), outline=outline)
         section_facts = {f.id for spec in specs if spec.key == key for f in spec.facts}
         return [
@@ -65,30 +53,58 @@ class EditingActions(PlanningActions):
     @user_errors
     def save_section(self, name: str | None, draft_id: str, key: str, text: str) -> Draft:
         """Save a person's edit of one section as a new version, re-checked against the facts."""
-        user, _ = self._editable(name, draft_id)
+        user, _ = self._access.editable(name, draft_id)
         if len(text or "") > MAX_SECTION_CHARS:
             raise ServiceError(f"本节过长（超过 {MAX_SECTION_CHARS} 字），请分节撰写。")
-        saved = self.drafts.get_version(draft_id)
-        sheet = self._sheet(draft_id)
-        draft = self._with_section_text(saved.draft, key, text, sheet)
+        saved = self._drafts.get_version(draft_id)
+        sheet = self._planner.sheet(draft_id)
+        draft = with_section_text(saved.draft, key, text, sheet)
         for section in draft.sections:
             if section.key == key:
                 section.record = {**section.record, "edited_by": user.name}
-        outline = self._pipeline().plan(sheet)[0]
+        outline = self._planner.sections(sheet)[0]
         draft.flags = list(check_draft(draft, sheet, self._references(draft), outline=outline).flags)
-        return self.drafts.add_version(draft_id, draft, reason="edit", author=user.name, facts=sheet).draft
+        return self._drafts.add_version(draft_id, draft, reason="edit", author=user.name, facts=sheet).draft
 
     @user_errors
     def restore(self, name: str | None, draft_id: str, version: int) -> Draft:
         """Make an earlier version current again (as a new version; nothing is lost)."""
-        user, _ = self._editable(name, draft_id)
-        return self.drafts.restore(draft_id, int(version), author=user.name).draft
+        user, _ = self._access.editable(name, draft_id)
+        return self._drafts.restore(draft_id, int(version), author=user.name).draft
 
     @user_errors
     def diff(self, name: str | None, draft_id: str, old: int, new: int) -> list[DiffRow]:
         """What changed between two versions, line by line with character detail."""
-        self._readable(name, draft_id)
+        self._access.readable(name, draft_id)
         return diff_drafts(
-            self.drafts.get_version(draft_id, int(old)).draft,
-            self.drafts.get_version(draft_id, int(new)).draft,
+            self._drafts.get_version(draft_id, int(old)).draft,
+            self._drafts.get_version(draft_id, int(new)).draft,
         )
+
+    def _references(self, draft: Draft) -> list[Passage]:
+        """The past passages the draft's sections were written with (for verbatim-copy checks)."""
+        kb = self._knowledge.available()
+        if kb is None:
+            return []
+        ids = {pid for s in draft.sections for pid in s.record.get("passage_ids", [])}
+        return [p for p in (kb.get_passage(i) for i in sorted(ids)) if p is not None]
+
+
+def with_section_text(draft: Draft, key: str, text: str, sheet: FactSheet) -> Draft:
+    """A copy of the draft with one section's text replaced; unchanged paragraphs keep their sources."""
+    edited = draft_from_json(draft_to_json(draft))
+    section = next((s for s in edited.sections if s.key == key), None)
+    if section is None:
+        raise ServiceError(f"这份材料中没有“{key}”这一节。")
+    old = {p.text: p for p in section.paragraphs}
+    paragraphs = []
+    for line in split_paragraphs(text):
+        kept = old.get(line)
+        if kept is not None:  # unchanged paragraph: keep its heading kind and its sources
+            paragraphs.append(kept)
+        else:
+            paragraphs.append(Paragraph(text=line, fact_ids=list(attribute_paragraph(line, sheet))))
+    section.paragraphs = paragraphs
+    section.status = "done" if paragraphs else "pending"
+    section.error = None
+    return edited

@@ -1,44 +1,67 @@
-"""The one object the web UI calls: every action a signed-in person can take, with its permission check.
+"""The one object the web UI calls: a service per job, all sharing one access policy.
 
-The UI passes the signed-in user's name (Gradio's request.username) with every call; the service
-looks the user up and enforces what their role and the draft's ownership allow, so hiding a button
-is never the only protection. Errors a person can fix come out as ServiceError with a Chinese
-message; anything else is a bug and is left to propagate (the UI logs it and says so).
+The UI passes the signed-in user's name (Gradio's request.username) with every call, e.g.
+``service.reviews.submit(user, draft_id)``; the services look the user up and enforce what their
+role and the draft's ownership allow, so hiding a button is never the only protection. Errors a
+person can fix come out as ServiceError with a Chinese message; anything else is a bug and is left
+to propagate (the UI logs it and says so).
 
-The actions live in one mixin per job (drafting/service_*.py); this module wires the collaborators
-and composes them into DraftingService.
+    access      sign-in, roles, "may this user do this to this draft"   (access.py)
+    drafts      report kinds, facts, start / list / open / share / plan  (drafts.py)
+    editing     check and save a section, restore and compare versions   (editing.py)
+    generation  write a draft or a section in the background, stop it    (generation.py)
+    reviews     comments, submission, decisions, a paragraph's sources   (reviews.py)
+    export      Word file and page preview                               (export.py)
+    knowledge   upload, list, open, search and remove past reports       (knowledge.py)
+    prompts     read and save prompt-template versions                   (prompts.py)
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 from drafting.facts.table import PART_LABELS, sheet_rows
-from drafting.service.access import DraftAccess
+from drafting.service.access import AccessPolicy
 from drafting.service.components import build_knowledge_base
-from drafting.service.editing import EditingActions
-from drafting.service.export import ExportActions
-from drafting.service.generation import GenerationActions
-from drafting.service.knowledge import KnowledgeActions, SharedKnowledgeBase
-from drafting.service.planning import PlanningActions
-from drafting.service.prompts import PromptActions
-from drafting.service.review import ReviewActions
-from drafting.service.views import ParagraphSources, SectionPlan, ServiceError, Workspace
+from drafting.service.drafts import DraftService
+from drafting.service.editing import EditingService
+from drafting.service.export import ExportService
+from drafting.service.generation import GenerationService
+from drafting.service.knowledge import KnowledgeService
+from drafting.service.planning import DraftPlanner
+from drafting.service.ports import (
+    DraftRepository,
+    KnowledgeIndex,
+    PageRenderer,
+    ReviewLog,
+    UserDirectory,
+)
+from drafting.service.prompts import PromptService
+from drafting.service.reviews import ReviewService
+from drafting.service.shared_knowledge import KnowledgeBaseSlot
+from drafting.service.views import (
+    DraftListing,
+    GenerationEvent,
+    ParagraphSources,
+    SectionPlan,
+    ServiceError,
+    Workspace,
+)
 from drafting.settings import Settings
-from drafting.store.accounts import UserStore, accounts_db_path
+from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
 from drafting.store.drafts import DraftStore
 from drafting.store.reviews import ReviewStore, reviews_db_path
-from drafting.word.export import DocxExporter
-from drafting.writing.chat import build_chat_model
-from drafting.writing.templates import TemplateVersion, prompt_library
+from drafting.word.export import DocxExporter, Exporter
+from drafting.writing.chat import ChatModel, build_chat_model
+from drafting.writing.templates import PromptLibrary, TemplateVersion, prompt_library
 
 # Re-exported: the UI imports everything it needs from this module alone.
 __all__ = [
     "PART_LABELS",
+    "ROLE_LABELS",
+    "DraftListing",
     "DraftingService",
+    "GenerationEvent",
     "ParagraphSources",
     "SectionPlan",
     "ServiceError",
@@ -49,53 +72,46 @@ __all__ = [
 ]
 
 
-class DraftingService(
-    GenerationActions,
-    EditingActions,
-    PlanningActions,
-    ReviewActions,
-    ExportActions,
-    KnowledgeActions,
-    PromptActions,
-    DraftAccess,
-):
-    """Everything the web UI does, for a named signed-in user, with permissions enforced here.
+class DraftingService:
+    """Everything the web UI does, one service per job, with permissions enforced by each.
 
     Collaborators are passed in (tests give fakes or small real ones); ``build_service`` wires the
-    real ones from Settings. The knowledge base is built on first use, since loading an
-    embedding model takes seconds and a sign-in page should not wait for it.
+    real ones from Settings. ``knowledge_base`` is a knowledge base, a function building one on
+    first use (returning None: run without one), or None to build the configured one on first use.
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        users: UserStore,
-        reviews: ReviewStore,
-        drafts: DraftStore,
-        knowledge_base: Any | Callable[[], Any] | None = None,
-        chat: Any | None = None,
-        exporter: Any | None = None,
-        prompts: Any | None = None,
-        render_pages: Callable[[Path, Path], list[Path]] | None = None,
+        users: UserDirectory,
+        reviews: ReviewLog,
+        drafts: DraftRepository,
+        knowledge_base: KnowledgeIndex | Callable[[], KnowledgeIndex | None] | None = None,
+        chat: ChatModel | None = None,
+        exporter: Exporter | None = None,
+        prompts: PromptLibrary | None = None,
+        render_pages: PageRenderer | None = None,
     ) -> None:
         self.settings = settings
-        self.users = users
-        self.reviews = reviews
-        self.drafts = drafts
-        self._kb_source = knowledge_base
-        self._kb = (
-            None
-            if callable(knowledge_base) or knowledge_base is None
-            else SharedKnowledgeBase(knowledge_base)
+        knowledge = KnowledgeBaseSlot(
+            knowledge_base if knowledge_base is not None else lambda: build_knowledge_base(settings)
         )
-        self._kb_lock = threading.Lock()
-        self.chat = chat
-        self.exporter = exporter or DocxExporter(reference_docx=settings.reference_docx)
-        self.prompts = prompts
-        self._render_pages = render_pages
-        self._runs = {}
-        self._runs_lock = threading.Lock()
+        planner = DraftPlanner(settings, drafts, chat=chat, prompts=prompts)
+        self.access = AccessPolicy(users, drafts, reviews)
+        self.drafts = DraftService(settings, self.access, drafts, reviews, planner, knowledge)
+        self.editing = EditingService(self.access, drafts, planner, knowledge)
+        self.generation = GenerationService(self.access, drafts, planner, knowledge)
+        self.reviews = ReviewService(self.access, drafts, reviews, knowledge)
+        self.export = ExportService(
+            self.access,
+            drafts,
+            exporter or DocxExporter(reference_docx=settings.reference_docx),
+            settings.exports_dir,
+            render_pages,
+        )
+        self.knowledge = KnowledgeService(self.access, knowledge, settings.home / "library")
+        self.prompts = PromptService(self.access, lambda: prompts or prompt_library(settings))
 
 
 def build_service(settings: Settings, *, users: UserStore | None = None) -> DraftingService:
@@ -105,7 +121,6 @@ def build_service(settings: Settings, *, users: UserStore | None = None) -> Draf
         users=users or UserStore(accounts_db_path(settings.home)),
         reviews=ReviewStore(reviews_db_path(settings.home)),
         drafts=DraftStore(settings.drafts_db_path),
-        knowledge_base=lambda: build_knowledge_base(settings),
         chat=build_chat_model(settings),
         prompts=prompt_library(settings),
     )

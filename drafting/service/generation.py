@@ -1,8 +1,7 @@
-"""Generation runs: write a whole draft or one section in the background, stream it, let it be stopped.
+"""The generation service: write a whole draft or one section in the background, stream it, stop it.
 
-A mixin of DraftingService (drafting/service.py). Each run works in its own thread and reports
-through a queue the caller iterates; the service keeps the running ones by id so another request
-(the stop button) can cancel them.
+Each run works in its own thread and reports through a queue the caller iterates; the service
+keeps the running ones by id so another request (the stop button) can cancel them.
 """
 
 from __future__ import annotations
@@ -15,8 +14,10 @@ import uuid
 from collections.abc import Iterator, Sequence
 
 from drafting.model import Draft
+from drafting.service.access import AccessPolicy
 from drafting.service.generation_bridge import ChosenExemplars, QueueListener, record_from_sections
-from drafting.service.planning import PlanningActions
+from drafting.service.planning import DraftPlanner
+from drafting.service.ports import DraftRepository, KnowledgeSource
 from drafting.service.views import USER_FACING, GenerationEvent, ServiceError
 from drafting.writing.exemplar_query import exemplar_query
 from drafting.writing.pipeline import DraftingCancelled, DraftingFailed, DraftingListener
@@ -26,22 +27,34 @@ from retrieval.documents import Passage
 log = logging.getLogger("drafting.service.facade")
 
 
-class GenerationActions(PlanningActions):
-    """Starting, streaming and cancelling generation runs, for DraftingService."""
+class GenerationService:
+    """Starting, streaming and cancelling generation runs."""
 
-    # Set by DraftingService: run id → (user, cancel event) for the runs in progress.
-    _runs: dict[str, tuple[str, threading.Event]]
-    _runs_lock: threading.Lock
+    def __init__(
+        self,
+        access: AccessPolicy,
+        drafts: DraftRepository,
+        planner: DraftPlanner,
+        knowledge: KnowledgeSource,
+    ) -> None:
+        self._access = access
+        self._drafts = drafts
+        self._planner = planner
+        self._knowledge = knowledge
+        # run id → (user, cancel event) for the runs in progress.
+        self.runs: dict[str, tuple[str, threading.Event]] = {}
+        self._runs_lock = threading.Lock()
 
     def mode_label(self) -> str:
         """Who writes new sections: the configured model, or the offline composer."""
-        return f"模型 {self.chat.name}" if self.chat is not None else "离线模板撰写"
+        chat = self._planner.chat
+        return f"模型 {chat.name}" if chat is not None else "离线模板撰写"
 
     def _choices(self, draft_id: str, choices: dict[str, dict[str, list[str]]] | None) -> ChosenExemplars:
         """Turn {section key: {"pinned": ids, "dropped": ids}} into what the pipeline's searches return."""
-        sheet = self._sheet(draft_id)
-        kb = self._kb_or_none()
-        _, specs = self._pipeline().plan(sheet)
+        sheet = self._planner.sheet(draft_id)
+        kb = self._knowledge.available()
+        _, specs = self._planner.sections(sheet)
         keyed: dict[tuple[str, str], tuple[list[Passage], set[str]]] = {}
         for spec in specs:
             choice = (choices or {}).get(spec.key) or {}
@@ -64,11 +77,11 @@ class GenerationActions(PlanningActions):
         "error" with a Chinese message. Stop it from another request with ``cancel(name, run_id)``.
         """
         try:
-            user, _ = self._editable(name, draft_id)
+            user, _ = self._access.editable(name, draft_id)
             if keys is not None and len(keys) != 1:
                 raise ServiceError("一次只能重新生成一节。")
             if keys is not None and keys[0] not in {
-                s.key for s in self._pipeline().plan(self._sheet(draft_id))[1]
+                s.key for s in self._planner.sections(self._planner.sheet(draft_id))[1]
             }:
                 raise ServiceError("这一节是部分标题和导语，不单独生成；可以直接修改后保存。")
             exemplars = self._choices(draft_id, choices)
@@ -78,7 +91,7 @@ class GenerationActions(PlanningActions):
         run_id = run_id or uuid.uuid4().hex
         cancel = threading.Event()
         with self._runs_lock:
-            self._runs[run_id] = (user.name, cancel)
+            self.runs[run_id] = (user.name, cancel)
         events: queue.Queue = queue.Queue()
         listener = QueueListener(events)
 
@@ -87,7 +100,7 @@ class GenerationActions(PlanningActions):
                 if keys is None:
                     draft = self._generate_all(user.name, draft_id, exemplars, listener, cancel)
                 else:
-                    pipeline = self._pipeline(knowledge_base=exemplars, store=self.drafts)
+                    pipeline = self._planner.pipeline(knowledge_base=exemplars, store=self._drafts)
                     draft = pipeline.regenerate_section(
                         draft_id, keys[0], author=user.name, listener=listener, cancel=cancel
                     )
@@ -112,7 +125,7 @@ class GenerationActions(PlanningActions):
             if thread.is_alive():
                 cancel.set()
             with self._runs_lock:
-                self._runs.pop(run_id, None)
+                self.runs.pop(run_id, None)
 
     def _generate_all(
         self,
@@ -122,19 +135,19 @@ class GenerationActions(PlanningActions):
         listener: DraftingListener,
         cancel: threading.Event,
     ) -> Draft:
-        sheet = self._sheet(draft_id)
-        pipeline = self._pipeline(knowledge_base=exemplars)
+        sheet = self._planner.sheet(draft_id)
+        pipeline = self._planner.pipeline(knowledge_base=exemplars)
         started = time.monotonic()
         draft = pipeline.run(sheet, listener=listener, cancel=cancel)  # not persisted: no store
         record = record_from_sections(draft, pipeline, total_s=time.monotonic() - started)
-        return self.drafts.add_version(
+        return self._drafts.add_version(
             draft_id, draft, reason="generate", author=author, facts=sheet, record=record
         ).draft
 
     def cancel(self, name: str | None, run_id: str) -> bool:
         """Stop a running generation started by the same user; True if one was running."""
         with self._runs_lock:
-            entry = self._runs.get(run_id)
+            entry = self.runs.get(run_id)
         if entry is None or entry[0] != name:
             return False
         entry[1].set()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import queue
 from dataclasses import replace
-from typing import Any
 
 from drafting.model import Draft, Section
+from drafting.service.ports import PassageSource
 from drafting.service.views import GenerationEvent
 from drafting.store.drafts import GenerationRecord
 from drafting.writing.pipeline import DraftingListener, DraftingPipeline
@@ -43,7 +43,9 @@ class ChosenExemplars:
     so the pipeline runs unchanged and still gets exactly the passages the writer settled on.
     """
 
-    def __init__(self, kb: Any, choices: dict[tuple[str, str], tuple[list[Passage], set[str]]]) -> None:
+    def __init__(
+        self, kb: PassageSource | None, choices: dict[tuple[str, str], tuple[list[Passage], set[str]]]
+    ) -> None:
         self._kb = kb
         self._choices = choices
 
@@ -61,11 +63,6 @@ class ChosenExemplars:
 
     def get_passage(self, passage_id: str) -> Passage | None:
         return None if self._kb is None else self._kb.get_passage(passage_id)
-
-
-def empty_section(spec: Any) -> Section:
-    """A planned section with no text yet."""
-    return Section(key=spec.key, part=spec.part, heading=spec.heading, level=spec.level, status="pending")
 
 
 def record_from_sections(draft: Draft, pipeline: DraftingPipeline, *, total_s: float) -> GenerationRecord:

@@ -1,6 +1,6 @@
-"""The prompt-template actions of the service: read any version, save an edit as the next one.
+"""The prompt-template service: read any version, save an edit as the next one.
 
-A mixin of DraftingService (drafting/service.py); only prompt maintainers (and admins) may save.
+Anyone signed in may read templates; only prompt maintainers (and admins) may save.
 Saved versions go under the data directory (settings.saved_templates_dir), never into prompts/:
 a maintainer promotes a good one by copying it into prompts/templates/<name>/ and committing it.
 """
@@ -8,28 +8,26 @@ a maintainer promotes a good one by copying it into prompts/templates/<name>/ an
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from drafting.service.access import DraftAccess
+from drafting.service.access import AccessPolicy
 from drafting.service.views import ServiceError, user_errors
-from drafting.settings import Settings
-from drafting.writing.templates import PromptLibrary, TemplateVersion, prompt_library
+from drafting.writing.templates import PromptLibrary, TemplateVersion
 
 
-class PromptActions(DraftAccess):
-    """Prompt-template actions of DraftingService: reading is open, saving is for maintainers."""
+class PromptService:
+    """Prompt-template actions: reading is open, saving is for maintainers."""
 
-    settings: Settings
-    prompts: Any
-
-    # ------------------------------------------------------------ prompt templates
+    def __init__(self, access: AccessPolicy, library: Callable[[], PromptLibrary]) -> None:
+        self._access = access
+        self._library = library
 
     @user_errors
     def prompt_templates(self, name: str | None) -> dict[str, list[str]]:
         """Template names with their versions (anyone signed in may read them)."""
-        self.user(name)
-        library = self._prompt_library()
+        self._access.user(name)
+        library = self._library()
         return {t: library.versions(t) for t in library.names()}
 
     @user_errors
@@ -39,19 +37,19 @@ class PromptActions(DraftAccess):
         ``saved`` marks a version saved from the web UI (under the data directory) rather than
         shipped in prompts/, so a maintainer knows it still has to be copied there and committed.
         """
-        self.user(name)
-        return self._prompt_library().listing(template)
+        self._access.user(name)
+        return self._library().listing(template)
 
     @user_errors
     def prompt_source(self, name: str | None, template: str, version: str | None = None) -> str:
-        self.user(name)
-        return self._prompt_library().get(template, version).path.read_text(encoding="utf-8-sig")
+        self._access.user(name)
+        return self._library().get(template, version).path.read_text(encoding="utf-8-sig")
 
     @user_errors
     def save_prompt(self, name: str | None, template: str, source: str) -> str:
         """Save an edited template as its next version (maintainers only); checked before it counts."""
-        self.users.require(name, "edit_prompts")
-        library = self._prompt_library()
+        self._access.require(name, "edit_prompts")
+        library = self._library()
         if library.saved_directory is None:
             raise ServiceError("这个提示词库没有网页保存目录，不能在网页上保存新版本。")
         version = library.next_version(template)
@@ -69,9 +67,6 @@ class PromptActions(DraftAccess):
         staging.write_text(text, encoding="utf-8")
         staging.replace(target)  # atomic: readers see the old set of versions or the new one
         return version
-
-    def _prompt_library(self) -> PromptLibrary:
-        return self.prompts or prompt_library(self.settings)
 
 
 def with_front_matter_version(source: str, version: str) -> str:

@@ -26,7 +26,7 @@ from drafting.model import Draft, FactSheet, Outline, Section
 from drafting.outlines.outline import get_outline
 from drafting.outlines.planning import SectionSpec, plan_sections, section_variables
 from drafting.store.draft_json import draft_from_json, draft_to_json
-from drafting.store.drafts import DraftNotFound, DraftStore, GenerationRecord
+from drafting.store.drafts import DraftNotFound, DraftStore, DraftVersion, GenerationRecord
 from drafting.writing.chat import ChatModel
 from drafting.writing.composer import assemble_draft
 from drafting.writing.exemplar_query import exemplar_query
@@ -42,6 +42,7 @@ __all__ = [
     "DraftingFailed",
     "DraftingListener",
     "DraftingPipeline",
+    "DraftVersions",
     "ExemplarSource",
     "SectionJob",
     "build_pipeline",
@@ -73,6 +74,35 @@ class ExemplarSource(Protocol):
     def search(self, query: str, filters: SearchFilters = ..., k: int = 5) -> list[SearchHit]: ...
 
 
+class DraftVersions(Protocol):
+    """The part of the draft store the pipeline writes to (drafting.store.drafts.DraftStore)."""
+
+    def create_draft(
+        self,
+        draft: Draft,
+        *,
+        facts: FactSheet | None = None,
+        record: GenerationRecord | None = None,
+        owner: str | None = None,
+        author: str | None = None,
+        reason: str = "generate",
+    ) -> DraftVersion: ...
+
+    def get_version(self, draft_id: str, number: int | None = None) -> DraftVersion: ...
+
+    def add_version(
+        self,
+        draft_id: str,
+        draft: Draft,
+        *,
+        reason: str,
+        author: str | None = None,
+        facts: FactSheet | None = None,
+        record: GenerationRecord | None = None,
+        parent: int | None = None,
+    ) -> DraftVersion: ...
+
+
 @dataclass
 class DraftingPipeline:
     """Writes a draft from a fact sheet. ``chat=None`` means the offline composer writes."""
@@ -81,7 +111,7 @@ class DraftingPipeline:
     prompts: PromptLibrary | None = None
     chat: ChatModel | None = None
     knowledge_base: ExemplarSource | None = None
-    store: DraftStore | None = None
+    store: DraftVersions | None = None
     exemplars_k: int = EXEMPLARS_K
     concurrency: int = 4
     temperature: float | None = None

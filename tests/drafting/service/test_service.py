@@ -87,8 +87,8 @@ def sheet():
 
 
 def _draft(service: DraftingService, sheet, user: str = "w1") -> str:
-    ws = service.start_draft(user, sheet)
-    events = list(service.generate(user, ws.draft.id))
+    ws = service.drafts.start_draft(user, sheet)
+    events = list(service.generation.generate(user, ws.draft.id))
     assert events[-1].kind == "finished", events[-1].text
     return ws.draft.id
 
@@ -97,61 +97,61 @@ def _draft(service: DraftingService, sheet, user: str = "w1") -> str:
 
 
 def test_authenticate(service: DraftingService) -> None:
-    assert service.authenticate("w1", PASSWORD)
-    assert not service.authenticate("w1", "wrong")
-    assert not service.authenticate("nobody", PASSWORD)
+    assert service.access.authenticate("w1", PASSWORD)
+    assert not service.access.authenticate("w1", "wrong")
+    assert not service.access.authenticate("nobody", PASSWORD)
 
 
 @pytest.mark.parametrize("role_user", ["r1", "m1"])
 def test_only_writers_and_admins_start_drafts(service, sheet, role_user: str) -> None:
     with pytest.raises(ServiceError, match="无权起草"):
-        service.start_draft(role_user, sheet)
-    assert service.start_draft("a1", sheet).owner == "a1"
+        service.drafts.start_draft(role_user, sheet)
+    assert service.drafts.start_draft("a1", sheet).owner == "a1"
 
 
 def test_unknown_user_is_refused(service, sheet) -> None:
     with pytest.raises(ServiceError, match="登录"):
-        service.start_draft("ghost", sheet)
+        service.drafts.start_draft("ghost", sheet)
     with pytest.raises(ServiceError, match="登录"):
-        service.list_drafts(None)
+        service.drafts.list_drafts(None)
 
 
 def test_writer_does_not_see_another_writers_draft(service, sheet) -> None:
-    did = service.start_draft("w1", sheet).draft.id
-    assert [d.id for d in service.list_drafts("w1")] == [did]
-    assert service.list_drafts("w2") == []
+    did = service.drafts.start_draft("w1", sheet).draft.id
+    assert [d.id for d in service.drafts.list_drafts("w1")] == [did]
+    assert service.drafts.list_drafts("w2") == []
     with pytest.raises(ServiceError, match="找不到"):
-        service.open_draft("w2", did)
+        service.drafts.open_draft("w2", did)
     with pytest.raises(ServiceError, match="找不到"):
-        service.export_docx("w2", did)
+        service.export.export_docx("w2", did)
     with pytest.raises(ServiceError, match="找不到"):
-        service.save_section("w2", did, "opening", "改写")
+        service.editing.save_section("w2", did, "opening", "改写")
 
 
 def test_sharing_gives_read_access_only(service, sheet) -> None:
-    did = service.start_draft("w1", sheet).draft.id
+    did = service.drafts.start_draft("w1", sheet).draft.id
     with pytest.raises(ServiceError, match="找不到"):
-        service.share("w2", did, "w2")  # cannot grant oneself a draft one cannot see
-    service.share("w1", did, "w2")
-    assert [d.id for d in service.list_drafts("w2")] == [did]
-    ws = service.open_draft("w2", did)
+        service.drafts.share("w2", did, "w2")  # cannot grant oneself a draft one cannot see
+    service.drafts.share("w1", did, "w2")
+    assert [d.id for d in service.drafts.list_drafts("w2")] == [did]
+    ws = service.drafts.open_draft("w2", did)
     assert not ws.can_edit
     with pytest.raises(ServiceError, match="不能修改"):
-        service.save_section("w2", did, "opening", "改写")
+        service.editing.save_section("w2", did, "opening", "改写")
     with pytest.raises(ServiceError, match="不存在"):
-        service.share("w1", did, "nobody")
+        service.drafts.share("w1", did, "nobody")
 
 
 def test_reviewer_sees_drafts_only_once_sent_for_review(service, sheet) -> None:
-    did = service.start_draft("w1", sheet).draft.id
-    assert service.list_drafts("r1") == [] and service.review_queue("r1") == []
+    did = service.drafts.start_draft("w1", sheet).draft.id
+    assert service.drafts.list_drafts("r1") == [] and service.reviews.review_queue("r1") == []
     with pytest.raises(ServiceError, match="找不到"):
-        service.open_draft("r1", did)
-    service.submit("w1", did)
-    assert [d.id for d in service.review_queue("r1")] == [did]
-    assert service.open_draft("r1", did).review.status == "in_review"
+        service.drafts.open_draft("r1", did)
+    service.reviews.submit("w1", did)
+    assert [d.id for d in service.reviews.review_queue("r1")] == [did]
+    assert service.drafts.open_draft("r1", did).review.status == "in_review"
     with pytest.raises(ServiceError, match="无权审核"):
-        service.review_queue("w1")
+        service.reviews.review_queue("w1")
 
 
 # ---------------------------------------------------------------- facts
@@ -160,7 +160,7 @@ def test_reviewer_sees_drafts_only_once_sent_for_review(service, sheet) -> None:
 def test_facts_table_round_trip(service, sheet) -> None:
     rows = sheet_rows(sheet)
     assert rows[0][0] in ("开头", "工作")
-    again = service.facts_from_rows(
+    again = service.drafts.facts_from_rows(
         rows, kind=sheet.kind, org=sheet.org, period=sheet.period, next_period=sheet.next_period
     )
     assert [f.text for f in again.all_facts()] == [f.text for f in sheet.all_facts()]
@@ -169,22 +169,22 @@ def test_facts_table_round_trip(service, sheet) -> None:
 def test_facts_table_errors_name_the_row(service) -> None:
     rows = [["工作", "培训", "举办培训班3期"], ["", "", ""], ["成果", "", "x"], ["问题", "", ""]]
     with pytest.raises(ServiceError) as exc:
-        service.facts_from_rows(rows, kind="half-year", org="某局", period="2026年上半年", next_period=None)
+        service.drafts.facts_from_rows(rows, kind="half-year", org="某局", period="2026年上半年", next_period=None)
     assert "第 3 行“部分”列" in str(exc.value) and "第 4 行“事实”列" in str(exc.value)
     with pytest.raises(ServiceError, match="为空"):
-        service.facts_from_rows(
+        service.drafts.facts_from_rows(
             [["", "", ""]], kind="half-year", org="某局", period="2026年上半年", next_period=None
         )
 
 
 def test_facts_errors_name_the_field(service) -> None:
     with pytest.raises(ServiceError, match="org|单位"):
-        service.facts_from_rows(
+        service.drafts.facts_from_rows(
             [["工作", "", "举办培训班3期"]], kind="half-year", org="", period="2026年上半年", next_period=None
         )
     with pytest.raises(ServiceError, match="为空"):
-        service.parse_facts_text("   ", kind="half-year", org="某局", period="2026年上半年", next_period=None)
-    parsed = service.parse_facts_text(
+        service.drafts.parse_facts_text("   ", kind="half-year", org="某局", period="2026年上半年", next_period=None)
+    parsed = service.drafts.parse_facts_text(
         "【工作】\n干部培训：举办培训班3期\n【问题】\n书记年龄偏大",
         kind="half-year",
         org="某局",
@@ -214,37 +214,37 @@ def test_rows_to_mapping_groups_areas() -> None:
 
 def test_composer_draft_versions_edit_and_flag(service, sheet) -> None:
     did = _draft(service, sheet)
-    ws = service.open_draft("w1", did)
+    ws = service.drafts.open_draft("w1", did)
     assert [v.reason for v in ws.versions] == ["facts", "generate"]
     assert all(s.mode == "composer" for s in ws.draft.sections if s.paragraphs)
     key = next(s.key for s in ws.draft.sections if s.key.startswith("work:"))
     text = "\n".join(p.text for p in next(s for s in ws.draft.sections if s.key == key).paragraphs)
 
-    flags = service.check_section("w1", did, key, text + "\n全年新建党群服务中心987个。")
+    flags = service.editing.check_section("w1", did, key, text + "\n全年新建党群服务中心987个。")
     assert any(f.kind == "unsupported_number" and "987" in f.text and f.section == key for f in flags)
-    assert service.open_draft("w1", did).version == 2  # checking saves nothing
+    assert service.drafts.open_draft("w1", did).version == 2  # checking saves nothing
 
-    saved = service.save_section("w1", did, key, text + "\n全年新建党群服务中心987个。")
+    saved = service.editing.save_section("w1", did, key, text + "\n全年新建党群服务中心987个。")
     assert saved.version == 3
     assert any(f.kind == "unsupported_number" and "987" in f.text for f in saved.flags)
     section = next(s for s in saved.sections if s.key == key)
     assert section.paragraphs[-1].text == "全年新建党群服务中心987个。"
     assert section.record.get("edited_by") == "w1"
 
-    rows = service.diff("w1", did, 2, 3)
+    rows = service.editing.diff("w1", did, 2, 3)
     assert [r.kind for r in rows if r.kind != "same"] == ["added"]
-    restored = service.restore("w1", did, 2)
+    restored = service.editing.restore("w1", did, 2)
     assert restored.version == 4
     assert all("987" not in p.text for s in restored.sections for p in s.paragraphs)
 
 
 def test_regenerate_one_section_leaves_the_others(service, sheet) -> None:
     did = _draft(service, sheet)
-    before = service.open_draft("w1", did).draft
+    before = service.drafts.open_draft("w1", did).draft
     key = "problems"
-    events = list(service.generate("w1", did, keys=[key]))
+    events = list(service.generation.generate("w1", did, keys=[key]))
     assert events[-1].kind == "finished"
-    after = service.open_draft("w1", did)
+    after = service.drafts.open_draft("w1", did)
     assert after.versions[-1].reason == f"regenerate:{key}"
     for old, new in zip(before.sections, after.draft.sections, strict=True):
         if old.key != key:
@@ -252,8 +252,8 @@ def test_regenerate_one_section_leaves_the_others(service, sheet) -> None:
 
 
 def test_part_header_sections_are_not_generated_alone(service, sheet) -> None:
-    did = service.start_draft("w1", sheet).draft.id
-    events = list(service.generate("w1", did, keys=["work"]))
+    did = service.drafts.start_draft("w1", sheet).draft.id
+    events = list(service.generation.generate("w1", did, keys=["work"]))
     assert [e.kind for e in events] == ["error"] and "部分标题" in events[0].text
 
 
@@ -261,64 +261,64 @@ def test_generation_through_the_stub_streams_and_labels_the_model(settings, tmp_
     with StubLLM(token_delay_s=0.001) as stub:
         chat = OpenAIChatModel(base_url=stub.base_url, model=stub.model, max_retries=0, timeout_s=10)
         service = _service(settings, tmp_path, chat=chat, kb=lambda: None)
-        did = service.start_draft("w1", sheet).draft.id
-        events = list(service.generate("w1", did))
+        did = service.drafts.start_draft("w1", sheet).draft.id
+        events = list(service.generation.generate("w1", did))
     kinds = [e.kind for e in events]
     assert kinds[-1] == "finished", events[-1].text
     assert kinds.count("delta") > 10
     assert kinds.index("delta") < kinds.index("finished")
     draft = events[-1].draft
-    assert {s.mode for s in draft.sections if s.key in {p.key for p in service.plan("w1", did)}} == {
+    assert {s.mode for s in draft.sections if s.key in {p.key for p in service.drafts.plan("w1", did)}} == {
         "llm:stub-model"
     }
-    assert service.mode_label() == "模型 stub-model"
+    assert service.generation.mode_label() == "模型 stub-model"
 
 
 def test_cancel_stops_generation_and_saves_nothing(settings, tmp_path, sheet) -> None:
     with StubLLM(token_delay_s=0.05) as stub:
         chat = OpenAIChatModel(base_url=stub.base_url, model=stub.model, max_retries=0, timeout_s=30)
         service = _service(settings, tmp_path, chat=chat, kb=lambda: None)
-        did = service.start_draft("w1", sheet).draft.id
+        did = service.drafts.start_draft("w1", sheet).draft.id
         seen: list[str] = []
-        for event in service.generate("w1", did, run_id="run-1"):
+        for event in service.generation.generate("w1", did, run_id="run-1"):
             seen.append(event.kind)
             if event.kind == "delta" and seen.count("delta") == 3:
-                assert not service.cancel("w2", "run-1")  # someone else's run: refused
-                assert service.cancel("w1", "run-1")
+                assert not service.generation.cancel("w2", "run-1")  # someone else's run: refused
+                assert service.generation.cancel("w1", "run-1")
     assert seen[-1] == "cancelled"
-    assert [v.reason for v in service.open_draft("w1", did).versions] == ["facts"]
+    assert [v.reason for v in service.drafts.open_draft("w1", did).versions] == ["facts"]
 
 
 def test_abandoned_stream_cancels_the_run(settings, tmp_path, sheet) -> None:
     with StubLLM(token_delay_s=0.05) as stub:
         chat = OpenAIChatModel(base_url=stub.base_url, model=stub.model, max_retries=0, timeout_s=30)
         service = _service(settings, tmp_path, chat=chat, kb=lambda: None)
-        did = service.start_draft("w1", sheet).draft.id
-        stream = service.generate("w1", did, run_id="gone")
+        did = service.drafts.start_draft("w1", sheet).draft.id
+        stream = service.generation.generate("w1", did, run_id="gone")
         assert next(e for e in stream if e.kind == "delta")
         stream.close()  # the browser tab went away
-        assert "gone" not in service._runs
+        assert "gone" not in service.generation.runs
     assert threading.active_count() < 50
 
 
 def test_editing_is_blocked_while_in_review(service, sheet) -> None:
     did = _draft(service, sheet)
-    service.submit("w1", did)
+    service.reviews.submit("w1", did)
     with pytest.raises(ServiceError, match="审核中"):
-        service.save_section("w1", did, "opening", "改写")
-    events = list(service.generate("w1", did))
+        service.editing.save_section("w1", did, "opening", "改写")
+    events = list(service.generation.generate("w1", did))
     assert events[-1].kind == "error" and "审核中" in events[-1].text
 
 
 def test_export_contains_the_edited_text(service, sheet) -> None:
     did = _draft(service, sheet)
-    service.save_section("w1", did, "closing", "这是人工改写的结尾段落。")
-    path = service.export_docx("w1", did)
+    service.editing.save_section("w1", did, "closing", "这是人工改写的结尾段落。")
+    path = service.export.export_docx("w1", did)
     assert path.suffix == ".docx" and path.is_file()
     assert path.parent.parent == service.settings.exports_dir
     text = "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     assert "这是人工改写的结尾段落。" in text
-    other = service.export_docx("w1", did)
+    other = service.export.export_docx("w1", did)
     assert other.parent != path.parent  # each export in its own unguessable folder
 
 
@@ -329,9 +329,9 @@ def test_preview_without_pages_explains(settings, tmp_path, sheet) -> None:
         raise PreviewError("未找到 LibreOffice")
 
     service = _service(settings, tmp_path, kb=lambda: None)
-    service._render_pages = broken
+    service.export.render = broken
     did = _draft(service, sheet)
-    preview = service.preview("w1", did)
+    preview = service.export.preview("w1", did)
     assert preview.pages == () and "LibreOffice" in preview.note
 
 
@@ -340,37 +340,37 @@ def test_preview_without_pages_explains(settings, tmp_path, sheet) -> None:
 
 def test_review_workflow(service, sheet) -> None:
     did = _draft(service, sheet)
-    version = service.open_draft("w1", did).version
+    version = service.drafts.open_draft("w1", did).version
     with pytest.raises(ServiceError, match="找不到"):
-        service.decide("r1", did, version, "approved")  # not sent: the reviewer cannot even see it
-    service.submit("w1", did)
-    comment = service.add_comment("r1", did, version, "opening", 0, "开头请写明时间节点")
+        service.reviews.decide("r1", did, version, "approved")  # not sent: the reviewer cannot even see it
+    service.reviews.submit("w1", did)
+    comment = service.reviews.add_comment("r1", did, version, "opening", 0, "开头请写明时间节点")
     assert comment.quote and comment.status == "open"
     with pytest.raises(ServiceError, match="段落不存在"):
-        service.add_comment("r1", did, version, "opening", 99, "x")
-    assert [c.text for c in service.open_draft("w1", did).comments] == ["开头请写明时间节点"]
+        service.reviews.add_comment("r1", did, version, "opening", 99, "x")
+    assert [c.text for c in service.drafts.open_draft("w1", did).comments] == ["开头请写明时间节点"]
     with pytest.raises(ServiceError, match="原因"):
-        service.decide("r1", did, version, "returned", "")
-    service.decide("r1", did, version, "returned", "请补充数据来源")
-    assert service.open_draft("w1", did).review.status == "returned"
-    assert service.set_comment_status("w1", comment.id, "resolved").status == "resolved"
+        service.reviews.decide("r1", did, version, "returned", "")
+    service.reviews.decide("r1", did, version, "returned", "请补充数据来源")
+    assert service.drafts.open_draft("w1", did).review.status == "returned"
+    assert service.reviews.set_comment_status("w1", comment.id, "resolved").status == "resolved"
     with pytest.raises(ServiceError, match="找不到"):
-        service.set_comment_status("w2", comment.id, "open")
+        service.reviews.set_comment_status("w2", comment.id, "open")
 
 
 def test_writer_cannot_approve_and_admin_cannot_approve_unsent(service, sheet) -> None:
     did = _draft(service, sheet)
-    service.submit("w1", did)
+    service.reviews.submit("w1", did)
     with pytest.raises(ServiceError, match="无权审核"):
-        service.decide("w1", did, 2, "approved")
-    assert service.decide("r1", did, 2, "approved").status == "approved"
+        service.reviews.decide("w1", did, 2, "approved")
+    assert service.reviews.decide("r1", did, 2, "approved").status == "approved"
 
 
 def test_paragraph_sources_mark_the_shared_text(service, sheet) -> None:
     did = _draft(service, sheet)
-    ws = service.open_draft("w1", did)
+    ws = service.drafts.open_draft("w1", did)
     section = next(s for s in ws.draft.sections if s.key.startswith("work:") and s.paragraphs)
-    src = service.paragraph_sources("w1", did, ws.version, section.key, 0)
+    src = service.reviews.paragraph_sources("w1", did, ws.version, section.key, 0)
     assert src.facts, "a composed paragraph rests on its facts"
     match = src.facts[0]
     a, b = match.paragraph_spans[0]
@@ -388,65 +388,65 @@ def kb_service(settings, tmp_path) -> DraftingService:
 
 
 def _upload(service: DraftingService, user: str, *names: str) -> list:
-    return service.ingest(user, [(n, REPORTS / n) for n in names])
+    return service.knowledge.ingest(user, [(n, REPORTS / n) for n in names])
 
 
 def test_upload_search_remove(kb_service: DraftingService, tmp_path) -> None:
     files = sorted(p.name for p in REPORTS.iterdir() if p.suffix in {".txt", ".md", ".docx"})[:3]
     progress: list[tuple[float, str]] = []
-    results = kb_service.ingest(
+    results = kb_service.knowledge.ingest(
         "w1", [(n, REPORTS / n) for n in files], progress=lambda f, m: progress.append((f, m))
     )
     assert [r.status for r in results] == ["新增"] * 3 and all(r.passages > 0 for r in results)
     assert progress and 0 <= progress[0][0] <= progress[-1][0] <= 1
-    again = kb_service.ingest("w1", [(files[0], REPORTS / files[0])])
+    again = kb_service.knowledge.ingest("w1", [(files[0], REPORTS / files[0])])
     assert [r.status for r in again] == ["未变化"]
     bad = tmp_path / "坏文件.pdf"
     bad.write_bytes(b"\x00\x01 not a pdf")
-    mixed = kb_service.ingest("w1", [("坏文件.pdf", bad), (files[1], REPORTS / files[1])])
+    mixed = kb_service.knowledge.ingest("w1", [("坏文件.pdf", bad), (files[1], REPORTS / files[1])])
     assert {r.status for r in mixed} == {"失败", "未变化"}
     assert next(r for r in mixed if r.status == "失败").reason
 
-    docs = kb_service.documents("r1")
+    docs = kb_service.knowledge.documents("r1")
     assert len(docs) == 3
-    hits = kb_service.search("w1", "工作", k=3)
+    hits = kb_service.knowledge.search("w1", "工作", k=3)
     assert hits and len(hits) <= 3
     with pytest.raises(ServiceError, match="检索"):
-        kb_service.search("w1", "  ")
-    aids = kb_service.search_aids("w1", "卫健局明年打算怎么做")
+        kb_service.knowledge.search("w1", "  ")
+    aids = kb_service.knowledge.search_aids("w1", "卫健局明年打算怎么做")
     assert "卫生健康" in aids.related_words and aids.preferred_parts == ("plans",)
-    assert kb_service.search_aids("w1", "卫健局明年打算怎么做", part="plans").preferred_parts == ()
-    doc = kb_service.document("w1", docs[0].id)
+    assert kb_service.knowledge.search_aids("w1", "卫健局明年打算怎么做", part="plans").preferred_parts == ()
+    doc = kb_service.knowledge.document("w1", docs[0].id)
     assert doc.cleaned_text
 
     with pytest.raises(ServiceError, match="删除知识库文件"):
-        kb_service.remove_document("w1", docs[0].id)
-    kb_service.remove_document("a1", docs[0].id)
-    assert len(kb_service.documents("a1")) == 2
+        kb_service.knowledge.remove_document("w1", docs[0].id)
+    kb_service.knowledge.remove_document("a1", docs[0].id)
+    assert len(kb_service.knowledge.documents("a1")) == 2
     with pytest.raises(ServiceError, match="没有"):
-        kb_service.remove_document("a1", docs[0].id)
+        kb_service.knowledge.remove_document("a1", docs[0].id)
 
 
 def test_upload_needs_files_and_a_sane_name(kb_service: DraftingService, tmp_path) -> None:
     with pytest.raises(ServiceError, match="选择"):
-        kb_service.ingest("w1", [])
+        kb_service.knowledge.ingest("w1", [])
     hidden = tmp_path / "x.txt"
     hidden.write_text("内容", encoding="utf-8")
-    results = kb_service.ingest("w1", [(".bashrc", hidden)])
+    results = kb_service.knowledge.ingest("w1", [(".bashrc", hidden)])
     assert results[0].status == "失败" and "文件名" in results[0].reason
 
 
 def test_exemplars_are_planned_pinned_and_dropped(kb_service: DraftingService, sheet) -> None:
     _upload(kb_service, "w1", *sorted(p.name for p in REPORTS.iterdir() if p.suffix in {".txt", ".md"})[:4])
-    did = kb_service.start_draft("w1", sheet).draft.id
-    plans = kb_service.plan("w1", did)
+    did = kb_service.drafts.start_draft("w1", sheet).draft.id
+    plans = kb_service.drafts.plan("w1", did)
     with_hits = [p for p in plans if len(p.exemplars) >= 2]
     assert with_hits, "the corpus has past passages for some sections"
     plan = with_hits[0]
     first, second = plan.exemplars[0].passage.id, plan.exemplars[1].passage.id
     last = plan.exemplars[-1].passage.id
     choices = {plan.key: {"pinned": [last], "dropped": [first]}}
-    events = list(kb_service.generate("w1", did, choices=choices))
+    events = list(kb_service.generation.generate("w1", did, choices=choices))
     assert events[-1].kind == "finished"
     used = next(s for s in events[-1].draft.sections if s.key == plan.key).record["passage_ids"]
     assert used[0] == last and first not in used and second in used
@@ -495,16 +495,16 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 def test_only_maintainers_save_prompts_and_bad_ones_never_land(settings, tmp_path) -> None:
     _prompts_copy(settings, tmp_path)
     service = _service(settings, tmp_path, kb=lambda: None)
-    name = next(iter(service.prompt_templates("w1")))
-    versions = service.prompt_templates("w1")[name]
-    source = service.prompt_source("w1", name)
+    name = next(iter(service.prompts.prompt_templates("w1")))
+    versions = service.prompts.prompt_templates("w1")[name]
+    source = service.prompts.prompt_source("w1", name)
     with pytest.raises(ServiceError, match="修改提示词"):
-        service.save_prompt("w1", name, source)
-    new = service.save_prompt("m1", name, source + "\n")
-    assert new == f"v{len(versions) + 1}" and service.prompt_templates("m1")[name][-1] == new
+        service.prompts.save_prompt("w1", name, source)
+    new = service.prompts.save_prompt("m1", name, source + "\n")
+    assert new == f"v{len(versions) + 1}" and service.prompts.prompt_templates("m1")[name][-1] == new
     with pytest.raises(ServiceError):
-        service.save_prompt("m1", name, source + "\n{{ not_declared_anywhere }}\n")
-    assert service.prompt_templates("m1")[name][-1] == new
+        service.prompts.save_prompt("m1", name, source + "\n{{ not_declared_anywhere }}\n")
+    assert service.prompts.prompt_templates("m1")[name][-1] == new
     assert not list((settings.saved_templates_dir / name).glob(".*"))  # no staging file left behind
 
 
@@ -514,20 +514,20 @@ def test_a_saved_prompt_goes_under_home_and_the_pipeline_uses_it(settings, tmp_p
     prompts = _prompts_copy(settings, tmp_path)
     before = _snapshot(prompts)
     service = _service(settings, tmp_path, kb=lambda: None)
-    source = service.prompt_source("m1", "section")
+    source = service.prompts.prompt_source("m1", "section")
     edited = source.replace("## system\n", "## system\n【网页保存的测试版本】\n", 1)
     assert edited != source
 
-    new = service.save_prompt("m1", "section", edited)
+    new = service.prompts.save_prompt("m1", "section", edited)
 
     assert _snapshot(prompts) == before  # the source tree is byte-for-byte what it was
     saved = settings.home / "prompts" / "templates" / "section" / f"{new}.md"
     assert saved.is_file() and "【网页保存的测试版本】" in saved.read_text(encoding="utf-8")
-    listing = service.prompt_versions("w1", "section")
+    listing = service.prompts.prompt_versions("w1", "section")
     assert listing[-1].version == new and [v.saved for v in listing] == [False] * (len(listing) - 1) + [True]
     assert listing[-1].path == saved and listing[-2].path.is_relative_to(prompts)
-    assert "【网页保存的测试版本】" in service.prompt_source("w1", "section", new)
-    assert service.prompt_source("w1", "section", listing[-2].version) == source
+    assert "【网页保存的测试版本】" in service.prompts.prompt_source("w1", "section", new)
+    assert service.prompts.prompt_source("w1", "section", listing[-2].version) == source
 
     # A pipeline built from the same settings (as `drafter draft` builds it) drafts with the saved version.
     pipeline = build_pipeline(settings, chat=None, store=None)
@@ -542,13 +542,13 @@ def test_saved_versions_number_on_across_prompts_and_home(settings, tmp_path, ca
         if later.name != "v1.md":  # numbering below starts from a source tree holding v1 only
             later.unlink()
     service = _service(settings, tmp_path, kb=lambda: None)
-    source = service.prompt_source("m1", "section", "v1")
-    assert service.save_prompt("m1", "section", source) == "v2"
+    source = service.prompts.prompt_source("m1", "section", "v1")
+    assert service.prompts.save_prompt("m1", "section", source) == "v2"
     # A maintainer commits v3 by hand: the next save goes above it, into the data directory.
     committed = with_front_matter_version(source, "v3").replace("## system\n", "## system\n提交的v3\n", 1)
     (prompts / "templates" / "section" / "v3.md").write_text(committed, encoding="utf-8")
-    assert service.save_prompt("m1", "section", source) == "v4"
-    assert [(v.version, v.saved) for v in service.prompt_versions("m1", "section")] == [
+    assert service.prompts.save_prompt("m1", "section", source) == "v4"
+    assert [(v.version, v.saved) for v in service.prompts.prompt_versions("m1", "section")] == [
         ("v1", False),
         ("v2", True),
         ("v3", False),
@@ -558,13 +558,13 @@ def test_saved_versions_number_on_across_prompts_and_home(settings, tmp_path, ca
     promoted = committed.replace("version: v3", "version: v4").replace("提交的v3", "提交的v4")
     (prompts / "templates" / "section" / "v4.md").write_text(promoted, encoding="utf-8")
     with caplog.at_level("WARNING", logger="drafting.writing.templates"):
-        listing = service.prompt_versions("m1", "section")
-        assert "提交的v4" in service.prompt_source("m1", "section")
+        listing = service.prompts.prompt_versions("m1", "section")
+        assert "提交的v4" in service.prompts.prompt_source("m1", "section")
     assert (listing[-1].version, listing[-1].saved) == ("v4", False)
     assert listing[-1].path == prompts / "templates" / "section" / "v4.md"
     warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert len(warnings) == 1 and str(settings.saved_templates_dir / "section" / "v4.md") in warnings[0]
-    assert service.save_prompt("m1", "section", source) == "v5"
+    assert service.prompts.save_prompt("m1", "section", source) == "v5"
 
 
 def test_front_matter_version_is_rewritten() -> None:
@@ -599,7 +599,7 @@ def test_matching_spans_and_diff() -> None:
 
 
 def test_shared_knowledge_base_keeps_searches_out_of_an_ingest() -> None:
-    from drafting.service.knowledge import SharedKnowledgeBase
+    from drafting.service.shared_knowledge import SharedKnowledgeBase
 
     ingesting, release = threading.Event(), threading.Event()
     seen: list[bool] = []

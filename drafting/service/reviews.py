@@ -1,77 +1,104 @@
-"""Review: comments on paragraphs, sending a version for review, the decision, and a paragraph's sources.
+"""The review service: comments on paragraphs, sending a version for review, the decision, and
+a paragraph's sources (the facts and past passages a reviewer checks it against).
 
-A mixin of DraftingService (drafting/service.py). Reviewers never decide on their own drafts;
-a paragraph's sources are what a reviewer checks it against (the facts and the past passages).
+Reviewers never decide on their own drafts; the access policy says who may comment and decide.
 """
 
 from __future__ import annotations
 
 from drafting.checking.compare import matching_spans
 from drafting.checking.grounding import attribute_paragraph
-from drafting.service.knowledge import KnowledgeActions
-from drafting.service.views import FactMatch, ParagraphSources, PassageMatch, ServiceError, user_errors
-from drafting.store.accounts import can
+from drafting.service.access import AccessPolicy
+from drafting.service.drafts import draft_listing
+from drafting.service.ports import DraftRepository, KnowledgeSource, ReviewLog
+from drafting.service.views import (
+    DraftListing,
+    FactMatch,
+    ParagraphSources,
+    PassageMatch,
+    ServiceError,
+    user_errors,
+)
 from drafting.store.reviews import Comment, ReviewState
 
 
-class ReviewActions(KnowledgeActions):
-    """Comments, submission and decisions, and the sources of a paragraph, for DraftingService."""
+class ReviewService:
+    """Comments, submission and decisions, the review queue, and the sources of a paragraph."""
+
+    def __init__(
+        self,
+        access: AccessPolicy,
+        drafts: DraftRepository,
+        reviews: ReviewLog,
+        knowledge: KnowledgeSource,
+    ) -> None:
+        self._access = access
+        self._drafts = drafts
+        self._reviews = reviews
+        self._knowledge = knowledge
+
+    @user_errors
+    def review_queue(self, name: str | None) -> list[DraftListing]:
+        """Drafts waiting for a decision, for reviewers."""
+        user = self._access.require(name, "review")
+        waiting = {s.draft_id for s in self._reviews.in_review()}
+        return [draft_listing(s, user, self._reviews) for s in self._drafts.list_drafts() if s.id in waiting]
 
     @user_errors
     def add_comment(
         self, name: str | None, draft_id: str, version: int, key: str, index: int, text: str
     ) -> Comment:
         """A comment on one paragraph; reviewers and those who may edit the draft can comment."""
-        user, owner = self._readable(name, draft_id)
-        if not (can(user.role, "review") or self._may_edit(user, owner, draft_id)):
+        user, owner = self._access.readable(name, draft_id)
+        if not self._access.may_comment(user, owner, draft_id):
             raise ServiceError(f"{user.role_label}不能在这份材料上批注。")
-        draft = self.drafts.get_version(draft_id, int(version)).draft
+        draft = self._drafts.get_version(draft_id, int(version)).draft
         section = next((s for s in draft.sections if s.key == key), None)
         if section is None or not 0 <= int(index) < len(section.paragraphs):
             raise ServiceError("所选段落不存在，请重新点击段落后再批注。")
         quote = section.paragraphs[int(index)].text
-        return self.reviews.add_comment(draft_id, int(version), key, int(index), user.name, text, quote)
+        return self._reviews.add_comment(draft_id, int(version), key, int(index), user.name, text, quote)
 
     @user_errors
     def set_comment_status(self, name: str | None, comment_id: int, status: str) -> Comment:
         """Resolve or reopen a comment on a draft this user may see and comment on."""
-        comment = self.reviews.get_comment(int(comment_id))
+        comment = self._reviews.get_comment(int(comment_id))
         if comment is None:
             raise ServiceError(f"批注 {comment_id} 不存在。")
-        user, owner = self._readable(name, comment.draft_id)
-        if not (can(user.role, "review") or self._may_edit(user, owner, comment.draft_id)):
+        user, owner = self._access.readable(name, comment.draft_id)
+        if not self._access.may_comment(user, owner, comment.draft_id):
             raise ServiceError(f"{user.role_label}不能处理这条批注。")
-        return self.reviews.set_comment_status(comment.id, status, user.name)  # type: ignore[arg-type]
+        return self._reviews.set_comment_status(comment.id, status, user.name)  # type: ignore[arg-type]
 
     @user_errors
     def submit(self, name: str | None, draft_id: str, version: int | None = None) -> ReviewState:
         """Send a version (the latest by default) for review."""
-        user, _ = self._editable(name, draft_id)
-        number = int(version) if version else self.drafts.get_version(draft_id).number
-        self.reviews.submit(draft_id, number, user.name)
-        self.drafts.set_status(draft_id, "in_review")
-        return self.reviews.state(draft_id)
+        user, _ = self._access.editable(name, draft_id)
+        number = int(version) if version else self._drafts.get_version(draft_id).number
+        self._reviews.submit(draft_id, number, user.name)
+        self._drafts.set_status(draft_id, "in_review")
+        return self._reviews.state(draft_id)
 
     @user_errors
     def decide(
         self, name: str | None, draft_id: str, version: int, decision: str, note: str = ""
     ) -> ReviewState:
         """Approve or return the version under review (reviewers only; never one's own draft)."""
-        user = self.users.require(name, "review")
-        _, owner = self._readable(user.name, draft_id)
-        if owner == user.name and user.role != "admin":
+        user = self._access.require(name, "review")
+        _, owner = self._access.readable(user.name, draft_id)
+        if not self._access.may_decide(user, owner):
             raise ServiceError("不能审核自己起草的材料。")
-        self.reviews.decide(draft_id, int(version), decision, user.name, note)  # type: ignore[arg-type]
-        self.drafts.set_status(draft_id, decision)
-        return self.reviews.state(draft_id)
+        self._reviews.decide(draft_id, int(version), decision, user.name, note)  # type: ignore[arg-type]
+        self._drafts.set_status(draft_id, decision)
+        return self._reviews.state(draft_id)
 
     @user_errors
     def paragraph_sources(
         self, name: str | None, draft_id: str, version: int, key: str, index: int
     ) -> ParagraphSources:
         """The facts and past passages a paragraph rests on, with the spans it shares with each."""
-        self._readable(name, draft_id)
-        saved = self.drafts.get_version(draft_id, int(version))
+        self._access.readable(name, draft_id)
+        saved = self._drafts.get_version(draft_id, int(version))
         section = next((s for s in saved.draft.sections if s.key == key), None)
         if section is None or not 0 <= int(index) < len(section.paragraphs):
             raise ServiceError("所选段落不存在。")
@@ -91,7 +118,7 @@ class ReviewActions(KnowledgeActions):
                         fact, tuple((a, b) for a, b, _, _ in spans), tuple((c, d) for _, _, c, d in spans)
                     )
                 )
-        kb = self._kb_or_none()
+        kb = self._knowledge.available()
         passage_matches = []
         # A paragraph records the exemplars it leaned on; a hand-written or composed one has none,
         # and then the section's exemplars are the closest thing to a source worth showing.
