@@ -11,8 +11,9 @@ from pathlib import Path
 import gradio as gr
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
-from ui import draft_page, knowledge_page, prompts_page, review_page
+from ui import knowledge_page, prompts_page, review_page
 from ui import text as T
+from ui.draft import page as draft_page
 from ui.handlers import guarded, username
 
 STYLE = Path(__file__).with_name("style.css")

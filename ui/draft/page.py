@@ -1,7 +1,7 @@
 """The writer's page: facts in, section-by-section drafting with exemplars, versions, export, review.
 
 Layout and wiring only; every decision (permissions, parsing, grounding, versions) is the service's.
-This module lays out the draft picker and the tabs, one panel module per tab (ui/draft_*.py), and
+This module lays out the draft picker and the tabs, one panel module per tab (ui/draft/*.py), and
 wires the picker; each panel wires its own events and refreshes the page through DraftWorkspace.
 """
 
@@ -12,9 +12,14 @@ from typing import Any
 import gradio as gr
 
 from drafting.service.facade import DraftingService, ServiceError
-from ui import draft_comments, draft_export, draft_facts, draft_generation, draft_versions, draft_writing
 from ui import text as T
-from ui.draft_workspace import DraftWorkspace, draft_choices
+from ui.draft import comments as draft_comments
+from ui.draft import export as draft_export
+from ui.draft import facts as draft_facts
+from ui.draft import generation as draft_generation
+from ui.draft import versions as draft_versions
+from ui.draft import writing as draft_writing
+from ui.draft.workspace import DraftWorkspace, draft_choices
 from ui.handlers import guarded, username
 
 
@@ -89,10 +94,10 @@ def build(service: DraftingService) -> dict[str, Any]:
     open_btn.click(on_open, [drafts], outputs)
     new_btn.click(on_new, None, [*outputs, tabs])
     refresh_btn.click(on_refresh, [draft_id], [drafts])
-    draft_facts.wire(page)
-    draft_writing.wire(page)
-    draft_generation.wire(page)
-    draft_versions.wire(page)
-    draft_export.wire(page)
-    draft_comments.wire(page)
+    draft_facts.wire(page, facts)
+    draft_writing.wire(page, writing)
+    draft_generation.wire(page, writing)
+    draft_versions.wire(page, versions, writing.section)
+    draft_export.wire(page, export)
+    draft_comments.wire(page, comments, writing.section)
     return {"load": (on_load, [*outputs, facts.kind])}

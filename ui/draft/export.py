@@ -7,16 +7,13 @@ approximation of the page with the reason it fell back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
 from ui.handlers import guarded, notify, username
-
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
 
 @dataclass
@@ -52,9 +49,9 @@ def build() -> ExportPanel:
     return ExportPanel(with_comments, export_btn, preview_btn, docx_file, pages, page_html)
 
 
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, panel: ExportPanel) -> None:
     """Export the current draft to Word; preview its pages."""
-    service, panel = page.service, page.export
+    service = page.service
 
     @guarded
     def on_export(request: gr.Request, did: str, comments_on: bool):

@@ -7,17 +7,14 @@ makes it current again as a new version.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from drafting.service.facade import Workspace
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
 from ui.handlers import guarded, notify, username
-
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
 
 def version_choices(ws: Workspace) -> list[tuple[str, int]]:
@@ -65,9 +62,9 @@ def build() -> VersionsPanel:
     return VersionsPanel(versions, restore_btn, diff_from, diff_to, diff_btn, diff)
 
 
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, panel: VersionsPanel, section: gr.Dropdown) -> None:
     """Restore the picked version; show what changed between two."""
-    service, panel = page.service, page.versions
+    service = page.service
 
     @guarded
     def on_restore(request: gr.Request, did: str, number: int | None, key: str):
@@ -85,5 +82,5 @@ def wire(page: DraftWorkspace) -> None:
         rows = service.editing.diff(username(request), did, int(old), int(new))
         return render.diff_html([(r.kind, r.segments) for r in rows], str(old), str(new))
 
-    panel.restore_btn.click(on_restore, [page.draft_id, panel.versions, page.writing.section], page.targets)
+    panel.restore_btn.click(on_restore, [page.draft_id, panel.versions, section], page.targets)
     panel.diff_btn.click(on_diff, [page.draft_id, panel.diff_from, panel.diff_to], [panel.diff])

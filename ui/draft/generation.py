@@ -1,28 +1,26 @@
 """Generation on the writer's page: write one section or the whole draft, streamed as it arrives.
 
 Text goes into the editor (one section) or the full-text view (whole draft) as the model writes;
-the stop button cancels the run by its id. The buttons are laid out by ui/draft_writing.py.
+the stop button cancels the run by its id. The buttons are laid out by ui/draft/writing.py.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
+from ui.draft.writing import WritingPanel
 from ui.handlers import guarded, notify, username
 
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
-
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, writing: WritingPanel) -> None:
     """Generate a section or the whole draft from the writing tab's buttons; stop a run."""
-    service, writing = page.service, page.writing
+    service = page.service
     progress, editor, full = writing.progress, writing.editor, writing.full
 
     def new_run() -> str:

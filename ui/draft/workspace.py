@@ -1,6 +1,6 @@
 """How an open draft shows on the writer's page: every component's value, set from one Workspace.
 
-The panels of the draft page (ui/draft_*.py) build their own components; this module knows which
+The panels of the draft page (ui/draft/*.py) build their own components; this module knows which
 of them display the workspace and fills them all at once, so every handler that changes the draft
 refreshes the page the same way.
 """
@@ -15,11 +15,11 @@ import gradio as gr
 from drafting.service.facade import PART_LABELS, DraftingService, Workspace, sheet_rows
 from ui import render
 from ui import text as T
-from ui.draft_comments import CommentsPanel, comment_choices, comments_html
-from ui.draft_export import ExportPanel
-from ui.draft_facts import FactsPanel
-from ui.draft_versions import VersionsPanel, version_choices
-from ui.draft_writing import WritingPanel, exemplar_rows, plans_state, section_mode, section_text
+from ui.draft.comments import CommentsPanel, comment_choices, comments_html
+from ui.draft.export import ExportPanel
+from ui.draft.facts import FactsPanel
+from ui.draft.versions import VersionsPanel, version_choices
+from ui.draft.writing import WritingPanel, exemplar_rows, plans_state, section_mode, section_text
 
 
 def draft_choices(service: DraftingService, user: str | None) -> list[tuple[str, str]]:

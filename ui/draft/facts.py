@@ -7,17 +7,14 @@ draft whose sections are still empty and moves on to the writing tab.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from drafting.service.facade import ServiceError, sheet_rows
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
 from ui.handlers import guarded, username
-
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
 
 @dataclass
@@ -78,9 +75,9 @@ def build(kinds: list[tuple[str, str]]) -> FactsPanel:
     )
 
 
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, facts: FactsPanel) -> None:
     """Parse pasted facts into the table; prepare a draft from the table."""
-    service, facts = page.service, page.facts
+    service = page.service
 
     @guarded
     def on_parse(request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str):

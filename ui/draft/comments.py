@@ -7,17 +7,14 @@ ui/review_page.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import gradio as gr
 
 from drafting.service.facade import Workspace
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
 from ui.handlers import guarded, notify, username
-
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
 
 def comment_choices(ws: Workspace) -> list[tuple[str, int]]:
@@ -71,9 +68,9 @@ def build() -> CommentsPanel:
     return CommentsPanel(comments, comment_pick, resolve_btn, reopen_btn, submit_btn, share_to, share_btn)
 
 
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, panel: CommentsPanel, section: gr.Dropdown) -> None:
     """Resolve or reopen a comment, send the draft for review, share it with another user."""
-    service, panel = page.service, page.comments
+    service = page.service
 
     def _comment_status(request: gr.Request, did: str, comment_id: int | None, status_value: str, key: str):
         if not comment_id:
@@ -107,7 +104,6 @@ def wire(page: DraftWorkspace) -> None:
         notify(T.SHARED.format(name=other.strip()))
         return ""
 
-    section = page.writing.section
     panel.resolve_btn.click(on_resolve, [page.draft_id, panel.comment_pick, section], page.targets)
     panel.reopen_btn.click(on_reopen, [page.draft_id, panel.comment_pick, section], page.targets)
     panel.submit_btn.click(on_submit, [page.draft_id, section], page.targets)

@@ -2,23 +2,21 @@
 
 The editor is checked against the facts as the writer types; pinning or dropping exemplars is kept
 in the page's state until the next generation uses it. The generation buttons sit on this tab but
-are wired by ui/draft_generation.py.
+are wired by ui/draft/generation.py.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gradio as gr
 
 from drafting.service.facade import PART_LABELS, SectionPlan, Workspace
 from ui import render
 from ui import text as T
+from ui.draft.context import DraftContext
 from ui.handlers import guarded, notify, username
-
-if TYPE_CHECKING:
-    from ui.draft_workspace import DraftWorkspace
 
 
 def plans_state(plans: list[SectionPlan]) -> dict[str, Any]:
@@ -134,9 +132,9 @@ def build() -> WritingPanel:
     )
 
 
-def wire(page: DraftWorkspace) -> None:
+def wire(page: DraftContext, writing: WritingPanel) -> None:
     """Switch sections, pin or drop exemplars, check the editor as it changes, save a section."""
-    service, writing = page.service, page.writing
+    service = page.service
 
     @guarded
     def on_section(request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict):
