@@ -74,7 +74,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.ingest:
         print(f"正在入库 {args.ingest} …", flush=True)
         try:
-            print(service.knowledge.ingest_at_startup(Path(args.ingest), progress=_print_progress), flush=True)
+            print(
+                service.knowledge.ingest_at_startup(Path(args.ingest), progress=_print_progress), flush=True
+            )
         except Exception as exc:  # the UI is still useful without new documents: say so and go on
             logging.getLogger(__name__).exception("ingest at start-up failed")
             print(

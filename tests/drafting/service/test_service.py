@@ -169,7 +169,9 @@ def test_facts_table_round_trip(service, sheet) -> None:
 def test_facts_table_errors_name_the_row(service) -> None:
     rows = [["工作", "培训", "举办培训班3期"], ["", "", ""], ["成果", "", "x"], ["问题", "", ""]]
     with pytest.raises(ServiceError) as exc:
-        service.drafts.facts_from_rows(rows, kind="half-year", org="某局", period="2026年上半年", next_period=None)
+        service.drafts.facts_from_rows(
+            rows, kind="half-year", org="某局", period="2026年上半年", next_period=None
+        )
     assert "第 3 行“部分”列" in str(exc.value) and "第 4 行“事实”列" in str(exc.value)
     with pytest.raises(ServiceError, match="为空"):
         service.drafts.facts_from_rows(
@@ -183,7 +185,9 @@ def test_facts_errors_name_the_field(service) -> None:
             [["工作", "", "举办培训班3期"]], kind="half-year", org="", period="2026年上半年", next_period=None
         )
     with pytest.raises(ServiceError, match="为空"):
-        service.drafts.parse_facts_text("   ", kind="half-year", org="某局", period="2026年上半年", next_period=None)
+        service.drafts.parse_facts_text(
+            "   ", kind="half-year", org="某局", period="2026年上半年", next_period=None
+        )
     parsed = service.drafts.parse_facts_text(
         "【工作】\n干部培训：举办培训班3期\n【问题】\n书记年龄偏大",
         kind="half-year",
