@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
+from typing import Literal
 
 from drafting.model import Draft
-from drafting.service.views import DiffRow
 
 MATCH_MIN_CHARS = 4  # shorter common runs (的、和、工作) say nothing about where a sentence came from
+
+
+@dataclass(frozen=True)
+class DiffRow:
+    """One line of a version diff."""
+
+    kind: Literal["same", "changed", "added", "removed"]
+    segments: tuple[tuple[str, str], ...]  # (op, text), op in "=", "+", "-"
 
 
 def matching_spans(a: str, b: str, min_chars: int = MATCH_MIN_CHARS) -> list[tuple[int, int, int, int]]:

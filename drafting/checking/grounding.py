@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
-from drafting.checking.names import extract_names, extract_quotes, name_supported
-from drafting.checking.numbers import DateParts, date_supported, extract_numbers
+from drafting.mentions.names import extract_names, extract_quotes, name_supported
+from drafting.mentions.numbers import DateParts, date_supported, extract_numbers
 from drafting.model import Draft, Fact, FactSheet, Flag, FlagKind, Outline
 from drafting.outlines.outline import PART_LABELS
 from retrieval.documents import PARTS, Part, Passage

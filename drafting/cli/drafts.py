@@ -121,7 +121,7 @@ def _os_message(exc: OSError) -> str:
 @_guarded
 def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     """Draft a report from a facts file, save it and write the .docx."""
-    from drafting.facts.sheet import parse_facts_file
+    from drafting.facts.files import parse_facts_file
     from drafting.word.export import DocxExporter
     from drafting.word.layout import LayoutProfile
     from drafting.writing.pipeline import build_pipeline

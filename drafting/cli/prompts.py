@@ -58,7 +58,8 @@ def _list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _preview(args: argparse.Namespace, settings: Settings) -> int:
-    from drafting.facts.sheet import FactsError, parse_facts_file
+    from drafting.facts.files import parse_facts_file
+    from drafting.facts.sheet import FactsError
     from drafting.writing.pipeline import build_pipeline
 
     try:

@@ -1,3 +1,4 @@
-"""This period's facts: the fact sheet (YAML/JSON), its plain-text form and the UI's facts table.
-May import drafting.model, drafting.settings and retrieval's domain types only.
+"""This period's facts: the fact sheet (mapping form), its plain-text form, facts files on disk and
+the UI's facts table. May import outlines (a sheet's kind names an outline), drafting.model,
+drafting.settings and retrieval's domain types and decoding.
 """

@@ -18,27 +18,22 @@ The facts file (see corpus/facts/*.yaml and prompts/README.md)::
 
 Every problem is collected and reported at once, each naming its field path
 ("parts.work[0].facts[2]: 应为文字，实际是数字"), because writers fix files in one pass.
-The pasted-text form (``parse_facts_text``, ``facts_to_text``) lives in drafting/facts_text.py
-and is re-exported here.
+The pasted-text form (``parse_facts_text``, ``facts_to_text``) lives in drafting/facts/text_form.py,
+reading a facts file of either form in drafting/facts/files.py; both build on this module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 from collections.abc import Collection, Mapping
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
+from typing import Any
 
 from drafting.model import Fact, FactGroup, FactSheet
+from drafting.outlines.outline import OutlineError, load_outlines, type_name
+from drafting.outlines.planning import infer_next_period
+from drafting.settings import PROJECT_ROOT
 from retrieval.documents import PARTS, Part
-from retrieval.errors import DocumentError, EmptyDocumentError
-from retrieval.ingest.encoding import decode_text
 
-MAX_FILE_BYTES = 2 * 1024 * 1024  # a facts file is a few pages of text; anything bigger is a mistake
 SHEET_FIELDS = ("kind", "org", "period", "next_period", "title", "addressee", "speaker", "date")
 _OPTIONAL_FIELDS = ("next_period", "title", "addressee", "speaker", "date")
 # Chinese part names a writer may use instead of the English keys.
@@ -72,130 +67,12 @@ class FactsError(ValueError):
         super().__init__(message)
 
 
-def type_name(value: Any) -> str:
-    """What a YAML/JSON value is, in words a writer knows."""
-    if value is None:
-        return "空值"
-    if isinstance(value, bool):
-        return "是/否"
-    if isinstance(value, int | float):
-        return "数字"
-    if isinstance(value, str):
-        return "文字"
-    if isinstance(value, list | tuple):
-        return "列表"
-    if isinstance(value, dict):
-        return "键值表"
-    if isinstance(value, dt.date):
-        return "日期"
-    return type(value).__name__
-
-
 def default_kinds() -> set[str]:
     """The outline names shipped in prompts/outlines (used when the caller passes none)."""
-    from drafting.outlines.outline import OutlineError, load_outlines
-    from drafting.settings import PROJECT_ROOT
-
     try:
         return set(load_outlines(PROJECT_ROOT / "prompts" / "outlines"))
     except OutlineError as exc:
         raise FactsError(f"无法核对提纲类型，提纲文件有误：{exc}") from None
-
-
-def infer_next_period(period: str) -> str | None:
-    """The period after ``period``: 2026年上半年 → 2026年下半年, 2025年 → 2026年, 第四季度 → next 第一季度."""
-    text = period.strip()
-    if m := re.fullmatch(r"(\d{4})年上半年", text):
-        return f"{m.group(1)}年下半年"
-    if m := re.fullmatch(r"(\d{4})年下半年", text):
-        return f"{int(m.group(1)) + 1}年上半年"
-    if m := re.fullmatch(r"(\d{4})年(?:度|全年)?", text):
-        return f"{int(m.group(1)) + 1}年"
-    quarters = "一二三四"
-    if m := re.fullmatch(r"(\d{4})年第?([一二三四1-4])季度", text):
-        year, q = int(m.group(1)), m.group(2)
-        index = quarters.index(q) if q in quarters else int(q) - 1
-        return f"{year}年第{quarters[index + 1]}季度" if index < 3 else f"{year + 1}年第一季度"
-    return None
-
-
-def parse_facts_file(path: Path, *, kinds: Collection[str] | None = None) -> FactSheet:
-    """A facts file: .yaml/.yml or .json by suffix, .txt/.md as pasted text with a header.
-
-    Any encoding (UTF-8, UTF-16 with BOM, GB18030). Problems raise FactsError naming the file.
-    """
-    path = Path(path)
-    text = read_text_file(path)
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".yaml", ".yml"):
-            data = _load_yaml(text)
-        elif suffix == ".json":
-            data = _load_json(text)
-        elif suffix in (".txt", ".md", ""):
-            from drafting.facts.text_form import parse_facts_text
-
-            return parse_facts_text(text, kinds=kinds)
-        else:
-            raise FactsError(f"不支持的文件类型“{path.suffix}”，请用 .yaml、.json 或 .txt")
-        return parse_facts_mapping(data, kinds=kinds)
-    except FactsError as exc:
-        raise FactsError(exc.problems, source=path.name) from None
-
-
-def read_text_file(path: Path) -> str:
-    """The text of a small file in any common Chinese encoding; FactsError for the unreadable."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FactsError(
-                f"文件过大（{size // 1024} KB），事实材料文件不应超过 {MAX_FILE_BYTES // 1024} KB"
-            )
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise FactsError(f"找不到文件：{path}") from None
-    except IsADirectoryError:
-        raise FactsError(f"这是一个目录，不是文件：{path}") from None
-    except OSError as exc:
-        raise FactsError(f"无法读取文件 {path}：{exc.strerror or exc}") from None
-    text = decode_bytes(data, path.name)
-    if text is None:
-        raise FactsError(f"{path.name}: 无法识别文件编码，或这不是文本文件（请另存为 UTF-8 文本）")
-    return text
-
-
-def decode_bytes(data: bytes, name: str = "文件") -> str | None:
-    """Decode text in any common Chinese encoding (UTF-8, UTF-16, GB18030 …); None for binary.
-
-    Detection is retrieval.ingest.encoding's; its normalised text strips every line, which would
-    flatten YAML indentation, so the bytes are decoded again with the encoding it found.
-    """
-    try:
-        detected = decode_text(data, path=name)
-    except EmptyDocumentError:
-        return ""
-    except DocumentError:
-        return None
-    return data.decode(detected.encoding, errors="replace").lstrip("\ufeff")
-
-
-def _load_yaml(text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"第{mark.line + 1}行第{mark.column + 1}列：" if mark else ""
-        reason = getattr(exc, "problem", None) or "无法解析"
-        raise FactsError(
-            f"{where}YAML 格式错误（{reason}）。常见原因：冒号后缺空格、缩进不齐、用了 Tab"
-        ) from None
-
-
-def _load_json(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise FactsError(f"第{exc.lineno}行第{exc.colno}列：JSON 格式错误（{exc.msg}）") from None
 
 
 def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> FactSheet:
@@ -361,28 +238,9 @@ def facts_to_mapping(sheet: FactSheet) -> dict[str, Any]:
     return data
 
 
-if TYPE_CHECKING:
-    from drafting.facts.text_form import facts_to_text, parse_facts_text
-
-
-def __getattr__(name: str) -> Any:
-    # The pasted-text form, re-exported so callers need one import. Resolved on first use, since
-    # facts_text imports this module: an import at load time breaks whichever is imported first.
-    if name in ("facts_to_text", "parse_facts_text"):
-        from drafting.facts import text_form as facts_text
-
-        return getattr(facts_text, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 __all__ = [
     "FactsError",
-    "decode_bytes",
     "facts_to_mapping",
-    "facts_to_text",
     "infer_next_period",
-    "parse_facts_file",
     "parse_facts_mapping",
-    "parse_facts_text",
-    "read_text_file",
 ]

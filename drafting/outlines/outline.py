@@ -8,6 +8,7 @@ and field of every problem, because the person fixing it is not a programmer.
 
 from __future__ import annotations
 
+import datetime as dt
 import string
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,9 +16,8 @@ from typing import Any
 
 import yaml
 
-from drafting.checking.names import extract_names, extract_quotes
-from drafting.checking.numbers import extract_numbers
-from drafting.facts.sheet import type_name
+from drafting.mentions.names import extract_names, extract_quotes
+from drafting.mentions.numbers import extract_numbers
 from drafting.model import Outline, OutlinePart
 from retrieval.documents import PARTS
 
@@ -78,6 +78,25 @@ def fill_pattern(pattern: str, values: Mapping[str, str | None]) -> str | None:
     if any(not values.get(slot) for slot in needed):
         return None
     return pattern.format_map({slot: values[slot] for slot in needed})
+
+
+def type_name(value: Any) -> str:
+    """What a YAML/JSON value is, in words a writer knows."""
+    if value is None:
+        return "空值"
+    if isinstance(value, bool):
+        return "是/否"
+    if isinstance(value, int | float):
+        return "数字"
+    if isinstance(value, str):
+        return "文字"
+    if isinstance(value, list | tuple):
+        return "列表"
+    if isinstance(value, dict):
+        return "键值表"
+    if isinstance(value, dt.date):
+        return "日期"
+    return type(value).__name__
 
 
 def load_outlines(directory: Path) -> dict[str, Outline]:

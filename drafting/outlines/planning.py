@@ -9,7 +9,7 @@ A required part with no facts still gets a section, which the writer sees as 【
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ from retrieval.documents import Part, Passage
 _CN_DIGITS = "零一二三四五六七八九"
 NEXT_PERIOD_FALLBACK = "下一阶段"  # when the sheet gives no next period and none can be inferred
 HEADED_NUMBERINGS = ("（一）", "1.", "突出一个")  # area styles that give each area its own heading
+_SLOT_LABELS = {"org": "单位", "period": "时期", "next_period": "下一时期", "next_period_short": "下一时期"}
+_SLOT_LABELS |= {"speaker": "讲话人"}
+_SLOT_LABELS |= {"addressee": "主送机关"}
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,6 @@ def chinese_ordinal(n: int) -> str:
 
 def slot_values(sheet: FactSheet) -> dict[str, str | None]:
     """The values of the {slots} in outline patterns, from the sheet."""
-    from drafting.facts.sheet import infer_next_period
-
     next_period = sheet.next_period or infer_next_period(sheet.period) or NEXT_PERIOD_FALLBACK
     return {
         "org": sheet.org,
@@ -67,6 +68,38 @@ def slot_values(sheet: FactSheet) -> dict[str, str | None]:
         "addressee": sheet.addressee,
         "speaker": sheet.speaker,
     }
+
+
+def compose_title(outline: Outline, sheet: FactSheet) -> str:
+    """The sheet's own title, else the outline's title pattern filled (a missing slot → 【待补充】)."""
+    if sheet.title:
+        return sheet.title
+    return outline.title_pattern.format_map(_Placeholders(slot_values(sheet)))
+
+
+class _Placeholders(dict):
+    def __init__(self, values: Mapping[str, str | None]) -> None:
+        super().__init__({k: v for k, v in values.items() if v})
+
+    def __missing__(self, key: str) -> str:
+        return f"【待补充：{_SLOT_LABELS.get(key, key)}】"
+
+
+def infer_next_period(period: str) -> str | None:
+    """The period after ``period``: 2026年上半年 → 2026年下半年, 2025年 → 2026年, 第四季度 → next 第一季度."""
+    text = period.strip()
+    if m := re.fullmatch(r"(\d{4})年上半年", text):
+        return f"{m.group(1)}年下半年"
+    if m := re.fullmatch(r"(\d{4})年下半年", text):
+        return f"{int(m.group(1)) + 1}年上半年"
+    if m := re.fullmatch(r"(\d{4})年(?:度|全年)?", text):
+        return f"{int(m.group(1)) + 1}年"
+    quarters = "一二三四"
+    if m := re.fullmatch(r"(\d{4})年第?([一二三四1-4])季度", text):
+        year, q = int(m.group(1)), m.group(2)
+        index = quarters.index(q) if q in quarters else int(q) - 1
+        return f"{year}年第{quarters[index + 1]}季度" if index < 3 else f"{year + 1}年第一季度"
+    return None
 
 
 def short_next_period(period: str, next_period: str) -> str:
@@ -179,8 +212,6 @@ def section_variables(
     spec: SectionSpec, sheet: FactSheet, outline: Outline, exemplars: Sequence[Passage] = ()
 ) -> dict[str, Any]:
     """The variables of the "section" prompt template for one section."""
-    from drafting.writing.composer import compose_title
-
     op = spec.outline_part
     low, high = op.length
     if spec.count > 1:  # the outline's length is for the whole part

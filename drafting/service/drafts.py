@@ -10,8 +10,9 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from drafting.facts.sheet import parse_facts_mapping, parse_facts_text
+from drafting.facts.sheet import parse_facts_mapping
 from drafting.facts.table import rows_to_mapping
+from drafting.facts.text_form import parse_facts_text
 from drafting.model import FactSheet, Outline, Section
 from drafting.outlines.outline import load_outlines
 from drafting.outlines.planning import SectionSpec

@@ -6,13 +6,13 @@ restoring is itself a new version.
 
 from __future__ import annotations
 
-from drafting.checking.compare import diff_drafts, split_paragraphs
+from drafting.checking.compare import DiffRow, diff_drafts, split_paragraphs
 from drafting.checking.grounding import attribute_paragraph, check_draft
 from drafting.model import Draft, FactSheet, Flag, Paragraph
 from drafting.service.access import AccessPolicy
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import DraftRepository, KnowledgeSource
-from drafting.service.views import DiffRow, ServiceError, user_errors
+from drafting.service.views import ServiceError, user_errors
 from drafting.store.draft_json import draft_from_json, draft_to_json
 from retrieval.documents import Passage
 

@@ -146,12 +146,6 @@ class ParagraphSources:
 
 
 @dataclass(frozen=True)
-class DiffRow:
-    kind: Literal["same", "changed", "added", "removed"]
-    segments: tuple[tuple[str, str], ...]  # (op, text), op in "=", "+", "-"
-
-
-@dataclass(frozen=True)
 class FileResult:
     name: str
     status: str  # 新增 / 未变化 / 已替换 / 失败

@@ -34,7 +34,7 @@ def load_for_check(
 
     Raises DraftFormatError (or the facts/store errors) with a Chinese message on bad input.
     """
-    from drafting.facts.sheet import parse_facts_file
+    from drafting.facts.files import parse_facts_file
     from drafting.store.drafts import DraftStore
 
     sheet = parse_facts_file(facts) if facts is not None else None

@@ -13,23 +13,19 @@ from collections.abc import Iterable, Mapping
 
 from drafting.model import Draft, Fact, FactSheet, Outline, OutlinePart, Paragraph, Section
 from drafting.outlines.outline import PART_LABELS, fill_pattern
-from drafting.outlines.planning import SectionSpec, chinese_ordinal, find_part, plan_sections, slot_values
+from drafting.outlines.planning import (
+    SectionSpec,
+    chinese_ordinal,
+    compose_title,
+    find_part,
+    plan_sections,
+    slot_values,
+)
 from retrieval.documents import Part
 
 MAX_AREAS_IN_OPENING = 5
-_SLOT_LABELS = {"org": "单位", "period": "时期", "next_period": "下一时期", "next_period_short": "下一时期"}
-_SLOT_LABELS |= {"speaker": "讲话人"}
-_SLOT_LABELS |= {"addressee": "主送机关"}
 _TRAILING = re.compile(r"[\s。；;，,、.!！?？:：]+$")
 _ASCII_PUNCT = re.compile(r"(?<!\d)([,;])|([,;])(?!\d)")
-
-
-def compose_title(outline: Outline, sheet: FactSheet) -> str:
-    """The sheet's own title, else the outline's title pattern filled (a missing slot → 【待补充】)."""
-    if sheet.title:
-        return sheet.title
-    values = slot_values(sheet)
-    return outline.title_pattern.format_map(_Placeholders(values))
 
 
 def compose_addressee(outline: Outline, sheet: FactSheet) -> str | None:
@@ -117,14 +113,6 @@ def assemble_draft(outline: Outline, sheet: FactSheet, sections: list[Section]) 
 
 
 # ---------------------------------------------------------------- pieces
-
-
-class _Placeholders(dict):
-    def __init__(self, values: Mapping[str, str | None]) -> None:
-        super().__init__({k: v for k, v in values.items() if v})
-
-    def __missing__(self, key: str) -> str:
-        return f"【待补充：{_SLOT_LABELS.get(key, key)}】"
 
 
 def _values(sheet: FactSheet, spec: SectionSpec | None = None) -> dict[str, str | None]:

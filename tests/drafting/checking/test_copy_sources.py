@@ -4,7 +4,7 @@ from pathlib import Path
 
 from drafting.checking.copy_sources import likely_sources
 from drafting.checking.grounding import check_draft
-from drafting.facts.sheet import parse_facts_file
+from drafting.facts.files import parse_facts_file
 from drafting.model import Paragraph
 from drafting.outlines.outline import get_outline
 from drafting.writing.composer import compose_draft

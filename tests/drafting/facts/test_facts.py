@@ -6,16 +6,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from drafting.facts.sheet import (
-    FactsError,
-    facts_to_mapping,
-    facts_to_text,
-    infer_next_period,
-    parse_facts_file,
-    parse_facts_mapping,
-    parse_facts_text,
-)
+from drafting.facts.files import parse_facts_file
+from drafting.facts.sheet import FactsError, facts_to_mapping, parse_facts_mapping
+from drafting.facts.text_form import facts_to_text, parse_facts_text
 from drafting.model import Fact, FactGroup, FactSheet
+from drafting.outlines.planning import infer_next_period
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = sorted((REPO / "corpus" / "facts").glob("*.yaml"))

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from drafting.facts.sheet import parse_facts_file, parse_facts_mapping
+from drafting.facts.files import parse_facts_file
+from drafting.facts.sheet import parse_facts_mapping
 from drafting.outlines.outline import load_outlines
 from drafting.outlines.planning import (
     chinese_ordinal,

@@ -15,7 +15,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from drafting.checking.compare import diff_drafts, matching_spans
-from drafting.facts.sheet import parse_facts_file
+from drafting.facts.files import parse_facts_file
 from drafting.facts.table import rows_to_mapping, sheet_rows
 from drafting.service.facade import DraftingService, ServiceError
 from drafting.service.generation_bridge import ChosenExemplars

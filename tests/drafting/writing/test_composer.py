@@ -7,18 +7,18 @@ import pytest
 import yaml
 
 from drafting.checking.grounding import check_draft
-from drafting.checking.numbers import extract_numbers
-from drafting.facts.sheet import parse_facts_file, parse_facts_mapping
+from drafting.facts.files import parse_facts_file
+from drafting.facts.sheet import parse_facts_mapping
+from drafting.mentions.numbers import extract_numbers
 from drafting.model import Draft
 from drafting.outlines.outline import load_outlines
-from drafting.outlines.planning import plan_sections
+from drafting.outlines.planning import compose_title, plan_sections
 from drafting.writing.composer import (
     clause,
     compose_addressee,
     compose_draft,
     compose_part_lead,
     compose_section,
-    compose_title,
 )
 from retrieval.documents import Passage
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from drafting.facts.sheet import parse_facts_file
+from drafting.facts.files import parse_facts_file
 from drafting.outlines.outline import load_outlines
 from drafting.outlines.planning import plan_sections, section_variables
 from drafting.writing.stub_llm import fact_lines

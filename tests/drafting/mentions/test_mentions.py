@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from drafting.checking.names import extract_names, extract_quotes, is_generic, name_supported
-from drafting.checking.numbers import DateParts, chinese_numeral_value, date_supported, extract_numbers
+from drafting.mentions.names import extract_names, extract_quotes, is_generic, name_supported
+from drafting.mentions.numbers import DateParts, chinese_numeral_value, date_supported, extract_numbers
 
 
 def _numbers(text: str) -> list[tuple[str, str, object]]:
