@@ -43,8 +43,9 @@ from drafting.settings import PACKAGED_EMBEDDING_MODEL, RetrievalSettings  # noq
 from retrieval.documents import Passage, SearchFilters  # noqa: E402
 from retrieval.index.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.index.embedder import SentenceTransformerEmbedder, normalise_rows  # noqa: E402
-from retrieval.index.lexical import TOKENIZER_VERSION, Bm25Index  # noqa: E402
+from retrieval.index.lexical import Bm25Index  # noqa: E402
 from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, save_snapshot  # noqa: E402
+from retrieval.index.tokens import TOKENIZER_VERSION  # noqa: E402
 from retrieval.index.vector_store import ChromaVectorStore  # noqa: E402
 from retrieval.knowledge.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
 from retrieval.search.query import load_lexicon  # noqa: E402

@@ -3,7 +3,8 @@ line fingerprints the cleaner uses to spot headers repeated across files.
 
 The catalog is the source of truth. A document counts as ingested exactly when its transaction
 here commits; vectors in the store whose id is not in the catalog are ignored by search.
-Schema changes are an append-only list of migrations keyed by PRAGMA user_version.
+Schema changes are an append-only list of migrations keyed by PRAGMA user_version
+(retrieval/index/catalog_schema.py, with the records read back from the tables).
 """
 
 from __future__ import annotations
@@ -13,96 +14,17 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from retrieval.documents import Passage, RemovedLine, SearchFilters
-
-# Append only: never edit a released migration; add a new one.
-MIGRATIONS: list[str] = [
-    # 1: initial schema
-    """
-    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE documents (
-        id TEXT PRIMARY KEY,
-        path TEXT NOT NULL,
-        source TEXT NOT NULL,
-        sha256 TEXT NOT NULL,
-        title TEXT NOT NULL,
-        period TEXT,
-        year INTEGER,
-        org TEXT,
-        kind TEXT NOT NULL,
-        encoding TEXT,
-        converted_from TEXT,
-        cleaned_text TEXT NOT NULL,
-        removed_json TEXT NOT NULL,
-        outline_json TEXT NOT NULL,
-        ingested_at TEXT NOT NULL
-    );
-    CREATE INDEX documents_source ON documents(source);
-    CREATE TABLE passages (
-        id TEXT PRIMARY KEY,
-        doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-        ordinal INTEGER NOT NULL,
-        text TEXT NOT NULL,
-        source TEXT NOT NULL,
-        title TEXT NOT NULL,
-        period TEXT,
-        year INTEGER,
-        org TEXT,
-        kind TEXT NOT NULL,
-        part TEXT NOT NULL,
-        heading TEXT NOT NULL,
-        start_offset INTEGER NOT NULL,
-        end_offset INTEGER NOT NULL,
-        tokens TEXT NOT NULL
-    );
-    CREATE INDEX passages_doc ON passages(doc_id, ordinal);
-    -- No foreign key: fingerprints are registered for every file of a batch before any of them
-    -- is committed (the cleaner of each needs to see the others').
-    CREATE TABLE line_fingerprints (
-        fingerprint TEXT NOT NULL,
-        doc_id TEXT NOT NULL,
-        PRIMARY KEY (fingerprint, doc_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX line_fingerprints_doc ON line_fingerprints(doc_id);
-    """,
-]
-
-_PASSAGE_COLUMNS = (
-    "id, doc_id, text, source, title, period, year, org, kind, part, heading, start_offset, end_offset"
+from retrieval.index.catalog_schema import (
+    MIGRATIONS,
+    PASSAGE_COLUMNS,
+    DocumentRecord,
+    OutlineEntry,
+    passage_from_row,
 )
-
-
-@dataclass(frozen=True)
-class OutlineEntry:
-    """A heading of the document as the structure stage placed it."""
-
-    text: str
-    part: str
-    level: int
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    id: str
-    path: str
-    source: str
-    sha256: str
-    title: str
-    period: str | None
-    year: int | None
-    org: str | None
-    kind: str
-    encoding: str | None = None
-    converted_from: str | None = None
-    ingested_at: str = ""
-    passage_count: int = 0
-    cleaned_text: str = ""
-    removed: list[RemovedLine] = field(default_factory=list)
-    outline: list[OutlineEntry] = field(default_factory=list)
 
 
 class _CatalogLineIndex:
@@ -123,24 +45,6 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
     """Slices small enough for an IN (...) list under SQLite's bound-parameter limit."""
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _passage(row: sqlite3.Row | tuple) -> Passage:
-    return Passage(
-        id=row[0],
-        doc_id=row[1],
-        text=row[2],
-        source=row[3],
-        title=row[4],
-        period=row[5],
-        year=row[6],
-        org=row[7],
-        kind=row[8],
-        part=row[9],
-        heading=row[10],
-        start=row[11],
-        end=row[12],
-    )
 
 
 class Catalog:
@@ -317,7 +221,7 @@ class Catalog:
                 ),
             )
             conn.executemany(
-                f"INSERT INTO passages({_PASSAGE_COLUMNS}, ordinal, tokens) "
+                f"INSERT INTO passages({PASSAGE_COLUMNS}, ordinal, tokens) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     (
@@ -425,15 +329,15 @@ class Catalog:
         for start in range(0, len(unique), 500):  # stay under SQLite's bound-parameter limit
             chunk = unique[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._query(f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", chunk):
-                found[row[0]] = _passage(row)
+            for row in self._query(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", chunk):
+                found[row[0]] = passage_from_row(row)
         return found
 
     def document_passages(self, doc_id: str) -> list[Passage]:
         rows = self._query(
-            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
+            f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE doc_id = ? ORDER BY ordinal", (doc_id,)
         )
-        return [_passage(r) for r in rows]
+        return [passage_from_row(r) for r in rows]
 
     def passage_count(self) -> int:
         return int(self._query_one("SELECT COUNT(*) FROM passages")[0])
@@ -451,11 +355,11 @@ class Catalog:
         last = ""
         while True:
             rows = self._query(
-                f"SELECT {_PASSAGE_COLUMNS}, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?",
+                f"SELECT {PASSAGE_COLUMNS}, tokens FROM passages WHERE id > ? ORDER BY id LIMIT ?",
                 (last, batch),
             )
             if not rows:
                 return
             for row in rows:
-                yield _passage(row), row[13].split()
+                yield passage_from_row(row), row[13].split()
             last = rows[-1][0]

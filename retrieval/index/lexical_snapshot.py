@@ -38,7 +38,7 @@ class SnapshotTag:
 
     generation: int  # retrieval.index.catalog.Catalog.generation() the rows were read at
     passages: int
-    tokenizer: str  # retrieval.index.lexical.TOKENIZER_VERSION of the stored tokens
+    tokenizer: str  # retrieval.index.tokens.TOKENIZER_VERSION of the stored tokens
     format: str = FORMAT
 
 

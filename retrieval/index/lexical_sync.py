@@ -16,8 +16,9 @@ from pathlib import Path
 
 from retrieval.documents import Passage, SearchFilters
 from retrieval.index.catalog import Catalog
-from retrieval.index.lexical import TOKENIZER_VERSION, LexicalIndex, RowMeta, char_tokens, tokenize
+from retrieval.index.lexical import LexicalIndex, RowMeta
 from retrieval.index.lexical_snapshot import LexicalSnapshot
+from retrieval.index.tokens import TOKENIZER_VERSION, char_tokens, tokenize
 
 log = logging.getLogger(__name__)
 

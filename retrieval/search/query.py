@@ -26,7 +26,7 @@ from pathlib import Path
 import yaml
 
 from retrieval.documents import PARTS
-from retrieval.index.lexical import char_tokens, tokenize
+from retrieval.index.tokens import char_tokens, tokenize
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from retrieval.documents import SearchFilters
-from retrieval.index.lexical import Bm25Index, RowMeta, tokenize
+from retrieval.index.lexical import Bm25Index, RowMeta
+from retrieval.index.tokens import tokenize
 
 PASSAGES = [
     (

@@ -18,8 +18,9 @@ from retrieval.documents import Passage, SearchFilters
 from retrieval.index import lexical_snapshot
 from retrieval.index.catalog import Catalog
 from retrieval.index.embedder import HashingEmbedder
-from retrieval.index.lexical import Bm25Index, RowMeta, tokenize
+from retrieval.index.lexical import Bm25Index, RowMeta
 from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, load_snapshot, read_tag, save_snapshot
+from retrieval.index.tokens import tokenize
 from retrieval.ingest.ingestion import document_id
 from retrieval.knowledge.knowledge_base import KnowledgeBase
 

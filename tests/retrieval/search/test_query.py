@@ -12,7 +12,7 @@ from drafting.service.components import build_knowledge_base
 from drafting.settings import Settings
 from retrieval.documents import SearchFilters
 from retrieval.index.embedder import HashingEmbedder
-from retrieval.index.lexical import char_tokens
+from retrieval.index.tokens import char_tokens
 from retrieval.knowledge.knowledge_base import KnowledgeBase
 from retrieval.search.query import Lexicon, LexiconError, QueryAids, analyse, load_lexicon
 

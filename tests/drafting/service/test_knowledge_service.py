@@ -1,0 +1,96 @@
+"""The knowledge-base service: upload, list, open, search, remove, and the lock that keeps searches
+out of an ingest."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from service_fixtures import REPORTS
+
+from drafting.service.facade import DraftingService, ServiceError
+
+# ---------------------------------------------------------------- knowledge base
+
+
+def test_upload_search_remove(kb_service: DraftingService, tmp_path) -> None:
+    files = sorted(p.name for p in REPORTS.iterdir() if p.suffix in {".txt", ".md", ".docx"})[:3]
+    progress: list[tuple[float, str]] = []
+    results = kb_service.knowledge.ingest(
+        "w1", [(n, REPORTS / n) for n in files], progress=lambda f, m: progress.append((f, m))
+    )
+    assert [r.status for r in results] == ["新增"] * 3 and all(r.passages > 0 for r in results)
+    assert progress and 0 <= progress[0][0] <= progress[-1][0] <= 1
+    again = kb_service.knowledge.ingest("w1", [(files[0], REPORTS / files[0])])
+    assert [r.status for r in again] == ["未变化"]
+    bad = tmp_path / "坏文件.pdf"
+    bad.write_bytes(b"\x00\x01 not a pdf")
+    mixed = kb_service.knowledge.ingest("w1", [("坏文件.pdf", bad), (files[1], REPORTS / files[1])])
+    assert {r.status for r in mixed} == {"失败", "未变化"}
+    assert next(r for r in mixed if r.status == "失败").reason
+
+    docs = kb_service.knowledge.documents("r1")
+    assert len(docs) == 3
+    hits = kb_service.knowledge.search("w1", "工作", k=3)
+    assert hits and len(hits) <= 3
+    with pytest.raises(ServiceError, match="检索"):
+        kb_service.knowledge.search("w1", "  ")
+    aids = kb_service.knowledge.search_aids("w1", "卫健局明年打算怎么做")
+    assert "卫生健康" in aids.related_words and aids.preferred_parts == ("plans",)
+    assert kb_service.knowledge.search_aids("w1", "卫健局明年打算怎么做", part="plans").preferred_parts == ()
+    doc = kb_service.knowledge.document("w1", docs[0].id)
+    assert doc.cleaned_text
+
+    with pytest.raises(ServiceError, match="删除知识库文件"):
+        kb_service.knowledge.remove_document("w1", docs[0].id)
+    kb_service.knowledge.remove_document("a1", docs[0].id)
+    assert len(kb_service.knowledge.documents("a1")) == 2
+    with pytest.raises(ServiceError, match="没有"):
+        kb_service.knowledge.remove_document("a1", docs[0].id)
+
+
+def test_upload_needs_files_and_a_sane_name(kb_service: DraftingService, tmp_path) -> None:
+    with pytest.raises(ServiceError, match="选择"):
+        kb_service.knowledge.ingest("w1", [])
+    hidden = tmp_path / "x.txt"
+    hidden.write_text("内容", encoding="utf-8")
+    results = kb_service.knowledge.ingest("w1", [(".bashrc", hidden)])
+    assert results[0].status == "失败" and "文件名" in results[0].reason
+
+
+# ---------------------------------------------------------------- sharing
+
+
+def test_shared_knowledge_base_keeps_searches_out_of_an_ingest() -> None:
+    from drafting.service.shared_knowledge import SharedKnowledgeBase
+
+    ingesting, release = threading.Event(), threading.Event()
+    seen: list[bool] = []
+
+    class Fake:
+        busy = False
+
+        def ingest(self, paths, progress=None):
+            self.busy = True
+            ingesting.set()
+            release.wait(30)
+            self.busy = False
+            return "report"
+
+        def search(self, query, filters=None, k=5):
+            seen.append(self.busy)
+            return []
+
+    shared = SharedKnowledgeBase(Fake())
+    writer = threading.Thread(target=shared.ingest, args=([],))
+    writer.start()
+    assert ingesting.wait(30)
+    reader = threading.Thread(target=shared.search, args=("q",))
+    reader.start()
+    while not shared._lock._waiters:  # the search is parked on the lock, not running
+        threading.Event().wait(0.01)
+    assert seen == []
+    release.set()
+    writer.join(30)
+    reader.join(30)
+    assert seen == [False]
