@@ -15,6 +15,7 @@ from drafting.service import components
 from drafting.settings import PROJECT_ROOT, ChromaSettings, Settings
 from retrieval.documents import PARTS, SearchFilters
 from retrieval.evaluation.retrieval_eval import evaluate, format_result, load_queries
+from retrieval.evaluation.structure_eval import evaluate_structure, format_structure
 from retrieval.index.embedder import EmbedderError
 from retrieval.index.vector_store import VectorStoreError
 from retrieval.ingest.ingestion import reclean_lines
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.set_defaults(func=run_search)
 
     evaluation = subparsers.add_parser("eval", help="评测")
-    eval_sub = evaluation.add_subparsers(dest="eval_command", metavar="retrieval")
+    eval_sub = evaluation.add_subparsers(dest="eval_command", metavar="retrieval|structure")
     retrieval = eval_sub.add_parser("retrieval", help="用标注查询评测检索：R@1、R@k、MRR")
     retrieval.add_argument(
         "--queries", nargs="+", type=Path, help="查询文件（默认 corpus/eval/retrieval*.yaml）"
@@ -88,6 +89,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     retrieval.add_argument("--json", action="store_true", help="输出 JSON")
     retrieval.set_defaults(func=run_eval_retrieval)
+    structure = eval_sub.add_parser(
+        "structure", help="用标注的原样收集材料评测清洗和结构：标题、元数据、段落部分、残留广告、丢失正文"
+    )
+    structure.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        metavar="dev|heldout|PATH",
+        help="评测哪一半（可重复；默认 dev 和 heldout）；PATH 是含 docs/ 和 labels.yaml 的文件夹",
+    )
+    structure.add_argument("--brief", action="store_true", help="只打印汇总，不列出每个错误")
+    structure.add_argument("--json", action="store_true", help="输出 JSON")
+    structure.set_defaults(func=run_eval_structure)
     evaluation.set_defaults(func=lambda args, settings: _usage(evaluation))
 
 
@@ -410,3 +424,31 @@ def _evaluate(
         return _error(str(exc))
     print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else format_result(result))
     return 0
+
+
+STRUCTURE_SETS = PROJECT_ROOT / "corpus" / "eval" / "structure"
+
+
+def run_eval_structure(args: argparse.Namespace, settings: Settings) -> int:
+    """Needs no knowledge base and no model: the halves are parsed as `drafter ingest` would."""
+    names = args.sets or [n for n in ("dev", "heldout") if (STRUCTURE_SETS / n / "labels.yaml").is_file()]
+    if not names:
+        return _error(f"{STRUCTURE_SETS} 下没有标注的评测集（dev/ 或 heldout/）")
+    folders = [(name, Path(name) if name not in ("dev", "heldout") else STRUCTURE_SETS / name) for name in names]
+    missing = [str(folder) for _, folder in folders if not (folder / "labels.yaml").is_file()]
+    if missing:
+        return _error(f"找不到标注（应有 docs/ 和 labels.yaml）：{'、'.join(missing)}")
+    results = [evaluate_structure(folder, name) for name, folder in folders]
+    for result, (_, folder) in zip(results, folders, strict=True):
+        result.folder = _shown(folder)
+    if args.json:
+        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
+    else:
+        print("\n\n".join(format_structure(r, details=not args.brief) for r in results))
+    return 0
+
+
+def _shown(folder: Path) -> str:
+    """A set inside the project is named relative to it, so printed figures read the same anywhere."""
+    resolved = folder.resolve()
+    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(folder)

@@ -19,6 +19,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from retrieval.documents import CleanedDocument, Line, LoadedDocument, RemovedLine
+from retrieval.ingest.edges import Edges, find_edges
+from retrieval.ingest.report_lines import CONTACT as _CONTACT
+from retrieval.ingest.report_lines import COPYRIGHT as _COPYRIGHT
+from retrieval.ingest.report_lines import is_prose as _is_prose
+from retrieval.ingest.report_lines import marketing_words as _marketing_words
+from retrieval.ingest.report_lines import is_report_line, noise_signals
 from retrieval.ingest.shapes import SENTENCE_END, heading_marker, is_date_line, is_page_number
 
 REASON_PAGE_NUMBER = "页码"
@@ -39,23 +45,6 @@ _EDGE = 3  # lines at each end of the file, and around each page break, count as
 _HTML_MARKUP = re.compile(
     r"<!--.{0,2000}?-->|</?[A-Za-z][A-Za-z0-9]{0,20}(?:\s[^<>]{0,2000})?/?>"
     r"|&(?:[A-Za-z]{2,8}|#\d{2,7}|#[xX][0-9A-Fa-f]{2,6});"
-)
-_CONTACT = re.compile(
-    r"(?:qq|扣扣)\s*(?:号|群)?\s*[:：]?\s*\d[\dxX*]{4,}"
-    r"|(?:微信|vx|wx|weixin|v信)\s*号?\s*[:：]?\s*[A-Za-z][-_A-Za-z0-9]{4,}"
-    r"|(?<!\d)1[3-9]\d{9}(?!\d)|\d{3,4}-\d{7,8}"
-    r"|https?://|www\.|[A-Za-z0-9-]{1,63}\.(?:com|cn|net|org)\b|[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}\.[A-Za-z]{2,}",
-    re.IGNORECASE,
-)
-_MARKETING = (
-    "下载", "会员", "付费", "范文", "精品", "代写", "原创", "咨询", "获取", "更多", "完整版", "专享",
-    "复制", "文库", "扫码", "公众号", "免费", "vip", "上传", "仅供", "本文档", "本站", "网站", "加群",
-    "联系", "收藏", "点击", "访问", "加密", "广告", "推广", "客服",
-)  # fmt: skip
-_COPYRIGHT = re.compile(
-    r"版权所有|版权归|©|\(c\)|copyright|all rights reserved|侵权必究|转载请注明"
-    r"|未经.{0,10}(?:许可|授权|同意).{0,10}(?:转载|复制|使用|传播|摘编)",
-    re.IGNORECASE,
 )
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CLAUSE_END = SENTENCE_END + "；;：:…"
@@ -167,7 +156,8 @@ def clean(doc: LoadedDocument, line_index: LineIndex) -> CleanedDocument:
         if markup and text:
             removed.append(RemovedLine(i, "".join(markup), REASON_HTML_INLINE))
 
-    judge = _Judge(doc.lines, texts, line_index)
+    edges = find_edges(texts, [line.style for line in doc.lines])
+    judge = _Judge(doc.lines, texts, line_index, edges)
     kept: list[Line] = []
     for i, line in enumerate(doc.lines):
         reason = judge.verdict(i)
@@ -211,24 +201,31 @@ def _entity_text(markup: str) -> str:
 
 
 class _Judge:
-    def __init__(self, lines: list[Line], texts: list[str], line_index: LineIndex) -> None:
+    def __init__(self, lines: list[Line], texts: list[str], line_index: LineIndex, edges: Edges) -> None:
         self.lines = lines
         self.texts = texts
         self.index = line_index
+        self.report = edges
         self.fingerprints = [line_fingerprint(t) for t in texts]
         self.local = Counter(fp for fp in self.fingerprints if fp)
         self.edges = self._edges()
         self.protected = self._signature_lines()
         # The first real line, if it reads like a report title, may be repeated as a running header
         # further down: those repeats go, the title stays.
-        first = next((i for i in range(len(lines)) if self._shape(i) is None), None)
-        self.title = first if first is not None and _TITLE_END.search(texts[first]) else None
+        if edges.title_start is not None:
+            self.title: int | None = edges.title_start
+        else:
+            first = next((i for i in range(len(lines)) if self._shape(i) is None), None)
+            self.title = first if first is not None and _TITLE_END.search(texts[first]) else None
 
     def verdict(self, i: int) -> str | None:
         """Why line ``i`` is noise, or None to keep it."""
         line, text = self.lines[i], self.texts[i]
         if not text:
             return REASON_HTML if line.text.strip() else None
+        block = self.report.reason(i)
+        if block is not None:  # the line's own reason, when it has one, says more than the block's
+            return self._shape(i) or self._repetition(i) or block
         if line.style != "body":  # headings, titles and table rows carry their meaning in their style
             return None
         shape = self._shape(i)
@@ -257,6 +254,9 @@ class _Judge:
             return REASON_COPYRIGHT
         if "水印" in text and "无水印" not in text and len(text) <= 30:
             return REASON_WATERMARK
+        if noise_signals(text) >= 3 and not is_report_line(text):
+            # "【温馨提示】…", "会员群：　　免费QQ群：", "当前位置：首页 > …": a site's line wherever it sits.
+            return REASON_AD
         score = (
             2 * contact
             + min(marketing, 3)
@@ -303,18 +303,8 @@ class _Judge:
         return protected
 
 
-def _is_prose(text: str) -> bool:
-    cjk = len(_CJK.findall(text))
-    return cjk >= 20 and (text.endswith(tuple(SENTENCE_END + "；;")) or text.count("，") >= 2)
-
-
 def _ends_clause(text: str) -> bool:
     return text.endswith(tuple(_CLAUSE_END))
-
-
-def _marketing_words(text: str) -> int:
-    lowered = text.lower()
-    return sum(1 for word in _MARKETING if word in lowered)
 
 
 def _text_ratio(text: str) -> float:

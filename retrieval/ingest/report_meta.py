@@ -26,6 +26,16 @@ _ORG_BEFORE_YEAR = re.compile(
     r"^(?P<org>.{2,40}?)(?:关于)?(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年"
 )
 _ORG_BEFORE_ABOUT = re.compile(r"^(?P<org>.{2,40}?)关于")
+# "临河县卫生健康局上半年工作总结": no year, the period or the kind of work follows the issuer.
+_ORG_BEFORE_PERIOD = re.compile(
+    r"^(?P<org>.{2,30}?)(?:上半年|下半年|[第前]?[一二三四1-4]季度|年度|全年|年终|工作(?:总结|汇报|报告|计划|要点))"
+)
+_ORG_SUFFIX = re.compile(
+    r"(?:局|委|委员会|会|院|办|办公室|府|政府|公司|集团|街道|镇|乡|村|社区|学校|小学|中学|大学|学院|医院|中心|部|厅"
+    r"|处|所|站|队|行|支行|分行|党委|党组|党工委|法院|检察院|协会|联合会|团委|妇联|科|馆|园|社)$"
+)
+# The opening's first clause names the period when the title does not: "2020年上半年，局党委…".
+_OPENING_CLAUSE = re.compile(r"^[^，。：,:]{0,30}")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -46,6 +56,7 @@ def read_meta(
     dates: tuple[str, ...] = (),
     signature_org: str | None = None,
     has_greeting: bool = False,
+    opening: str = "",
 ) -> ReportMeta:
     """Kind, period, year and organisation of a report.
 
@@ -55,14 +66,23 @@ def read_meta(
     """
     stem = file_name.rsplit("/", 1)[-1]
     file_match = _FILE_NAME.match(stem)
-    kind = _kind(title, file_match, has_greeting)
+    clause = _OPENING_CLAUSE.match(opening.strip())
+    if clause and not _YEAR.search(title) and _YEAR.search(clause.group()):
+        # The title says what the report is, the opening when: read the two as one.
+        title_and_opening = f"{clause.group()} {title}"
+    else:
+        title_and_opening = title
+    kind = _kind(title_and_opening, file_match, has_greeting and not _YEAR.search(title))
     year = _first_year(title)
     if year is None:
         year = next((y for d in dates if (y := _first_year(d)) is not None), None)
+    if year is None:
+        year = _first_year(title_and_opening)
     if year is None and file_match:
         year = int(file_match.group(1))
     org = _org_from_title(title) or signature_org or _org_from_file_name(file_match)
-    return ReportMeta(kind=kind, period=_period(title, kind, year, file_match), year=year, org=org)
+    period = _period(title_and_opening, kind, year, file_match)
+    return ReportMeta(kind=kind, period=period, year=year, org=org)
 
 
 def _kind(title: str, file_match: re.Match[str] | None, has_greeting: bool) -> str:
@@ -106,11 +126,13 @@ def _first_year(text: str) -> int | None:
 def _org_from_title(title: str) -> str | None:
     # "关于城南支行党委2025年第三季度工作情况的汇报": the issuer may follow a leading 关于.
     title = title.removeprefix("关于")
-    for pattern in (_ORG_BEFORE_YEAR, _ORG_BEFORE_ABOUT):
+    for pattern in (_ORG_BEFORE_YEAR, _ORG_BEFORE_ABOUT, _ORG_BEFORE_PERIOD):
         match = pattern.match(title)
         if match:
             org = match.group("org").strip(' ，,：:“”"')
             org = org.removesuffix("关于")
+            if pattern is _ORG_BEFORE_PERIOD and not _ORG_SUFFIX.search(org):
+                continue  # "2025年上半年": no issuer before the period
             if 2 <= len(org) <= 30 and _CJK.search(org) and not org.startswith("在"):
                 return org
     return None

@@ -49,8 +49,10 @@ _PROBLEM_OPENER = re.compile(
     r"^在肯定成绩的同时|(?:存在|看到|还有|仍有|面临|不容忽视)[^。：:]{0,24}(?:差距|不足|问题|短板|弱项|困难)"
 )
 _PLAN_OPENER = re.compile(
-    r"^(?:下一步|下阶段|今后|下半年|明年|新的一年|下季度|下一季度|四季度|(?P<year>(?:19|20)\d{2})年)[，,]"
+    r"^(?:下一步|下阶段|下一阶段|接下来|今后|下半年|明年|新的一年|下季度|下一季度"
+    r"|(?P<quarter>第?[一二三四]季度)|(?P<year>(?:19|20)\d{2})年)[，,]"
 )
+_QUARTER_NUMBER = {"一": 1, "二": 2, "三": 3, "四": 4}
 _ENUMERATION = re.compile(r"一是|其一|（一）|\(一\)|（1）|①|[：:]\s*1[.．、]")
 _CLOSING_OPENER = re.compile(r"^(?:新的一年|新年|下半年|下一步|今后|同志们|让我们|总之|展望|最后)")
 _SPEECH_CALL = re.compile(r"^(?:同志们|让我们)")
@@ -101,8 +103,9 @@ def parse_structure(cleaned: CleanedDocument, *, file_name: str) -> ReportStruct
         dates=dates,
         signature_org=signature[0] if signature else None,
         has_greeting=greeting is not None,
+        opening=next((text[u.start : u.end] for u in units if u.kind == "paragraph"), ""),
     )
-    blocks = _assign_parts(text, units, meta.kind, meta.year)
+    blocks = _assign_parts(text, units, meta.kind, meta.year, _quarter_of(meta.period))
     return ReportStructure(
         title=title,
         addressee=next((text[u.start : u.end].rstrip("：:") for u in units if u.kind == "addressee"), None),
@@ -245,7 +248,14 @@ def _resolve_style_levels(units: list[_Unit]) -> None:
 # ---------------------------------------------------------------- units into parts
 
 
-def _assign_parts(text: str, units: list[_Unit], kind: str, year: int | None) -> list[Block]:
+def _quarter_of(period: str | None) -> int | None:
+    match = re.search(r"第([一二三四])季度$", period or "")
+    return _QUARTER_NUMBER[match.group(1)] if match else None
+
+
+def _assign_parts(
+    text: str, units: list[_Unit], kind: str, year: int | None, quarter: int | None = None
+) -> list[Block]:
     levels = [u.level for u in units if u.kind == "heading"]
     top = min((lv for lv in levels if lv != 5), default=min(levels, default=0))
     ranks = _nesting_ranks(units, top)
@@ -274,12 +284,12 @@ def _assign_parts(text: str, units: list[_Unit], kind: str, year: int | None) ->
         if unit.kind == "paragraph" and top and part != "opening":
             if part == "work" and override is None and _PROBLEM_OPENER.search(_first_clause(span)):
                 block_part, path = "problems", path[:1]
-            elif part != "plans" and _opens_plans(span, year):
+            elif part != "plans" and _opens_plans(span, year, quarter):
                 override = block_part = "plans"
             if override == "plans":
                 path = ()
         elif unit.kind == "paragraph" and not top and blocks and any(b.kind == "paragraph" for b in blocks):
-            block_part = "plans" if _opens_plans(span, year) else "work"  # no headings at all
+            block_part = "plans" if _opens_plans(span, year, quarter) else "work"  # no headings at all
         blocks.append(Block(unit.kind, span, unit.start, unit.end, block_part, 0, path))  # type: ignore[arg-type]
     return _mark_closing(blocks)
 
@@ -330,12 +340,16 @@ def _first_clause(paragraph: str) -> str:
     return paragraph[: match.end()] if match else paragraph
 
 
-def _opens_plans(paragraph: str, year: int | None) -> bool:
+def _opens_plans(paragraph: str, year: int | None, quarter: int | None = None) -> bool:
     """A paragraph laying out the next period's work: "下一步，…重点抓好以下工作：一是…"."""
     match = _PLAN_OPENER.match(paragraph)
     if not match:
         return False
     if match.group("year") and (year is None or int(match.group("year")) <= year):
+        return False
+    # "第四季度，全镇将…" plans the next quarter only in a report on an earlier one.
+    named = match.group("quarter")
+    if named and (quarter is None or _QUARTER_NUMBER[named[-3]] <= quarter):
         return False
     return bool(_ENUMERATION.search(paragraph)) or "重点" in paragraph or len(paragraph) > 150
 
@@ -354,7 +368,8 @@ def _mark_closing(blocks: list[Block]) -> list[Block]:
             or _CLOSING_FORMULA.match(block.text)
             or (
                 block.kind == "paragraph"
-                and blocks[i - 1].kind != "heading"
+                # a numbered item that is a whole sentence is content, not the heading of this paragraph
+                and (blocks[i - 1].kind != "heading" or blocks[i - 1].text.endswith("。"))
                 and _is_closing_paragraph(block.text)
             )
         )
