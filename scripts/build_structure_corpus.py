@@ -90,7 +90,9 @@ def _docx(header: dict[str, str], lines: list[tuple[str, str]], *, page_numbers:
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     if page_numbers:
         footer.add_run("— ")
-        footer._p.append(parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+        footer._p.append(
+            parse_xml(f'<w:fldSimple {nsdecls("w")} w:instr="PAGE"><w:r><w:t>1</w:t></w:r></w:fldSimple>')
+        )
         footer.add_run(" —")
     elif header.get("footer"):
         footer.text = header["footer"]
@@ -141,7 +143,12 @@ def _dump(labels: list[dict]) -> str:
 
 
 def _scalar(value: object) -> str:
-    return yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1000).strip().removesuffix("...").strip()
+    return (
+        yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1000)
+        .strip()
+        .removesuffix("...")
+        .strip()
+    )
 
 
 def build(out_dir: Path, sources: Path) -> int:

@@ -434,11 +434,14 @@ def run_eval_structure(args: argparse.Namespace, settings: Settings) -> int:
     names = args.sets or [n for n in ("dev", "heldout") if (STRUCTURE_SETS / n / "labels.yaml").is_file()]
     if not names:
         return _error(f"{STRUCTURE_SETS} 下没有标注的评测集（dev/ 或 heldout/）")
-    folders = [(name, Path(name) if name not in ("dev", "heldout") else STRUCTURE_SETS / name) for name in names]
+    folders = [
+        (name, Path(name) if name not in ("dev", "heldout") else STRUCTURE_SETS / name) for name in names
+    ]
+    names = [name if name in ("dev", "heldout") else Path(name).name for name in names]
     missing = [str(folder) for _, folder in folders if not (folder / "labels.yaml").is_file()]
     if missing:
         return _error(f"找不到标注（应有 docs/ 和 labels.yaml）：{'、'.join(missing)}")
-    results = [evaluate_structure(folder, name) for name, folder in folders]
+    results = [evaluate_structure(folder, name) for name, (_, folder) in zip(names, folders, strict=True)]
     for result, (_, folder) in zip(results, folders, strict=True):
         result.folder = _shown(folder)
     if args.json:

@@ -170,7 +170,7 @@ def load_labels(path: Path) -> tuple[list[StructureLabel], list[str]]:
     for n, entry in enumerate(raw, start=1):
         try:
             labels.append(_label(entry))
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             problems.append(f"{path} 第 {n} 项：{exc!r}")
     return labels, problems
 
@@ -259,7 +259,9 @@ def score_document(label: StructureLabel, parsed: ParsedDocument) -> DocumentSco
     lost = [text for (text, _), at in zip(label.paragraphs, found, strict=True) if at is None]
     if _compact(label.title) not in compact:
         lost.insert(0, label.title)
-    located = sorted((at, part) for (_, part), at in zip(label.paragraphs, found, strict=True) if at is not None)
+    located = sorted(
+        (at, part) for (_, part), at in zip(label.paragraphs, found, strict=True) if at is not None
+    )
     starts = [at for at, _ in located]
     wrong = []
     for passage in parsed.passages:
@@ -272,7 +274,12 @@ def score_document(label: StructureLabel, parsed: ParsedDocument) -> DocumentSco
         file=label.file,
         title=structure.title,
         expected_title=label.title,
-        meta={"kind": structure.kind, "year": structure.year, "period": structure.period, "org": structure.org},
+        meta={
+            "kind": structure.kind,
+            "year": structure.year,
+            "period": structure.period,
+            "org": structure.org,
+        },
         expected_meta=_expected_meta(label),
         passages=len(parsed.passages),
         wrong_parts=wrong,

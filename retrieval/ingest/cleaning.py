@@ -23,8 +23,8 @@ from retrieval.ingest.edges import Edges, find_edges
 from retrieval.ingest.report_lines import CONTACT as _CONTACT
 from retrieval.ingest.report_lines import COPYRIGHT as _COPYRIGHT
 from retrieval.ingest.report_lines import is_prose as _is_prose
-from retrieval.ingest.report_lines import marketing_words as _marketing_words
 from retrieval.ingest.report_lines import is_report_line, noise_signals
+from retrieval.ingest.report_lines import marketing_words as _marketing_words
 from retrieval.ingest.shapes import SENTENCE_END, heading_marker, is_date_line, is_page_number
 
 REASON_PAGE_NUMBER = "页码"

@@ -11,6 +11,7 @@ files is not needed.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -24,6 +25,8 @@ from retrieval.ingest.report_lines import (
     marketing_words,
     noise_signals,
 )
+
+_CLAUSE_MARK = re.compile(r"[，。；：！？,;:!?]")
 
 REASON_TOP_BLOCK = "标题之前的网站标识、广告等非正文块"
 REASON_TAIL_BLOCK = "正文结束后的网站版权、下载提示等非正文块"
@@ -80,11 +83,16 @@ def _title_at(texts: Sequence[str], i: int) -> tuple[int, int] | None:
         return i, i + 1
     if following is not None and is_title_fragment(text) and looks_like_title(texts[following].strip()):
         return i, following + 1
-    if following is not None and is_title_fragment(text):
-        joined = text + texts[following].strip()
-        if len(texts[following].strip()) <= 12 and looks_like_title(joined):
+    if following is not None and _plain(text):
+        # "远山县林业局2023年度" / "工作总结": a title broken before its last words.
+        rest = texts[following].strip()
+        if len(rest) <= 12 and _plain(rest) and looks_like_title(text + rest):
             return i, following + 1
     return None
+
+
+def _plain(text: str) -> bool:
+    return not noise_signals(text) and not _CLAUSE_MARK.search(text)
 
 
 def _body_follows(texts: Sequence[str], after: int) -> bool:
@@ -98,7 +106,9 @@ def _body_follows(texts: Sequence[str], after: int) -> bool:
             return False
         if noise_signals(text) and not is_prose(text):
             continue
-        if is_report_line(text) and not looks_like_title(text):
+        if looks_like_title(text):
+            return False  # a list of titles (a sidebar, "related articles"): the report is further down
+        if is_report_line(text):
             return True
         if is_prose(text):
             return True

@@ -67,7 +67,7 @@ def page_lines(page: Any, page_no: int) -> list[PdfLine]:
 
 
 def rebuild_paragraphs(pages: list[list[PdfLine]]) -> list[Line]:
-    """Join wrapped lines into paragraphs; drop page numbers; keep running headers as lines of their own.
+    """Join wrapped lines into paragraphs; keep page numbers and running headers as lines of their own.
 
     Running headers/footers (the same text at the top or bottom of several pages) are emitted as
     standalone lines so the cleaner can remove them and record that it did.
@@ -78,9 +78,9 @@ def rebuild_paragraphs(pages: list[list[PdfLine]]) -> list[Line]:
     for lines in pages:
         for i, line in enumerate(lines):
             at_edge = i < _EDGE_LINES or i >= len(lines) - _EDGE_LINES
-            if at_edge and is_page_number(line.text):
-                continue
-            if at_edge and _furniture_key(line.text) in furniture:
+            # Page numbers and running headers are handed to the cleaner as lines of their own, so
+            # their removal is recorded like any other.
+            if at_edge and (is_page_number(line.text) or _furniture_key(line.text) in furniture):
                 standalone.setdefault(len(content), []).append(line)
                 continue
             content.append(line)
@@ -240,11 +240,23 @@ class _Layout:
     def is_indented(self, line: PdfLine) -> bool:
         return line.x > self.left_margin + 1.0 * line.size
 
+    def _pushed_over(self, prev: PdfLine, line: PdfLine) -> bool:
+        """A line ending short of the margin because the next word ("41.2%") did not fit: in an
+        indented layout, the next line is not indented and this one stops mid-sentence."""
+        return (
+            self.uses_indent
+            and not self.is_indented(line)
+            and prev.right >= self.right_margin - 8.0 * prev.size
+            and not prev.text.endswith((*_SENTENCE_END, "：", ":", "；", ";"))
+        )
+
     def continues(self, prev: PdfLine, line: PdfLine) -> bool:
         """Whether ``line`` continues the paragraph whose last line so far is ``prev``."""
         if line.page - prev.page not in (0, 1) or abs(line.size - prev.size) > 0.5:
             return False
-        if not self.is_full(prev) or HEADING_START.match(line.text):
+        if HEADING_START.match(line.text):
+            return False
+        if not self.is_full(prev) and not self._pushed_over(prev, line):
             return False
         if self.uses_indent:
             return not self.is_indented(line)

@@ -147,7 +147,7 @@ def is_report_line(text: str) -> bool:
         return True
     if heading_marker(text) and cjk_count(text) >= 3:
         return True
-    if text.endswith(("：", ":")) and _UNPUNCTUATED.match(text[:-1]) and len(text) <= 40:
+    if text.endswith(("：", ":")) and _UNPUNCTUATED.match(text[:-1].replace("、", "")) and len(text) <= 40:
         return not _EMPTY_LABELS.match(text) or bool(ORG_SUFFIX.search(text[:-1].split("、")[-1]))
     if ORG_SUFFIX.search(text) and _UNPUNCTUATED.match(text) and len(text) <= 30:
         return True  # a signature

@@ -28,7 +28,7 @@ _ORG_BEFORE_YEAR = re.compile(
 _ORG_BEFORE_ABOUT = re.compile(r"^(?P<org>.{2,40}?)关于")
 # "临河县卫生健康局上半年工作总结": no year, the period or the kind of work follows the issuer.
 _ORG_BEFORE_PERIOD = re.compile(
-    r"^(?P<org>.{2,30}?)(?:上半年|下半年|[第前]?[一二三四1-4]季度|年度|全年|年终|工作(?:总结|汇报|报告|计划|要点))"
+    r"^(?P<org>.{2,30}?)(?:上半年|下半年|半年|[第前]?[一二三四1-4]季度|年度|全年|年终|工作(?:总结|汇报|报告|计划|要点))"
 )
 _ORG_SUFFIX = re.compile(
     r"(?:局|委|委员会|会|院|办|办公室|府|政府|公司|集团|街道|镇|乡|村|社区|学校|小学|中学|大学|学院|医院|中心|部|厅"
