@@ -87,7 +87,7 @@ ALLOWED: dict[str, set[str]] = {
         "retrieval.index",
         "retrieval.search",
     },
-    "retrieval.evaluation": {"retrieval.documents", "retrieval.errors", "retrieval.knowledge"},
+    "retrieval.evaluation": {"retrieval.documents", "retrieval.errors", "retrieval.ingest", "retrieval.knowledge"},
 }
 
 
