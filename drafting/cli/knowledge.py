@@ -72,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.set_defaults(func=run_search)
 
     evaluation = subparsers.add_parser("eval", help="评测")
-    eval_sub = evaluation.add_subparsers(dest="eval_command", metavar="retrieval|structure")
+    eval_sub = evaluation.add_subparsers(dest="eval_command", metavar="retrieval|structure|drafts|history|show")
     retrieval = eval_sub.add_parser("retrieval", help="用标注查询评测检索：R@1、R@k、MRR")
     retrieval.add_argument(
         "--queries", nargs="+", type=Path, help="查询文件（默认 corpus/eval/retrieval*.yaml）"
@@ -102,6 +102,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     structure.add_argument("--brief", action="store_true", help="只打印汇总，不列出每个错误")
     structure.add_argument("--json", action="store_true", help="输出 JSON")
     structure.set_defaults(func=run_eval_structure)
+    from drafting.cli.evaluation import register_eval
+
+    register_eval(eval_sub)  # eval drafts / history / show
     evaluation.set_defaults(func=lambda args, settings: _usage(evaluation))
 
 

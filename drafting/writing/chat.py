@@ -126,6 +126,7 @@ class OpenAIChatModel:
         max_retries: int = 3,
         temperature: float = 0.3,
         max_tokens: int = 1500,
+        seed: int | None = None,
         http_client: Any = None,
     ) -> None:
         import openai  # imported here so the offline path never loads the SDK
@@ -138,6 +139,8 @@ class OpenAIChatModel:
         self.max_retries = max_retries
         self.temperature = temperature
         self.max_tokens = max_tokens
+        # A fixed seed (evaluations) makes sampling repeatable on endpoints that take one.
+        self.seed = seed
         # Endpoints that reject stream_options (older vLLM/Ollama) get one retry without it.
         self._include_usage = True
         self._client = openai.OpenAI(
@@ -152,11 +155,14 @@ class OpenAIChatModel:
         return f"OpenAIChatModel(base_url={_safe_url(self.base_url)!r}, model={self.name!r})"
 
     def _params(self, temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
-        return {
+        params: dict[str, Any] = {
             "model": self.name,
             "temperature": self.temperature if temperature is None else temperature,
             "max_tokens": self.max_tokens if max_tokens is None else max_tokens,
         }
+        if self.seed is not None:
+            params["seed"] = self.seed
+        return params
 
     def complete(
         self, messages: Sequence[Message], *, temperature: float | None = None, max_tokens: int | None = None

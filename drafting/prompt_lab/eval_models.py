@@ -1,0 +1,118 @@
+"""The models an evaluation can run on: offline composer, habits fake, local model, any endpoint.
+
+``open_eval_model`` is a context manager: the habits fake is started in-process on loopback for
+the run and stopped after it; the local model must already be running (`drafter local-model`).
+Temperature and seed are fixed for the run, so two runs differ by the template, not by chance.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from drafting.writing.chat import ChatModel, OpenAIChatModel
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
+
+EVAL_SEED = 20260101
+
+
+class EvalModelError(RuntimeError):
+    """The model asked for is not available; the message says what to start or set."""
+
+
+@dataclass(frozen=True)
+class EvalModel:
+    label: str  # "offline", "habits", "local", or the endpoint's URL
+    chat: ChatModel | None  # None: the offline composer writes and prompts play no part
+    description: str
+    temperature: float | None
+    seed: int | None
+
+    @property
+    def offline(self) -> bool:
+        return self.chat is None
+
+
+def local_model_url(settings: Settings) -> str:
+    """The URL `drafter local-model` serves on (settings.local_model host and port, when present)."""
+    local = getattr(settings, "local_model", None)
+    host = getattr(local, "host", "127.0.0.1")
+    port = getattr(local, "port", 8181)
+    return f"http://{host}:{port}/v1"
+
+
+@contextmanager
+def open_eval_model(
+    spec: str, settings: Settings, *, temperature: float | None = None, seed: int = EVAL_SEED
+) -> Iterator[EvalModel]:
+    """The model named by ``spec`` (offline | habits | local | http(s)://…/v1), ready to use."""
+    temperature = settings.llm.temperature if temperature is None else temperature
+    if spec == "offline":
+        yield EvalModel("offline", None, "离线模板撰写（不用大模型，提示词不起作用）", None, None)
+        return
+    if spec == "habits":
+        from drafting.writing.stub_llm import StubLLM
+
+        responder = _habits_responder()
+        with StubLLM(model="habits-fake", responder=responder) as stub:
+            chat = _endpoint(stub.base_url, "habits-fake", settings, temperature, seed)
+            yield EvalModel("habits", chat, "模拟真实模型习惯的本机假模型", temperature, seed)
+        return
+    if spec == "local":
+        url = local_model_url(settings)
+        model = _served_model(url)
+        if model is None:
+            raise EvalModelError(
+                f"本机模型没有在 {url} 运行。请先在另一个终端执行 `drafter local-model`，等它显示就绪后再评测。"
+            )
+        yield EvalModel("local", _endpoint(url, model, settings, temperature, seed), f"本机模型 {model}（{url}）", temperature, seed)
+        return
+    if spec.startswith(("http://", "https://")):
+        model = _served_model(spec) or settings.llm.model
+        yield EvalModel(spec, _endpoint(spec, model, settings, temperature, seed), f"{model}（{spec}）", temperature, seed)
+        return
+    raise EvalModelError(f"未知的模型：{spec}。可选 offline、habits、local 或接口地址（http://…/v1）")
+
+
+def _endpoint(url: str, model: str, settings: Settings, temperature: float, seed: int) -> OpenAIChatModel:
+    llm = settings.llm
+    return OpenAIChatModel(
+        base_url=url,
+        model=model,
+        api_key=llm.api_key,
+        timeout_s=llm.timeout_s,
+        max_retries=llm.max_retries,
+        temperature=temperature,
+        max_tokens=llm.max_tokens,
+        seed=seed,
+    )
+
+
+def _served_model(url: str) -> str | None:
+    """The first model id the endpoint lists, or None when nothing answers there."""
+    import json
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/models", timeout=5) as response:  # noqa: S310 (http(s) only)
+            data = json.loads(response.read().decode("utf-8"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
+    models = data.get("data") if isinstance(data, dict) else None
+    if isinstance(models, list) and models and isinstance(models[0], dict) and models[0].get("id"):
+        return str(models[0]["id"])
+    return None
+
+
+def _habits_responder():  # type: ignore[no-untyped-def]
+    """The habits fake's answer function (preambles, Markdown, echoed headings, …)."""
+    try:
+        from drafting.writing.stub_llm import habits_responder  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise EvalModelError("这一版还没有“模型习惯”假模型（stub-llm --habits）。") from exc
+    return habits_responder
