@@ -21,10 +21,14 @@ def register_eval(eval_sub: argparse._SubParsersAction) -> None:
     drafts.add_argument("--template", required=True, help="名称@版本，如 section@v1")
     drafts.add_argument("--vs", help="与之比较的 名称@版本，如 section@v2")
     drafts.add_argument(
-        "--model", default="offline", help="offline（默认）、habits（本机假模型）、local（drafter local-model）或接口地址"
+        "--model",
+        default="offline",
+        help="offline（默认）、habits（本机假模型）、local（drafter local-model）或接口地址",
     )
     drafts.add_argument("--repeats", type=_positive_int, default=1, help="每个用例起草几次（看波动）")
-    drafts.add_argument("--cases", choices=("dev", "heldout", "all"), default="all", help="用例组（默认 all）")
+    drafts.add_argument(
+        "--cases", choices=("dev", "heldout", "all"), default="all", help="用例组（默认 all）"
+    )
     drafts.add_argument("--only", nargs="*", help="只跑这些用例编号")
     drafts.add_argument("--jobs", type=_positive_int, help="同时起草的用例数（默认：本机模型 2，其余 4）")
     drafts.add_argument("--temperature", type=float, help="固定温度（默认取配置 llm.temperature）")
@@ -67,15 +71,29 @@ def _drafts(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with open_eval_model(args.model, settings, temperature=args.temperature) as model:
             for name, version in refs:
-                print(f"起草 {len(cases)} 个用例 × {args.repeats} 次：{name}@{version}，模型 {model.label} …", file=sys.stderr)
+                print(
+                    f"起草 {len(cases)} 个用例 × {args.repeats} 次：{name}@{version}，模型 {model.label} …",
+                    file=sys.stderr,
+                )
 
                 def progress(repeat: int, metrics, label=f"{name}@{version}") -> None:  # type: ignore[no-untyped-def]
                     state = "出错" if metrics.error else f"{metrics.checks_passed}/{metrics.checks_total}"
-                    print(f"  [{label} #{repeat + 1}] {metrics.case_id}: {state}，{metrics.seconds:.1f} 秒", file=sys.stderr, flush=True)
+                    print(
+                        f"  [{label} #{repeat + 1}] {metrics.case_id}: {state}，{metrics.seconds:.1f} 秒",
+                        file=sys.stderr,
+                        flush=True,
+                    )
 
                 run = run_eval(
-                    cases, name, version, model, settings,
-                    repeats=args.repeats, jobs=jobs, cases_label=args.cases, on_case=progress,
+                    cases,
+                    name,
+                    version,
+                    model,
+                    settings,
+                    repeats=args.repeats,
+                    jobs=jobs,
+                    cases_label=args.cases,
+                    on_case=progress,
                 )
                 store.save(run)
                 runs.append(run)
@@ -99,7 +117,9 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         print("还没有保存的起草评测。用 drafter eval drafts --template section@v1 开始。")
         return 0
     for r in runs:
-        print(f"#{r.id}  {r.started}  {r.template}@{r.version}  模型 {r.model}  用例 {r.cases}  ×{r.repeats}  {r.seconds:g} 秒")
+        print(
+            f"#{r.id}  {r.started}  {r.template}@{r.version}  模型 {r.model}  用例 {r.cases}  ×{r.repeats}  {r.seconds:g} 秒"
+        )
     return 0
 
 

@@ -32,7 +32,102 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     score.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="评测用例目录")
     score.add_argument("--json", action="store_true", help="输出 JSON")
     score.set_defaults(func=_score)
+    validate = sub.add_parser("validate", help="发布前检查：每个用例都能渲染、没有多余变量、不超出上下文")
+    validate.add_argument("ref", help="名称@版本，如 section@v2")
+    validate.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="评测用例目录")
+    validate.set_defaults(func=_validate)
+
+    publish = sub.add_parser("publish", help="检查通过后把某个版本设为当前版本（记录发布人和时间）")
+    publish.add_argument("ref", help="名称@版本，如 section@v2")
+    publish.add_argument("--by", help="发布人（默认当前系统用户）")
+    publish.add_argument("--cases", type=Path, default=DEFAULT_CASES, help="评测用例目录")
+    publish.set_defaults(func=_publish)
+
+    rollback = sub.add_parser("rollback", help="回到上一次发布的版本")
+    rollback.add_argument("name", help="模板名称，如 section")
+    rollback.add_argument("--by", help="操作人（默认当前系统用户）")
+    rollback.set_defaults(func=_rollback)
+
+    active = sub.add_parser("active", help="各模板当前使用的版本和发布记录")
+    active.set_defaults(func=_active)
     parser.set_defaults(func=lambda args, settings: parser.print_help() or 2)
+
+
+def _who(args: argparse.Namespace) -> str:
+    import getpass
+
+    return args.by or getpass.getuser()
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.prompt_lab.runner import load_case_groups, parse_template_ref
+    from drafting.prompt_lab.validation import validate_template
+    from drafting.writing.templates import prompt_library
+
+    try:
+        name, version = parse_template_ref(args.ref)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    report = validate_template(prompt_library(settings), name, version, load_case_groups(args.cases), settings)
+    print(report.summary())
+    return 0 if report.ok else 1
+
+
+def _publish(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.prompt_lab.runner import load_case_groups, parse_template_ref
+    from drafting.prompt_lab.validation import validate_template
+    from drafting.writing.active_versions import PublishError, active_versions
+    from drafting.writing.templates import prompt_library
+
+    try:
+        name, version = parse_template_ref(args.ref)
+    except ValueError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    report = validate_template(prompt_library(settings), name, version, load_case_groups(args.cases), settings)
+    print(report.summary())
+    if not report.ok:
+        return 1
+    try:
+        done = active_versions(settings).publish("template", name, version, _who(args))
+    except PublishError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"已发布：{name}@{done.version}（{done.who}，{done.at}）。新起草的稿子将使用这一版本。")
+    return 0
+
+
+def _rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.writing.active_versions import PublishError, active_versions
+
+    try:
+        done = active_versions(settings).rollback("template", args.name, _who(args))
+    except PublishError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    print(f"已回退：{args.name} 当前版本为 {done.version}（{done.who}，{done.at}）。")
+    return 0
+
+
+def _active(args: argparse.Namespace, settings: Settings) -> int:
+    from drafting.outlines.outline import load_outlines
+    from drafting.writing.active_versions import active_template_version, active_versions
+    from drafting.writing.templates import prompt_library
+
+    library = prompt_library(settings)
+    store = active_versions(settings)
+    for name in library.names():
+        history = store.history("template", name)
+        source = "已发布" if store.published("template", name) else "未发布过，使用 prompts/ 中的最新版本"
+        print(f"模板 {name}：当前 {active_template_version(settings, library, name)}（{source}）")
+        for row in history:
+            action = "发布" if row.action == "publish" else "回退到"
+            print(f"  {row.at}  {row.who} {action} {row.version}")
+    for name, outline in sorted(load_outlines(settings.outlines_dir).items()):
+        # An outline has one file, so its one version is the active one; drafts record it.
+        print(f"提纲 {name}：当前版本 {outline.version}（prompts/outlines/{name}.yaml）")
+    return 0
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:

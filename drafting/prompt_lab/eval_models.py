@@ -71,11 +71,19 @@ def open_eval_model(
             raise EvalModelError(
                 f"本机模型没有在 {url} 运行。请先在另一个终端执行 `drafter local-model`，等它显示就绪后再评测。"
             )
-        yield EvalModel("local", _endpoint(url, model, settings, temperature, seed), f"本机模型 {model}（{url}）", temperature, seed)
+        yield EvalModel(
+            "local",
+            _endpoint(url, model, settings, temperature, seed),
+            f"本机模型 {model}（{url}）",
+            temperature,
+            seed,
+        )
         return
     if spec.startswith(("http://", "https://")):
         model = _served_model(spec) or settings.llm.model
-        yield EvalModel(spec, _endpoint(spec, model, settings, temperature, seed), f"{model}（{spec}）", temperature, seed)
+        yield EvalModel(
+            spec, _endpoint(spec, model, settings, temperature, seed), f"{model}（{spec}）", temperature, seed
+        )
         return
     raise EvalModelError(f"未知的模型：{spec}。可选 offline、habits、local 或接口地址（http://…/v1）")
 

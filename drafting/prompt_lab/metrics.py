@@ -61,7 +61,12 @@ class CaseMetrics:
     @property
     def invented(self) -> int:
         """Unsupported numbers, names and quotes plus forbidden texts: the invented details."""
-        return self.unsupported_number + self.unsupported_name + self.unsupported_quote + len(self.forbidden_found)
+        return (
+            self.unsupported_number
+            + self.unsupported_name
+            + self.unsupported_quote
+            + len(self.forbidden_found)
+        )
 
     @property
     def length_ok(self) -> bool:
@@ -102,7 +107,9 @@ def longest_shared_run(text: str, references: list[str]) -> int:
     best = 0
     for ref in references:
         other = _SPACE.sub("", ref)
-        match = SequenceMatcher(None, own, other, autojunk=False).find_longest_match(0, len(own), 0, len(other))
+        match = SequenceMatcher(None, own, other, autojunk=False).find_longest_match(
+            0, len(own), 0, len(other)
+        )
         best = max(best, match.size)
     return best
 
@@ -160,9 +167,16 @@ def _extra_checks(m: CaseMetrics) -> list[Any]:
 
     checks = []
     if m.headings_expected:
-        checks.append(Check(f"小标题依次出现 {m.headings_in_order}/{m.headings_expected}", m.headings_in_order == m.headings_expected))
+        checks.append(
+            Check(
+                f"小标题依次出现 {m.headings_in_order}/{m.headings_expected}",
+                m.headings_in_order == m.headings_expected,
+            )
+        )
     if m.length_min is not None or m.length_max is not None:
-        checks.append(Check(f"字数 {m.length} 在 {m.length_min or 0}–{m.length_max or '∞'} 之间", m.length_ok))
+        checks.append(
+            Check(f"字数 {m.length} 在 {m.length_min or 0}–{m.length_max or '∞'} 之间", m.length_ok)
+        )
     return checks
 
 

@@ -36,13 +36,20 @@ METRICS: tuple[Metric, ...] = (
     Metric("unsupported_number", "无出处数字", _sum("unsupported_number"), "lower"),
     Metric("unsupported_name", "无出处名称", _sum("unsupported_name"), "lower"),
     Metric("unsupported_quote", "无出处引文", _sum("unsupported_quote"), "lower"),
-    Metric("forbidden", "禁用文字出现", lambda rows: float(sum(len(m.forbidden_found) for m in rows)), "lower"),
+    Metric(
+        "forbidden", "禁用文字出现", lambda rows: float(sum(len(m.forbidden_found) for m in rows)), "lower"
+    ),
     Metric("placeholders", "待补充", _sum("placeholders"), ""),
     Metric("parts_missing", "缺少部分", lambda rows: float(sum(len(m.parts_missing) for m in rows)), "lower"),
     Metric("headings_in_order", "小标题依次出现", _sum("headings_in_order"), "higher"),
     Metric("length_ok", "字数达标的用例", lambda rows: float(sum(m.length_ok for m in rows)), "higher"),
     Metric("verbatim_copies", "照抄往年（≥20字）", _sum("verbatim_copies"), "lower"),
-    Metric("longest_shared_run", "与往年最长相同字数", lambda rows: float(max((m.longest_shared_run for m in rows), default=0)), "lower"),
+    Metric(
+        "longest_shared_run",
+        "与往年最长相同字数",
+        lambda rows: float(max((m.longest_shared_run for m in rows), default=0)),
+        "lower",
+    ),
     Metric("removals", "整理删改", _optional_sum("removals"), ""),
     Metric("repairs", "修复重写", _optional_sum("repairs"), ""),
     Metric("seconds", "用时（秒，逐例相加）", lambda rows: round(sum(m.seconds for m in rows), 1), ""),
@@ -84,7 +91,25 @@ def header(run: EvalRun) -> str:
     return "\n".join(lines)
 
 
-CASE_COLUMNS = ("组", "检查", "事实", "数字", "名称", "引文", "禁用", "待补充", "缺部分", "小标题", "字数", "照抄", "最长同", "整理", "修复", "秒", "tokens")
+CASE_COLUMNS = (
+    "组",
+    "检查",
+    "事实",
+    "数字",
+    "名称",
+    "引文",
+    "禁用",
+    "待补充",
+    "缺部分",
+    "小标题",
+    "字数",
+    "照抄",
+    "最长同",
+    "整理",
+    "修复",
+    "秒",
+    "tokens",
+)
 
 
 def case_row(m: CaseMetrics) -> list[str]:
@@ -195,7 +220,15 @@ def format_comparison(a: EvalRun, b: EvalRun) -> str:
         n = other.get(m.case_id)
         if n is None:
             continue
-        per_case.append([m.case_id, f"{m.checks_passed}/{m.checks_total}", f"{n.checks_passed}/{n.checks_total}", str(m.invented), str(n.invented)])
+        per_case.append(
+            [
+                m.case_id,
+                f"{m.checks_passed}/{m.checks_total}",
+                f"{n.checks_passed}/{n.checks_total}",
+                str(m.invented),
+                str(n.invented),
+            ]
+        )
     worse = worse_cases(a, b)
     lines = [f"比较：{la} 对 {lb}，模型 {b.model}：{b.model_description}"]
     if b.offline:

@@ -73,7 +73,7 @@ def load_case_groups(cases_dir: Path, which: str = "all") -> list[GroupedCase]:
 
 
 def parse_template_ref(text: str) -> tuple[str, str]:
-    """"section@v2" → ("section", "v2"); the version is required so a run names what it measured."""
+    """ "section@v2" → ("section", "v2"); the version is required so a run names what it measured."""
     name, sep, version = (text or "").partition("@")
     if not sep or not name or not version:
         raise ValueError(f"模板应写成 名称@版本，如 section@v1：{text!r}")
@@ -133,7 +133,9 @@ def run_eval(
             draft = pipeline.run(case.sheet)
             metrics = measure(case, draft, grouped.group, time.monotonic() - t0)
         except Exception as exc:  # one broken case must not stop the run
-            metrics = failed_metrics(case, grouped.group, str(exc) or type(exc).__name__, time.monotonic() - t0)
+            metrics = failed_metrics(
+                case, grouped.group, str(exc) or type(exc).__name__, time.monotonic() - t0
+            )
         if on_case is not None:
             on_case(repeat, metrics)
         return metrics

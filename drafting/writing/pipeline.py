@@ -117,7 +117,7 @@ class DraftingPipeline:
     temperature: float | None = None
     max_tokens: int | None = None
     template: str = SECTION_TEMPLATE
-    template_version: str | None = None  # None: the latest version of the template (prompts/ or saved)
+    template_version: str | None = None  # None: the latest version; build_pipeline sets the active one
 
     @property
     def mode(self) -> str:
@@ -372,13 +372,18 @@ def build_pipeline(
 ) -> DraftingPipeline:
     """The pipeline as configured by ``settings``. ``chat`` defaults to the configured endpoint
     (None forces the offline composer); ``store`` to the drafts database under DRAFTER_HOME."""
+    from drafting.writing.active_versions import active_template_version
     from drafting.writing.chat import build_chat_model
     from drafting.writing.templates import prompt_library
 
     model = build_chat_model(settings) if chat is _CONFIGURED else chat
+    prompts = prompt_library(settings)
     return DraftingPipeline(
         outlines_dir=settings.outlines_dir,
-        prompts=prompt_library(settings),
+        prompts=prompts,
+        # The published version (drafts record it); a version saved on the web page is not used
+        # until a maintainer publishes it.
+        template_version=active_template_version(settings, prompts, SECTION_TEMPLATE),
         chat=model,
         knowledge_base=knowledge_base,
         store=store if store is not None else DraftStore(settings.drafts_db_path),

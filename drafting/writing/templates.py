@@ -146,6 +146,10 @@ class PromptLibrary:
             raise TemplateError(f"模板“{name}”没有版本“{version}”。可用版本：{available}")
         return self._load(name, entry.version, entry.path)
 
+    def used_variables(self, template: PromptTemplate) -> set[str]:
+        """The variables the template's body reads (declared ones it never reads are dead weight)."""
+        return set(jinja2.meta.find_undeclared_variables(self._env.parse(template.body)))
+
     def render(self, name: str, variables: dict[str, Any], version: str | None = None) -> RenderedPrompt:
         """Render a template into chat messages; a missing variable raises TemplateError naming it."""
         template = self.get(name, version)

@@ -81,12 +81,28 @@ def _inventor(marker: str):
     return answer
 
 
-def test_two_versions_compared_stored_and_shown(capsys: pytest.CaptureFixture[str], settings: Settings) -> None:
+def test_two_versions_compared_stored_and_shown(
+    capsys: pytest.CaptureFixture[str], settings: Settings
+) -> None:
     only = ["half-year-basic", "numbers-verbatim"]
     with StubLLM(responder=_inventor("自查")) as stub:
         code = main(
-            ["eval", "drafts", "--template", "section@v1", "--vs", "section@v2", "--model", stub.base_url,
-             "--cases", "dev", "--only", *only, "--repeats", "2"]
+            [
+                "eval",
+                "drafts",
+                "--template",
+                "section@v1",
+                "--vs",
+                "section@v2",
+                "--model",
+                stub.base_url,
+                "--cases",
+                "dev",
+                "--only",
+                *only,
+                "--repeats",
+                "2",
+            ]
         )
     out = capsys.readouterr().out
     assert code == 0
@@ -119,7 +135,20 @@ def test_clear_errors(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     assert "v999" in capsys.readouterr().err
     monkeypatch.setenv("DRAFTER_LLM__MAX_RETRIES", "0")
     # An endpoint that dies mid-run fails its cases, recorded as errors; the run still ends.
-    assert main(["eval", "drafts", "--template", "section@v1", "--model", "http://127.0.0.1:9/v1",
-                 "--only", "speech"]) == 1
+    assert (
+        main(
+            [
+                "eval",
+                "drafts",
+                "--template",
+                "section@v1",
+                "--model",
+                "http://127.0.0.1:9/v1",
+                "--only",
+                "speech",
+            ]
+        )
+        == 1
+    )
     assert "出错的用例" in capsys.readouterr().out
     assert main(["eval", "show", "999"]) == 2
