@@ -14,6 +14,7 @@ to propagate (the UI logs it and says so).
     export      Word file and page preview                               (export.py)
     knowledge   upload, list, open, search and remove past reports       (knowledge.py)
     prompts     read and save prompt-template versions                   (prompts.py)
+    prompt_lab  render on a case, run, compare, publish and roll back    (prompt_lab.py)
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from drafting.service.ports import (
     ReviewLog,
     UserDirectory,
 )
+from drafting.service.prompt_lab import PromptLabService
 from drafting.service.prompts import PromptService
 from drafting.service.reviews import ReviewService
 from drafting.service.shared_knowledge import KnowledgeBaseSlot
@@ -112,6 +114,7 @@ class DraftingService:
         )
         self.knowledge = KnowledgeService(self.access, knowledge, settings.home / "library")
         self.prompts = PromptService(self.access, lambda: prompts or prompt_library(settings))
+        self.prompt_lab = PromptLabService(self.access, settings, lambda: prompts or prompt_library(settings))
 
 
 def build_service(settings: Settings, *, users: UserStore | None = None) -> DraftingService:

@@ -8,9 +8,10 @@ from drafting.outlines.planning import SectionSpec
 from drafting.service.ports import DraftRepository, PassageSource
 from drafting.service.views import ServiceError
 from drafting.settings import Settings
+from drafting.writing.active_versions import active_template_version
 from drafting.writing.chat import ChatModel
-from drafting.writing.pipeline import DraftingPipeline, DraftVersions
-from drafting.writing.templates import PromptLibrary
+from drafting.writing.pipeline import SECTION_TEMPLATE, DraftingPipeline, DraftVersions
+from drafting.writing.templates import PromptLibrary, prompt_library
 
 EXEMPLARS_K = 3  # exemplars a section's prompt carries
 EXEMPLARS_SHOWN = 6  # candidates shown to the writer, who may pin some beyond the first three
@@ -36,9 +37,10 @@ class DraftPlanner:
         self, *, knowledge_base: PassageSource | None = None, store: DraftVersions | None = None
     ) -> DraftingPipeline:
         llm = self._settings.llm
+        library = self._prompts or prompt_library(self._settings)
         return DraftingPipeline(
             outlines_dir=self._settings.outlines_dir,
-            prompts=self._prompts,
+            prompts=library,
             chat=self.chat,
             knowledge_base=knowledge_base,
             store=store,
@@ -46,6 +48,8 @@ class DraftPlanner:
             concurrency=llm.concurrency,
             temperature=llm.temperature,
             max_tokens=llm.max_tokens,
+            # Read per pipeline, so a version published on the lab page applies to the next draft.
+            template_version=active_template_version(self._settings, library, SECTION_TEMPLATE),
         )
 
     def sections(self, sheet: FactSheet) -> tuple[Outline, list[SectionSpec]]:
