@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
-from ui import knowledge_page, prompts_page, review_page
+from ui import knowledge_page, prompt_lab_page, prompts_page, review_page
 from ui import text as T
 from ui.draft import page as draft_page
 from ui.handlers import guarded, username
@@ -60,6 +60,7 @@ def build_app(service: DraftingService) -> gr.Blocks:
                 knowledge = knowledge_page.build(service)
             with gr.Tab(T.TAB_PROMPTS, id="prompts", elem_id="tab-prompts") as prompts_tab:
                 prompts = prompts_page.build(service)
+                lab = prompt_lab_page.build(service)
 
         @guarded
         def on_load(request: gr.Request):
@@ -80,7 +81,7 @@ def build_app(service: DraftingService) -> gr.Blocks:
             }
 
         app.load(on_load, None, [who, draft_tab, review_tab, prompts_tab, tabs])
-        for page in (draft, review, knowledge, prompts):
+        for page in (draft, review, knowledge, prompts, lab):
             handler, outputs = page["load"]
             app.load(handler, None, outputs)
         # The document list needs the knowledge base, which may still be loading its model at

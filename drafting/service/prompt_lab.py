@@ -134,10 +134,18 @@ class PromptLabService:
         return run.results[0][0]
 
     @user_errors
-    def compare(self, name: str | None, template: str, version_a: str, version_b: str, cases: str = "dev") -> Comparison:
-        """Both versions on the same cases and model; both runs are kept in the run history."""
+    def compare(
+        self, name: str | None, template: str, version_a: str, version_b: str, cases: str = "dev"
+    ) -> Comparison:
+        """Both versions on the same cases and model; both runs are kept in the run history.
+
+        ``cases`` is a group (dev, heldout, all) or one case id."""
         self._require(name)
-        chosen = load_case_groups(self._cases_dir, cases)
+        chosen = (
+            load_case_groups(self._cases_dir, cases)
+            if cases in ("dev", "heldout", "all")
+            else [self._case(cases)]
+        )
         store = EvalRunStore(self._settings.home / "prompt_lab.sqlite3")
         runs = []
         with open_eval_model(self.model_label, self._settings) as model:

@@ -255,3 +255,41 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
     assert (server.home / "prompts" / "templates" / "section" / f"{new}.md").is_file()
     assert {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()} == shipped
     context.close()
+
+
+def test_prompt_lab_compares_two_versions_then_publishes_and_rolls_back(
+    browser, server, sign_in, screenshots: Path
+) -> None:
+    context, page = sign_in("admin1")
+    _tab(page, "提示词")
+    expect(page.locator("#lab-model")).to_contain_text(server.env["DRAFTER_LLM__BASE_URL"])
+    expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v1", timeout=30_000)
+    _choose(page, "lab-case", "numbers-verbatim")
+    _choose(page, "lab-b", "v2")
+    page.locator("#lab-render").click()
+    expect(page.locator("#lab-prompt")).to_contain_text("# 节 opening", timeout=60_000)  # the editor shows the top lines only
+    page.locator("#lab-run").click()
+    expect(page.locator("#lab-case-result")).to_contain_text(
+        "numbers-verbatim（section@v1）", timeout=120_000
+    )
+    page.locator("#lab-scope").get_by_text("此用例").click()
+    page.locator("#lab-compare").click()
+    expect(page.locator("#lab-compare-note")).to_contain_text("变差的用例", timeout=180_000)
+    expect(page.locator("#lab-compare-note")).to_contain_text(server.env["DRAFTER_LLM__BASE_URL"])
+    expect(_visible(page.locator("#lab-table"), "无出处数字").first).to_be_visible()
+    expect(page.locator("#lab-chart")).to_be_visible()
+    expect(_visible(page.locator("#lab-outputs"), "numbers-verbatim").first).to_be_visible()
+    _shot(page, screenshots, "12-prompt-lab-comparison")
+
+    _choose(page, "lab-a", "v2")
+    page.locator("#lab-publish").click()
+    expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v2", timeout=120_000)
+    expect(page.locator("#lab-active")).to_contain_text("admin1 发布 v2")
+    _choose(page, "lab-a", "v1")
+    page.locator("#lab-publish").click()
+    expect(page.locator("#lab-active")).to_contain_text("admin1 发布 v1", timeout=120_000)
+    page.locator("#lab-rollback").click()
+    expect(page.locator("#lab-active")).to_contain_text("admin1 回退到 v2", timeout=30_000)
+    expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v2")
+    _shot(page, screenshots, "13-prompt-lab-published")
+    context.close()

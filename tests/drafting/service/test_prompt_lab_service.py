@@ -26,7 +26,9 @@ def _inventor(messages):
 
 def test_lab_on_a_model_compares_publishes_and_rolls_back(settings: Settings) -> None:
     with StubLLM(responder=_inventor) as stub:
-        live = settings.model_copy(update={"llm": settings.llm.model_copy(update={"base_url": stub.base_url})})
+        live = settings.model_copy(
+            update={"llm": settings.llm.model_copy(update={"base_url": stub.base_url})}
+        )
         service = _service(live)
         lab = service.prompt_lab
         with pytest.raises(ServiceError):

@@ -64,9 +64,14 @@ def test_a_saved_prompt_goes_under_home_and_the_pipeline_uses_it(settings, tmp_p
     assert "【网页保存的测试版本】" in service.prompts.prompt_source("w1", "section", new)
     assert service.prompts.prompt_source("w1", "section", listing[-2].version) == source
 
-    # A pipeline built from the same settings (as `drafter draft` builds it) drafts with the saved version.
+    # A pipeline built from the same settings (as `drafter draft` builds it) keeps drafting with the
+    # active version until the saved one is published; then it drafts with the saved one.
     pipeline = build_pipeline(settings, chat=None, store=None)
     outline, specs = pipeline.plan(sheet)
+    messages, version = pipeline.build_prompt(specs[0], sheet, outline, [])
+    assert version == "v1" and "【网页保存的测试版本】" not in messages[0]["content"]
+    service.prompt_lab.publish("m1", "section", new)
+    pipeline = build_pipeline(settings, chat=None, store=None)
     messages, version = pipeline.build_prompt(specs[0], sheet, outline, [])
     assert version == new and "【网页保存的测试版本】" in messages[0]["content"]
 
