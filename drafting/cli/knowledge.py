@@ -72,7 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.set_defaults(func=run_search)
 
     evaluation = subparsers.add_parser("eval", help="评测")
-    eval_sub = evaluation.add_subparsers(dest="eval_command", metavar="retrieval|structure|drafts|history|show")
+    eval_sub = evaluation.add_subparsers(
+        dest="eval_command", metavar="retrieval|structure|drafts|history|show"
+    )
     retrieval = eval_sub.add_parser("retrieval", help="用标注查询评测检索：R@1、R@k、MRR")
     retrieval.add_argument(
         "--queries", nargs="+", type=Path, help="查询文件（默认 corpus/eval/retrieval*.yaml）"

@@ -69,7 +69,9 @@ def _validate(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    report = validate_template(prompt_library(settings), name, version, load_case_groups(args.cases), settings)
+    report = validate_template(
+        prompt_library(settings), name, version, load_case_groups(args.cases), settings
+    )
     print(report.summary())
     return 0 if report.ok else 1
 
@@ -85,7 +87,9 @@ def _publish(args: argparse.Namespace, settings: Settings) -> int:
     except ValueError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
-    report = validate_template(prompt_library(settings), name, version, load_case_groups(args.cases), settings)
+    report = validate_template(
+        prompt_library(settings), name, version, load_case_groups(args.cases), settings
+    )
     print(report.summary())
     if not report.ok:
         return 1

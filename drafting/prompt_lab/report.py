@@ -69,7 +69,7 @@ def run_totals(run: EvalRun) -> dict[str, float | None]:
     per_repeat = [totals(rows) for rows in run.results]
     out: dict[str, float | None] = {}
     for key in METRIC_KEYS:
-        values = [t[key] for t in per_repeat if t[key] is not None]
+        values = [v for t in per_repeat if (v := t[key]) is not None]
         out[key] = float(median(values)) if values else None
     return out
 
@@ -172,7 +172,7 @@ def format_spread(run: EvalRun) -> str:
     per_repeat = [totals(rows) for rows in run.results]
     rows = [["指标", "最小", "中位数", "最大"]]
     for metric in METRICS:
-        values = [t[metric.key] for t in per_repeat if t[metric.key] is not None]
+        values = [v for t in per_repeat if (v := t[metric.key]) is not None]
         if not values:
             rows.append([metric.label, "—", "—", "—"])
             continue

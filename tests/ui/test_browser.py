@@ -267,7 +267,9 @@ def test_prompt_lab_compares_two_versions_then_publishes_and_rolls_back(
     _choose(page, "lab-case", "numbers-verbatim")
     _choose(page, "lab-b", "v2")
     page.locator("#lab-render").click()
-    expect(page.locator("#lab-prompt")).to_contain_text("# 节 opening", timeout=60_000)  # the editor shows the top lines only
+    expect(page.locator("#lab-prompt")).to_contain_text(
+        "# 节 opening", timeout=60_000
+    )  # the editor shows the top lines only
     page.locator("#lab-run").click()
     expect(page.locator("#lab-case-result")).to_contain_text(
         "numbers-verbatim（section@v1）", timeout=120_000
