@@ -130,6 +130,7 @@ def make_pipeline(settings, *, chat=None, kb=None, store=None, concurrency=1) ->
         concurrency=concurrency,
         temperature=0.2,
         max_tokens=800,
+        template_version="v1",  # the shipped active version (build_pipeline reads it from active.txt)
     )
 
 
