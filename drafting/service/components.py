@@ -7,9 +7,10 @@ import logging
 
 from drafting.settings import Settings
 from retrieval.index.catalog import Catalog
-from retrieval.index.embedder import Embedder, SentenceTransformerEmbedder
+from retrieval.index.embedder import PACKAGED_PREFIX, Embedder, SentenceTransformerEmbedder
 from retrieval.index.lexical import Bm25Index
 from retrieval.index.lexical_snapshot import SNAPSHOT_FILE
+from retrieval.index.universal_encoder import USE_MODEL, UniversalSentenceEncoder
 from retrieval.index.vector_store import ChromaVectorStore, VectorStore
 from retrieval.ingest.ingestion import DocumentParser, FacadeParser
 from retrieval.knowledge.knowledge_base import KnowledgeBase
@@ -19,10 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The configured sentence-transformers model (loaded lazily, never downloaded).
+    """The configured model, loaded lazily and never downloaded: the packaged Universal Sentence
+    Encoder (the default), or a sentence-transformers model (packaged MiniLM or a local folder).
 
     Raises retrieval.index.embedder.EmbedderError when the configured model folder does not exist."""
     embedding = settings.embedding
+    if embedding.model == f"{PACKAGED_PREFIX}{USE_MODEL}":
+        return UniversalSentenceEncoder(batch_size=embedding.batch_size)
     return SentenceTransformerEmbedder(
         embedding.model, batch_size=embedding.batch_size, device=embedding.device
     )

