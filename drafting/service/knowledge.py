@@ -16,6 +16,7 @@ from drafting.service.ports import KnowledgeSource
 from drafting.service.views import FileResult, ServiceError, user_errors
 from retrieval.documents import PARTS, SearchFilters, SearchHit
 from retrieval.index.catalog import DocumentRecord
+from retrieval.index.passage_vectors import IndexMismatchError
 from retrieval.ingest.ingestion import DocumentOutcome, IngestFailure, IngestReport, Progress
 from retrieval.search.query import QueryAids
 
@@ -66,15 +67,26 @@ class KnowledgeService:
         return results
 
     def ingest_at_startup(self, folder: Path, progress: Callable[[float, str], None] | None = None) -> str:
-        """For `drafter serve --ingest DIR`: ingest a folder (unchanged files skipped); a one-line summary."""
-        report = self._knowledge.get().ingest([folder], progress=_progress_adapter(progress))
+        """For `drafter serve --ingest DIR`: ingest a folder (unchanged files skipped); a summary.
+
+        When the stored vectors come from another embedding model (the configured or default model
+        changed), they are rebuilt with the current one first: whoever starts the server with a
+        folder to ingest wants a working index, and ingest would otherwise refuse to mix models."""
+        kb = self._knowledge.get()
+        rebuilt: list[str] = []
+        try:
+            kb.check_embedder()
+        except IndexMismatchError:
+            count = kb.rebuild(progress=_progress_adapter(progress))
+            rebuilt.append(f"向量模型已更换，已用当前模型重建向量索引：{count} 个段落。")
+        report = kb.ingest([folder], progress=_progress_adapter(progress))
         results = file_results(report)
         counts: dict[str, int] = {}
         for r in results:
             counts[r.status] = counts.get(r.status, 0) + 1
         summary = "，".join(f"{status} {n} 个" for status, n in counts.items()) or "没有可入库的文件"
         failed = [f"  {r.name}：{r.reason}" for r in results if r.status in ("失败", "未重新清洗")]
-        return "\n".join([f"入库完成：{summary}。", *failed])
+        return "\n".join([*rebuilt, f"入库完成：{summary}。", *failed])
 
     @user_errors
     def documents(self, name: str | None) -> list[DocumentRecord]:

@@ -130,6 +130,10 @@ class KnowledgeIndex(PassageSource, Protocol):
 
     def aids(self, query: str, filters: SearchFilters = ...) -> QueryAids: ...
 
+    def check_embedder(self) -> None: ...
+
+    def rebuild(self, progress: Progress = ...) -> int: ...
+
 
 class KnowledgeSource(Protocol):
     """Hands out the knowledge base, built on first use; None from ``available`` when it cannot be."""

@@ -56,6 +56,10 @@ class SharedKnowledgeBase:
     def aids(self, query: str, filters: SearchFilters = ANY_PASSAGE) -> QueryAids:
         return self._kb.aids(query, filters)  # reads only the word lists, never the index
 
+    def check_embedder(self) -> None:
+        with self._shared():
+            self._kb.check_embedder()
+
     # ------------------------------------------------------------ writes
 
     def ingest(self, paths: Iterable[Path | str], progress: Progress = no_progress) -> IngestReport:
@@ -65,6 +69,10 @@ class SharedKnowledgeBase:
     def remove_documents(self, targets: Iterable[str], progress: Progress = no_progress) -> RemovalReport:
         with self._exclusive():
             return self._kb.remove_documents(targets, progress=progress)
+
+    def rebuild(self, progress: Progress = no_progress) -> int:
+        with self._exclusive():
+            return self._kb.rebuild(progress=progress)
 
     # ------------------------------------------------------------ the lock
 

@@ -94,3 +94,27 @@ def test_shared_knowledge_base_keeps_searches_out_of_an_ingest() -> None:
     writer.join(30)
     reader.join(30)
     assert seen == [False]
+
+
+def test_startup_ingest_rebuilds_vectors_of_another_model(settings, tmp_path) -> None:
+    from service_fixtures import make_service, service_kb
+
+    from retrieval.index.embedder import HashingEmbedder
+
+    kb = service_kb(settings)
+    service = make_service(settings, tmp_path, kb=kb)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in sorted(p.name for p in REPORTS.iterdir() if p.suffix == ".txt")[:2]:
+        (folder / name).write_bytes((REPORTS / name).read_bytes())
+    first = service.knowledge.ingest_at_startup(folder)
+    assert "新增 2 个" in first and "重建" not in first
+
+    kb.embedder = HashingEmbedder(64)  # the configured model changed since the index was built
+    again = service.knowledge.ingest_at_startup(folder)
+    assert again.startswith(
+        f"向量模型已更换，已用当前模型重建向量索引：{kb.catalog.passage_count()} 个段落。"
+    )
+    assert "未变化 2 个" in again
+    kb.check_embedder()  # the index now belongs to the current model
+    assert kb.search("工作", k=3, mode="dense")
