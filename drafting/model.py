@@ -28,6 +28,8 @@ class FactGroup:
     area: str | None
     facts: tuple[Fact, ...]
     keyword: str | None = None  # the X of a quarterly report's "突出一个“X”字" highlight
+    heading: str | None = None  # the writer's own subheading for this area (numbering added by the draft)
+    answers: tuple[str, ...] = ()  # plans only: the problems this area answers (1-based number or words)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class FactSheet:
     speaker: str | None = None  # for speeches
     date: str | None = None  # "2026年7月5日"
     parts: dict[Part, tuple[FactGroup, ...]] = field(default_factory=dict)
+    superior: str | None = None  # who leads the body ("市国资委党委"), overriding prompts/bodies.yaml
+    headings: str = "styled"  # area subheadings: "styled" in the register, "plain" = the area's name
 
     def all_facts(self) -> list[Fact]:
         return [f for groups in self.parts.values() for g in groups for f in g.facts]
@@ -73,6 +77,10 @@ class Outline:
     greeting: str | None = None  # "同志们："
     version: str = "1"
     description: str = ""
+    genre: str = ""  # 总结 / 报告 / 讲话: whose set formulas (prompts/register.yaml) the outline may use
+    # The register tables loaded beside the outline (drafting.outlines.register.Register); None means
+    # the packaged ones. Typed loosely so the domain types do not import the outlines stage.
+    register: Any = field(default=None, compare=False, repr=False)
 
 
 # ---------------------------------------------------------------- drafts

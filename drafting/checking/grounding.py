@@ -78,7 +78,10 @@ def _evidence(sheet: FactSheet) -> _Evidence:
     texts = [f.text for f in sheet.all_facts()]
     for groups in sheet.parts.values():
         texts += [t for g in groups for t in (g.area, g.keyword) if t]
-    texts += [t for t in (sheet.org, sheet.addressee, sheet.speaker, sheet.title, sheet.date) if t]
+    texts += [
+        t for t in (sheet.org, sheet.addressee, sheet.speaker, sheet.title, sheet.date, sheet.superior) if t
+    ]
+    texts += [g.heading for groups in sheet.parts.values() for g in groups if g.heading]
     texts += [t for t in (sheet.period, sheet.next_period) if t]
     mentions = [m for t in texts for m in extract_numbers(t)]
     dates = frozenset(m.date for m in mentions if m.date is not None)

@@ -7,14 +7,21 @@ The facts file (see corpus/facts/*.yaml and prompts/README.md)::
     period: 2026年上半年
     next_period: 2026年下半年  # optional; inferred from period when it can be
     title / addressee / speaker / date   # optional
+    superior: 市委组织部和区委  # optional: who leads the body (else from prompts/bodies.yaml)
+    headings: plain            # optional: area subheadings are the bare area names
     parts:
       work:
         - area: 干部教育培训
           keyword: 实             # optional: the X of "突出一个“X”字"
+          heading: 聚焦能力提升，扎实开展干部教育培训   # optional: this area's own subheading
           facts:
             - 举办科级干部培训班3期，培训180人次
       problems:
         - facts: [基层党组织书记年龄结构偏大]
+      plans:
+        - area: 基层组织建设
+          answers: 1              # optional: the problem(s) it answers, by number or by words
+          facts: [推进村“两委”换届准备]
 
 Every problem is collected and reported at once, each naming its field path
 ("parts.work[0].facts[2]: 应为文字，实际是数字"), because writers fix files in one pass.
@@ -34,8 +41,10 @@ from drafting.outlines.planning import infer_next_period
 from drafting.settings import PROJECT_ROOT
 from retrieval.documents import PARTS, Part
 
-SHEET_FIELDS = ("kind", "org", "period", "next_period", "title", "addressee", "speaker", "date")
-_OPTIONAL_FIELDS = ("next_period", "title", "addressee", "speaker", "date")
+SHEET_FIELDS = ("kind", "org", "period", "next_period", "title", "addressee", "speaker", "date", "superior")
+_OPTIONAL_FIELDS = ("next_period", "title", "addressee", "speaker", "date", "superior")
+# The values of ``headings``, with the Chinese words a writer may use instead.
+HEADING_STYLES: dict[str, str] = {"styled": "styled", "公文": "styled", "plain": "plain", "原样": "plain"}
 # Chinese part names a writer may use instead of the English keys.
 PART_ALIASES: dict[str, Part] = {
     "开头": "opening",
@@ -83,7 +92,7 @@ def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> F
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise FactsError(f"（整个文件）: 应为键值表（kind、org、period、parts……），实际是{type_name(data)}")
-    allowed = {*SHEET_FIELDS, "parts"}
+    allowed = {*SHEET_FIELDS, "parts", "headings"}
     for key in data:
         if key not in allowed:
             problems.append(f"{key}: 未知字段，可用字段：{'、'.join(sorted(allowed))}")
@@ -94,6 +103,12 @@ def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> F
         if kind not in known:
             problems.append(f"kind: 未知的提纲“{kind}”，可用：{'、'.join(sorted(known))}")
     parts = _parse_parts(data.get("parts"), problems)
+    headings = data.get("headings", "styled")
+    if headings not in HEADING_STYLES:
+        problems.append(
+            f"headings: 应为 plain（小标题用方面名称原样）或 styled（按公文写法），实际是“{headings}”"
+        )
+    _check_answers(parts, problems)
     if problems:
         raise FactsError(problems)
     period = fields["period"] or ""
@@ -107,7 +122,38 @@ def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> F
         speaker=fields["speaker"],
         date=fields["date"],
         parts=parts,
+        superior=fields["superior"],
+        headings=HEADING_STYLES.get(headings, "styled"),
     )
+
+
+def problem_facts(sheet_parts: Mapping[Part, tuple[FactGroup, ...]]) -> list[Fact]:
+    """The problems in order; ``answers: 2`` in a plan area names the second of these."""
+    return [f for g in sheet_parts.get("problems", ()) for f in g.facts]
+
+
+def answered_problems(group: FactGroup, problems: list[Fact]) -> list[Fact]:
+    """The problems a plan group's ``answers`` names: by number, or by words in the problem or its area."""
+    found: list[Fact] = []
+    for answer in group.answers:
+        if answer.isdigit():
+            matches = [problems[int(answer) - 1]] if 1 <= int(answer) <= len(problems) else []
+        else:
+            matches = [p for p in problems if answer in p.text or answer == p.area]
+        found += [m for m in matches if m not in found]
+    return found
+
+
+def _check_answers(parts: Mapping[Part, tuple[FactGroup, ...]], problems: list[str]) -> None:
+    known = problem_facts(parts)
+    for i, group in enumerate(parts.get("plans", ())):
+        for answer in group.answers:
+            if not answered_problems(FactGroup(None, (), answers=(answer,)), known):
+                count = f"共 {len(known)} 条问题" if known else "没有写任何问题"
+                problems.append(
+                    f"parts.plans[{i}].answers: 找不到对应的问题“{answer}”（{count}；"
+                    "写问题的序号，或问题里的几个字）"
+                )
 
 
 def _sheet_text(data: Mapping, name: str, problems: list[str]) -> str | None:
@@ -180,11 +226,14 @@ def _parse_groups(raw: Any, where: str, part: Part, problems: list[str]) -> tupl
 
 
 def _parse_group(item: Mapping, where: str, part: Part, index: int, problems: list[str]) -> FactGroup | None:
+    known = ("area", "keyword", "heading", "answers", "facts") if part == "plans" else _GROUP_KEYS
     for key in item:
-        if key not in ("area", "keyword", "facts"):
-            problems.append(f"{where}.{key}: 未知字段，可用字段：area、keyword、facts")
+        if key not in known:
+            problems.append(f"{where}.{key}: 未知字段，可用字段：{'、'.join(known)}")
     area = _optional_text(item.get("area"), f"{where}.area", problems)
     keyword = _optional_text(item.get("keyword"), f"{where}.keyword", problems)
+    heading = _optional_text(item.get("heading"), f"{where}.heading", problems)
+    answers = _answers(item.get("answers"), f"{where}.answers", problems)
     raw_facts = item.get("facts")
     if isinstance(raw_facts, str):
         raw_facts = [raw_facts]
@@ -196,7 +245,26 @@ def _parse_group(item: Mapping, where: str, part: Part, index: int, problems: li
         return None
     texts = [_fact_text(f, f"{where}.facts[{j}]", problems) for j, f in enumerate(raw_facts)]
     facts = tuple(Fact(f"{part}.{index}.{j}", t, part, area) for j, t in enumerate(x for x in texts if x))
-    return FactGroup(area, facts, keyword=keyword) if facts else None
+    return FactGroup(area, facts, keyword=keyword, heading=heading, answers=answers) if facts else None
+
+
+_GROUP_KEYS = ("area", "keyword", "heading", "facts")
+
+
+def _answers(value: Any, where: str, problems: list[str]) -> tuple[str, ...]:
+    """``answers: 2``, ``answers: 户厕管护`` or a list of either, as texts."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    result: list[str] = []
+    for item in items:
+        if isinstance(item, int) and not isinstance(item, bool) and item >= 1:
+            result.append(str(item))
+        elif isinstance(item, str) and item.strip():
+            result.append(" ".join(item.split()))
+        else:
+            problems.append(f"{where}: 应为问题的序号（1、2……）或问题里的几个字，实际是{type_name(item)}")
+    return tuple(result)
 
 
 def _optional_text(value: Any, where: str, problems: list[str]) -> str | None:
@@ -222,6 +290,8 @@ def _fact_text(value: Any, where: str, problems: list[str]) -> str | None:
 def facts_to_mapping(sheet: FactSheet) -> dict[str, Any]:
     """The sheet in the facts-file shape (what parse_facts_mapping reads back to an equal sheet)."""
     data: dict[str, Any] = {name: getattr(sheet, name) for name in SHEET_FIELDS if getattr(sheet, name)}
+    if sheet.headings != "styled":
+        data["headings"] = sheet.headings
     parts: dict[str, list[dict[str, Any]]] = {}
     for part, groups in sheet.parts.items():
         entries = []
@@ -231,6 +301,10 @@ def facts_to_mapping(sheet: FactSheet) -> dict[str, Any]:
                 entry["area"] = group.area
             if group.keyword:
                 entry["keyword"] = group.keyword
+            if group.heading:
+                entry["heading"] = group.heading
+            if group.answers:
+                entry["answers"] = [int(a) if a.isdigit() else a for a in group.answers]
             entry["facts"] = [f.text for f in group.facts]
             entries.append(entry)
         parts[part] = entries

@@ -8,6 +8,8 @@
     基层组织建设：                 ← a line that is only "area：" heads the lines below it
     1. 完成村级党组织星级评定        ← bullets (1. 1、 （1） • - · ① 一是 …) are dropped
     疫情防控（突出“早”字）：提前部署  ← a quarterly highlight's keyword
+    (header lines 上级：… and 小标题：原样 give the sheet's superior and plain headings; an area's
+    own heading and a plan's answers have no text form: use the YAML form for those)
     一、存在问题                   ← markers may carry numbering and brackets
     基层党组织书记年龄结构偏大
 
@@ -69,9 +71,13 @@ HEADER_KEYS: dict[str, str] = {
     "主送机关": "addressee",
     "讲话人": "speaker",
     "日期": "date",
+    "上级": "superior",
+    "领导机关": "superior",
+    "小标题": "headings",
 }
 _HEADER_LABELS = {"kind": "提纲", "org": "单位", "period": "时期", "next_period": "下一时期"}
 _HEADER_LABELS |= {"title": "标题", "addressee": "主送", "speaker": "讲话人", "date": "日期"}
+_HEADER_LABELS |= {"superior": "上级"}
 
 _MARKER_WORDS = {word: part for part, words in PART_MARKERS.items() for word in words}
 _MARKER = re.compile(
@@ -148,6 +154,9 @@ def parse_facts_text(
         needed = "、".join(missing)
         raise FactsError(f"缺少{needed}：请在界面中填写，或在文字开头写“{missing[0]}：……”一行")
     data = {key: value for key, value in data.items() if value}
+    for key in ("superior", "headings"):  # header-only keys (no keyword argument)
+        if key in header:
+            data[key] = header[key]
     data["parts"] = {
         p: [{k: v for k, v in g.items() if v is not None} for g in groups.values()]
         for p, groups in parts.items()
@@ -184,6 +193,8 @@ def facts_to_text(sheet: FactSheet) -> str:
     something else (a marker, an "area：" prefix, a bullet) is written with its area inline.
     """
     lines = [f"{_HEADER_LABELS[key]}：{getattr(sheet, key)}" for key in _HEADER_LABELS if getattr(sheet, key)]
+    if sheet.headings == "plain":
+        lines.append("小标题：原样")
     names = {"opening": "开头", "work": "工作", "problems": "问题", "plans": "计划", "closing": "结尾"}
     for part, groups in sheet.parts.items():
         lines.append(f"【{names[part]}】")

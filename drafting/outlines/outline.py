@@ -8,17 +8,15 @@ and field of every problem, because the person fixing it is not a programmer.
 
 from __future__ import annotations
 
-import datetime as dt
-import string
-from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from drafting.mentions.names import extract_names, extract_quotes
-from drafting.mentions.numbers import extract_numbers
 from drafting.model import Outline, OutlinePart
+from drafting.outlines.patterns import pattern_slots, standard_text_problems, type_name
+from drafting.outlines.register import Register, RegisterError, load_register
 from retrieval.documents import PARTS
 
 PART_LABELS: dict[str, str] = {
@@ -38,12 +36,22 @@ CONNECTIVE_KEYS: dict[str, str] = {
     "area_heading": "每个方面的小标题（不含序号）",
     "area_lead": "每个方面段落的引导语",
     "missing": "没有材料时的待补充提示",
+    "effect": "方面里讲成效的事实前的引导语",
+    "answer_lead": "写了存在问题时，计划部分开头点明问题的句子",
+    "answer": "计划方面对应某个问题时的引导语",
 }
 _PERIOD_SLOTS = {"org", "period", "next_period", "next_period_short"}
 TITLE_SLOTS = frozenset({*_PERIOD_SLOTS, "speaker", "addressee"})
 HEADING_SLOTS = frozenset(_PERIOD_SLOTS)
-CONNECTIVE_SLOTS = frozenset({*_PERIOD_SLOTS, "area", "areas", "keyword", "addressee", "speaker"})
+# {self} 我局, {superior} 县委、县政府, {led_by} 在县委、县政府的坚强领导下 (prompts/bodies.yaml);
+# {area_title} the area's heading text; {problems} / {problem} the problems a plan answers.
+_BODY_SLOTS = {"self", "superior", "led_by"}
+CONNECTIVE_SLOTS = frozenset(
+    {*_PERIOD_SLOTS, *_BODY_SLOTS, "area", "areas", "keyword", "addressee", "speaker"}
+    | {"area_title", "problems", "problem"}
+)
 _TOP_KEYS = {"name", "label", "version", "description", "title_pattern", "addressee", "greeting", "parts"}
+_TOP_KEYS |= {"genre"}
 _PART_KEYS = {
     "part",
     "heading",
@@ -64,43 +72,12 @@ class OutlineError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
-def pattern_slots(pattern: str) -> set[str]:
-    """The {slot} names used in a pattern; raises ValueError for a malformed pattern."""
-    return {field for _, field, _, _ in string.Formatter().parse(pattern) if field is not None}
-
-
-def fill_pattern(pattern: str, values: Mapping[str, str | None]) -> str | None:
-    """The pattern with its slots filled, or None when a slot it needs has no value."""
-    try:
-        needed = pattern_slots(pattern)
-    except ValueError:
-        return None
-    if any(not values.get(slot) for slot in needed):
-        return None
-    return pattern.format_map({slot: values[slot] for slot in needed})
-
-
-def type_name(value: Any) -> str:
-    """What a YAML/JSON value is, in words a writer knows."""
-    if value is None:
-        return "空值"
-    if isinstance(value, bool):
-        return "是/否"
-    if isinstance(value, int | float):
-        return "数字"
-    if isinstance(value, str):
-        return "文字"
-    if isinstance(value, list | tuple):
-        return "列表"
-    if isinstance(value, dict):
-        return "键值表"
-    if isinstance(value, dt.date):
-        return "日期"
-    return type(value).__name__
-
-
 def load_outlines(directory: Path) -> dict[str, Outline]:
-    """All outlines in ``directory`` (*.yaml, *.yml) by name; every problem in every file is reported."""
+    """All outlines in ``directory`` (*.yaml, *.yml) by name; every problem in every file is reported.
+
+    The register tables (bodies, headings, genre formulas) are read from the directory above
+    (prompts/), or the packaged ones when it has none, and travel with each outline.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise OutlineError(f"提纲目录不存在：{directory}")
@@ -119,9 +96,53 @@ def load_outlines(directory: Path) -> dict[str, Outline]:
             problems.append(f"{path.name}: name: 提纲代号“{outline.name}”与其他文件重复")
             continue
         outlines[outline.name] = outline
+    register = _register_beside(directory, problems)
+    if register is not None:
+        for name, outline in outlines.items():
+            problems += _genre_problems(outline, register, f"{name}.yaml")
+            outlines[name] = replace(outline, register=register)
     if problems:
         raise OutlineError(problems)
     return outlines
+
+
+def _register_beside(directory: Path, problems: list[str]) -> Register | None:
+    prompts_dir = directory.parent
+    if not (prompts_dir / "bodies.yaml").exists():
+        prompts_dir = _packaged_prompts()
+    try:
+        return load_register(prompts_dir.resolve())
+    except RegisterError as exc:
+        problems.extend(exc.problems)
+        return None
+
+
+def _packaged_prompts() -> Path:
+    from drafting.settings import PROJECT_ROOT
+
+    return PROJECT_ROOT / "prompts"
+
+
+def _genre_problems(outline: Outline, register: Register, file: str) -> list[str]:
+    """A genre's set formulas belong to it alone: a summary never says "报告如下"."""
+    if not outline.genre:
+        return []
+    if outline.genre not in register.genres:
+        return [
+            f"{file}: genre: 应为 {'、'.join(register.genres)} 之一（见 register.yaml），实际是“{outline.genre}”"
+        ]
+    foreign = {f: g for g, formulas in register.genres.items() if g != outline.genre for f in formulas}
+    problems = []
+    for i, op in enumerate(outline.parts):
+        texts = [("must_contain", op.must_contain)]
+        texts += [(f"connectives.{k}[{j}]", p) for k, ps in op.connectives.items() for j, p in enumerate(ps)]
+        for field, text in texts:
+            for formula, genre in foreign.items():
+                if formula in text:
+                    problems.append(
+                        f"{file}: parts[{i}].{field}: “{formula}”是{genre}的套语，{outline.genre}类材料不能用"
+                    )
+    return problems
 
 
 def get_outline(directory: Path, name: str) -> Outline:
@@ -165,6 +186,7 @@ def _build_outline(data: Any, problems: list[str]) -> Outline | None:
     title = _text(data, "title_pattern", problems)
     _check_pattern(title, "title_pattern", TITLE_SLOTS, problems)
     greeting = _text(data, "greeting", problems, required=False)
+    genre = _text(data, "genre", problems, required=False) or ""
     description = _text(data, "description", problems, required=False) or ""
     version = data.get("version", "1")
     if not isinstance(version, str | int) or isinstance(version, bool):
@@ -195,6 +217,7 @@ def _build_outline(data: Any, problems: list[str]) -> Outline | None:
         greeting=greeting,
         version=str(version),
         description=description,
+        genre=genre,
     )
 
 
@@ -282,33 +305,7 @@ def _check_pattern(pattern: str | None, field: str, allowed: frozenset[str], pro
 
 
 def _check_standard_text(pattern: str, field: str, problems: list[str]) -> None:
-    """Standard sentences go into every draft, so they may hold no facts of their own."""
-    try:
-        bare = string.Formatter().vformat(pattern, (), _Blank())
-    except (ValueError, IndexError, KeyError):
-        bare = pattern  # malformed braces are reported by _check_pattern
-    for number in extract_numbers(bare):
-        problems.append(f"{field}: 标准句里不能有数字（“{number.text}”），数字只能来自事实材料")
-    for name in extract_names(bare):
-        problems.append(
-            f"{field}: 标准句里不能有具体单位名称（“{name.text}”），请用{{org}}或“上级党委”等泛称"
-        )
-    for quote in extract_quotes(pattern):
-        if not _slots_or_empty(quote.inner):
-            problems.append(f"{field}: 标准句里不能有引号内容（“{quote.inner}”），引用只能来自事实材料")
-
-
-def _slots_or_empty(text: str) -> set[str]:
-    try:
-        return pattern_slots(text)
-    except ValueError:
-        return set()
-
-
-class _Blank(dict):
-    # Slots become a neutral separator so "{org}局" is not read as a name.
-    def __missing__(self, key: str) -> str:
-        return "，"
+    problems.extend(f"{field}: {problem}" for problem in standard_text_problems(pattern))
 
 
 def _text(data: dict, key: str, problems: list[str], *, required: bool = True, where: str = "") -> str | None:

@@ -13,8 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from drafting.model import Fact, FactSheet, Outline, OutlinePart
+from drafting.model import Fact, FactGroup, FactSheet, Outline, OutlinePart
+from drafting.outlines.bodies import describe_body
+from drafting.outlines.headings import PLAIN, styled_titles
 from drafting.outlines.outline import PART_LABELS, fill_pattern
+from drafting.outlines.register import Register, default_register
 from retrieval.documents import Part, Passage
 
 _CN_DIGITS = "零一二三四五六七八九"
@@ -23,6 +26,9 @@ HEADED_NUMBERINGS = ("（一）", "1.", "突出一个")  # area styles that give
 _SLOT_LABELS = {"org": "单位", "period": "时期", "next_period": "下一时期", "next_period_short": "下一时期"}
 _SLOT_LABELS |= {"speaker": "讲话人"}
 _SLOT_LABELS |= {"addressee": "主送机关"}
+_HEADING_NUMBER = re.compile(
+    r"^(?:[（(][一二三四五六七八九十\d]+[）)]|[一二三四五六七八九十]+、|\d{1,2}[.、．](?!\d))\s*"
+)
 
 
 @dataclass(frozen=True)
@@ -57,9 +63,11 @@ def chinese_ordinal(n: int) -> str:
     return ("" if tens == 1 else _CN_DIGITS[tens]) + "十" + (_CN_DIGITS[ones] if ones else "")
 
 
-def slot_values(sheet: FactSheet) -> dict[str, str | None]:
-    """The values of the {slots} in outline patterns, from the sheet."""
+def slot_values(sheet: FactSheet, outline: Outline | None = None) -> dict[str, str | None]:
+    """The values of the {slots} in outline patterns, from the sheet (and the outline's register:
+    {self} 我局, {superior} 县委、县政府, {led_by} 在县委、县政府的坚强领导下)."""
     next_period = sheet.next_period or infer_next_period(sheet.period) or NEXT_PERIOD_FALLBACK
+    body = describe_body(sheet.org, register_of(outline), sheet.superior)
     return {
         "org": sheet.org,
         "period": sheet.period,
@@ -67,6 +75,9 @@ def slot_values(sheet: FactSheet) -> dict[str, str | None]:
         "next_period_short": short_next_period(sheet.period, next_period),
         "addressee": sheet.addressee,
         "speaker": sheet.speaker,
+        "self": body.self_name,
+        "superior": body.superior,
+        "led_by": body.led_by,
     }
 
 
@@ -74,7 +85,7 @@ def compose_title(outline: Outline, sheet: FactSheet) -> str:
     """The sheet's own title, else the outline's title pattern filled (a missing slot → 【待补充】)."""
     if sheet.title:
         return sheet.title
-    return outline.title_pattern.format_map(_Placeholders(slot_values(sheet)))
+    return outline.title_pattern.format_map(_Placeholders(slot_values(sheet, outline)))
 
 
 class _Placeholders(dict):
@@ -100,6 +111,12 @@ def infer_next_period(period: str) -> str | None:
         index = quarters.index(q) if q in quarters else int(q) - 1
         return f"{year}年第{quarters[index + 1]}季度" if index < 3 else f"{year + 1}年第一季度"
     return None
+
+
+def register_of(outline: Outline | None) -> Register:
+    """The register tables loaded with ``outline``, or the packaged ones."""
+    register = getattr(outline, "register", None)
+    return register if isinstance(register, Register) else default_register()
 
 
 def short_next_period(period: str, next_period: str) -> str:
@@ -130,23 +147,42 @@ def part_heading(outline: Outline, part: Part, sheet: FactSheet, index: int) -> 
 
 
 def area_heading(
-    outline_part: OutlinePart, number: int, area: str | None, keyword: str | None, sheet: FactSheet
+    outline_part: OutlinePart,
+    number: int,
+    group: FactGroup,
+    sheet: FactSheet,
+    title: str | None = None,
+    outline: Outline | None = None,
 ) -> str:
-    """An area's heading with its number, e.g. "（一）干部教育培训"; "" for inline styles."""
-    if outline_part.area_numbering not in HEADED_NUMBERINGS or not area:
+    """An area's heading with its number, e.g. "（一）扎实开展干部教育培训"; "" for inline styles.
+
+    The writer's own ``heading`` is used as written; otherwise the outline's area_heading pattern,
+    whose {area_title} is ``title`` (the register heading) or the bare area name.
+    """
+    if outline_part.area_numbering not in HEADED_NUMBERINGS or not group.area:
         return ""
-    values = {**slot_values(sheet), "area": area, "keyword": keyword}
-    patterns = outline_part.connectives.get("area_heading") or ["{area}"]
-    text = next((t for p in patterns if (t := fill_pattern(p, values))), area)
+    if group.heading:
+        text = strip_heading_number(group.heading)
+    else:
+        values = {**slot_values(sheet, outline), "area": group.area, "keyword": group.keyword}
+        values["area_title"] = title or group.area
+        patterns = outline_part.connectives.get("area_heading") or ["{area}"]
+        text = next((t for p in patterns if (t := fill_pattern(p, values))), group.area)
     if outline_part.area_numbering == "1.":
         return f"{number}.{text}"
     return f"（{chinese_ordinal(number)}）{text}"
+
+
+def strip_heading_number(text: str) -> str:
+    """A writer's heading without the number the draft adds itself ("（一）" "1." "一、")."""
+    return _HEADING_NUMBER.sub("", text.strip()).strip() or text.strip()
 
 
 def plan_sections(outline: Outline, sheet: FactSheet) -> list[SectionSpec]:
     """The sections of a draft of ``sheet`` following ``outline``, in outline order."""
     specs: list[SectionSpec] = []
     numbered = 0
+    spent: set[str] = set()  # heading patterns used so far: none twice in a report
     for op in outline.parts:
         groups = sheet.parts.get(op.part, ())
         if not groups and not op.required:
@@ -155,23 +191,34 @@ def plan_sections(outline: Outline, sheet: FactSheet) -> list[SectionSpec]:
         if op.heading and op.numbered:
             numbered += 1
         if op.part in ("work", "plans"):
-            specs.extend(_area_sections(op, groups, heading, sheet))
+            specs.extend(_area_sections(op, groups, heading, sheet, outline, spent))
             continue
         facts = tuple(f for g in groups for f in g.facts)
         specs.append(SectionSpec(op.part, op.part, heading, 1 if heading else 0, None, facts, op))
     return specs
 
 
-def _area_sections(op: OutlinePart, groups: Sequence, heading: str, sheet: FactSheet) -> list[SectionSpec]:
+def _area_sections(
+    op: OutlinePart,
+    groups: Sequence[FactGroup],
+    heading: str,
+    sheet: FactSheet,
+    outline: Outline,
+    spent: set[str],
+) -> list[SectionSpec]:
     if not groups:
         return [SectionSpec(f"{op.part}:0", op.part, "", 0, None, (), op, part_heading=heading)]
+    titles: list[str | None] = [None] * len(groups)
+    if sheet.headings != PLAIN and op.area_numbering in HEADED_NUMBERINGS:
+        styled = [None if g.heading else g.area for g in groups]
+        titles = styled_titles(op.part, styled, register_of(outline), spent)
     specs = []
     headed = 0
     for i, group in enumerate(groups):
         own = ""
         if group.area and op.area_numbering in HEADED_NUMBERINGS:
             headed += 1
-            own = area_heading(op, headed, group.area, group.keyword, sheet)
+            own = area_heading(op, headed, group, sheet, titles[i], outline)
         specs.append(
             SectionSpec(
                 key=f"{op.part}:{i}",

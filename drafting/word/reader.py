@@ -145,6 +145,9 @@ def split_lines_into_sections(lines: list[str], sheet: FactSheet, specs: list[An
             starts.append((strip_numbering(spec.part_heading), spec.part, spec.part, 1))
         if spec.heading:
             starts.append((strip_numbering(spec.heading), spec.key, spec.part, spec.level))
+            # A document written with plain subheadings ("（一）人才工作") names the bare area.
+            if spec.area and strip_numbering(spec.heading) != spec.area:
+                starts.append((spec.area, spec.key, spec.part, spec.level))
     cursor = 0
     lines = list(lines)
     title = lines.pop(0) if lines else ""

@@ -81,7 +81,7 @@ def test_offline_draft_check_and_export_end_to_end(capsys, workdir):
     assert {s["mode"] for s in result["sections"]} == {"composer"}
     assert all(s["status"] == "done" for s in result["sections"])
     work0 = next(s for s in result["sections"] if s["key"] == "work:0")
-    assert work0["heading"] == "（一）干部教育培训"
+    assert work0["heading"] == "（一）扎实开展干部教育培训"
     assert work0["paragraphs"][0]["fact_ids"] == ["work.0.0", "work.0.1", "work.0.2"]
     assert result["flags"] == [] and result["unused_facts"] == []
     assert (workdir / "draft.docx").is_file()
@@ -103,7 +103,7 @@ def test_offline_draft_check_and_export_end_to_end(capsys, workdir):
         if p.text.strip()
     ]
     assert lines[0] == TITLE
-    assert "一、2026年上半年工作开展情况" in lines and "（一）干部教育培训" in lines
+    assert "一、2026年上半年工作开展情况" in lines and "（一）扎实开展干部教育培训" in lines
 
 
 def test_human_output_names_mode_id_file_and_grounding(capsys, workdir):

@@ -38,10 +38,10 @@ def test_half_year_plan_follows_the_outline() -> None:
     assert (specs["opening"].heading, specs["opening"].level, specs["closing"].heading) == ("", 0, "")
     work = specs["work:0"]
     assert (work.heading, work.level, work.area, work.part_heading) == (
-        "（一）干部教育培训", 2, "干部教育培训", "一、2026年上半年工作开展情况"
+        "（一）扎实开展干部教育培训", 2, "干部教育培训", "一、2026年上半年工作开展情况"
     )  # fmt: skip
     assert [f.id for f in work.facts] == ["work.0.0", "work.0.1", "work.0.2"]
-    assert specs["work:3"].heading == "（四）人才工作" and specs["work:3"].part_heading == ""
+    assert specs["work:3"].heading == "（四）着力加强人才工作" and specs["work:3"].part_heading == ""
     assert (specs["work:3"].index, specs["work:3"].count) == (3, 4)
     assert (specs["problems"].heading, specs["problems"].level) == ("二、存在的问题和不足", 1)
     assert len(specs["problems"].facts) == 3
@@ -58,7 +58,7 @@ def test_year_end_plan() -> None:
 
 def test_quarterly_plan_has_highlights_and_inline_plans() -> None:
     specs, _ = _plan("quarterly")
-    assert specs["work:0"].heading == "（一）突出一个“稳”字，扎实推进稳就业工作"
+    assert specs["work:0"].heading == "（一）突出一个“稳”字，扎实做好稳就业工作"
     assert specs["work:0"].keyword == "稳"
     assert specs["work:0"].part_heading == "一、2026年第一季度主要工作"
     assert (specs["plans:0"].heading, specs["plans:0"].level) == ("", 0)
@@ -70,7 +70,7 @@ def test_speech_plan_runs_review_inline_and_tasks_with_headings() -> None:
     specs, _ = _plan("speech")
     assert [specs[k].heading for k in ("work:0", "work:1", "work:2")] == ["", "", ""]
     assert specs["work:0"].part_heading == "一、客观总结2025年工作，进一步坚定做好工作的信心"
-    assert specs["plans:0"].heading == "（一）着力抓好干部队伍建设"
+    assert specs["plans:0"].heading == "（一）着力加强干部队伍建设"
     assert specs["plans:0"].part_heading == "三、突出工作重点，扎实做好2026年各项工作"
     assert specs["closing"].facts[0].text.startswith("各级党组织")
 
@@ -116,7 +116,10 @@ def test_arabic_area_numbering() -> None:
         dataclasses.replace(p, area_numbering="1.") if p.part == "work" else p for p in outline.parts
     )
     specs = plan_sections(dataclasses.replace(outline, parts=parts), _sample("year-end"))
-    assert [s.heading for s in specs if s.part == "work"][:2] == ["1.基层医疗服务能力建设", "2.公共卫生"]
+    assert [s.heading for s in specs if s.part == "work"][:2] == [
+        "1.扎实做好基层医疗服务能力建设",
+        "2.用心做好公共卫生工作",
+    ]
 
 
 def test_part_heading_and_ordinals() -> None:

@@ -150,7 +150,7 @@ def test_prompt_holds_the_facts_and_fenced_exemplars(settings, sheet, kb, store)
     chat = grounded_script()
     draft = make_pipeline(settings, chat=chat, kb=kb, store=store).run(sheet)
     assert len(chat.calls) == len(KEYS)
-    work0 = next(c for c in chat.calls if "（一）干部教育培训" in c.messages[-1]["content"])
+    work0 = next(c for c in chat.calls if "（一）扎实开展干部教育培训" in c.messages[-1]["content"])
     system, user = work0.messages[0]["content"], work0.messages[-1]["content"]
     assert "- [work.0.0] 举办科级干部培训班3期，培训180人次" in user
     assert "- [work.0.1] 开设“云溪讲堂”6期" in user
@@ -174,7 +174,7 @@ def test_prompt_holds_the_facts_and_fenced_exemplars(settings, sheet, kb, store)
 
 def test_paragraphs_record_facts_and_the_exemplar_they_lean_on(settings, sheet, kb):
     leaning = "坚持把干部教育培训作为基础性工程，举办科级干部培训班3期，培训180人次。"
-    script = {"（一）干部教育培训": leaning}
+    script = {"（一）扎实开展干部教育培训": leaning}
 
     def answer(messages):
         user = messages[-1]["content"]
@@ -211,7 +211,7 @@ def test_offline_composer_writes_every_section_and_says_so(settings, sheet, kb, 
     assert {s.mode for s in draft.sections} == {"composer"}
     assert all(s.status == "done" for s in draft.sections)
     assert body(draft, "work").heading == "一、2026年上半年工作开展情况"
-    assert body(draft, "work:0").heading == "（一）干部教育培训"
+    assert body(draft, "work:0").heading == "（一）扎实开展干部教育培训"
     assert draft.title == "云溪区委组织部2026年上半年工作总结和下半年工作计划"
     assert draft.signature == "云溪区委组织部" and draft.date == "2026年7月6日"
     assert not [f for f in draft.flags if f.kind.startswith("unsupported")]

@@ -215,7 +215,7 @@ def test_section_prompt_gives_the_model_everything_it_needs(section_prompt) -> N
     assert [m["role"] for m in section_prompt.messages] == ["system", "user"]
     assert section_prompt.name == "section" and section_prompt.version == "v1"
     # the outline part's requirements and the section heading
-    assert "按工作方面分条写明主要做法和取得的成效" in user and "（一）干部教育培训" in user
+    assert "按工作方面分条写明主要做法和取得的成效" in user and "（一）扎实开展干部教育培训" in user
     # the section's facts with their ids, in the form the stub model and reviewers read
     assert fact_lines(section_prompt.messages) == [
         ("work.0.0", "依托区委党校举办科级干部培训班3期，培训180人次"),
