@@ -15,6 +15,9 @@ from typing import Any
 import yaml
 
 from drafting.model import Outline, OutlinePart
+from drafting.outlines.patterns import (
+    fill_pattern as fill_pattern,  # re-exported: callers import it from here
+)
 from drafting.outlines.patterns import pattern_slots, standard_text_problems, type_name
 from drafting.outlines.register import Register, RegisterError, load_register
 from retrieval.documents import PARTS

@@ -12,7 +12,8 @@ import yaml
 
 from drafting.checking.grounding import check_draft
 from drafting.checking.stock import repeated_stock, stock_patterns
-from drafting.facts.sheet import parse_facts_file, parse_facts_mapping
+from drafting.facts.files import parse_facts_file
+from drafting.facts.sheet import parse_facts_mapping
 from drafting.model import Draft, FactSheet
 from drafting.outlines.outline import load_outlines
 from drafting.outlines.register import default_register
