@@ -1,21 +1,18 @@
-"""Knowledge-base commands: `ingest`, `docs list|show|remove`, `search`, `eval retrieval`."""
+"""Knowledge-base commands: `ingest`, `docs list|show|edit|move|remove`, `search` (evaluation: drafting.cli.evaluation)."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-import tempfile
 import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from drafting.service import components
-from drafting.settings import PROJECT_ROOT, ChromaSettings, Settings
+from drafting.settings import Settings
 from retrieval.documents import PARTS, SearchFilters
-from retrieval.evaluation.retrieval_eval import evaluate, format_result, load_queries
-from retrieval.evaluation.structure_eval import evaluate_structure, format_structure
 from retrieval.index.embedder import EmbedderError
 from retrieval.index.vector_store import VectorStoreError
 from retrieval.ingest.ingestion import reclean_lines
@@ -35,7 +32,6 @@ PART_LABELS = {
     "plans": "下步打算",
     "closing": "结尾",
 }
-DEFAULT_QUERY_GLOB = "retrieval*.yaml"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest.set_defaults(func=run_ingest)
 
     docs = subparsers.add_parser("docs", help="查看或删除知识库中的材料")
-    docs_sub = docs.add_subparsers(dest="docs_command", metavar="list|show|remove")
+    docs_sub = docs.add_subparsers(dest="docs_command", metavar="list|show|edit|move|remove")
     listing = docs_sub.add_parser("list", help="列出全部材料")
     listing.add_argument("--json", action="store_true", help="输出 JSON")
     listing.set_defaults(func=run_docs_list)
@@ -54,6 +50,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show.add_argument("--removed", action="store_true", help="列出清洗时删去的行（行号和原因）")
     show.add_argument("--json", action="store_true", help="输出 JSON")
     show.set_defaults(func=run_docs_show)
+    edit = docs_sub.add_parser(
+        "edit", help="更正材料的标题、类型、年份、期间、单位（按内容保存，重新入库后仍有效）"
+    )
+    edit.add_argument("target", metavar="FILE_OR_ID")
+    keep = argparse.SUPPRESS  # an option not given leaves that field as it is
+    edit.add_argument("--title", default=keep)
+    edit.add_argument("--kind", choices=tuple(KIND_LABELS), default=keep)
+    edit.add_argument("--year", type=_year_or_none, default=keep, help="年份；none 表示清空")
+    edit.add_argument("--period", default=keep, help="如 2025年上半年；none 表示清空")
+    edit.add_argument("--org", default=keep, help="单位；none 表示清空")
+    edit.set_defaults(func=run_docs_edit)
+    move = docs_sub.add_parser("move", help="把段落（或某个标题及其下全部内容）改到另一部分")
+    move.add_argument("target", metavar="FILE_OR_ID")
+    move.add_argument("--part", required=True, choices=PARTS)
+    move.add_argument(
+        "--passage", action="append", default=[], metavar="PASSAGE_ID", help="段落编号（可重复）"
+    )
+    move.add_argument("--heading", help="提纲中的标题（开头几个字即可），连同其下全部内容")
+    move.set_defaults(func=run_docs_move)
     remove = docs_sub.add_parser("remove", help="从知识库删除材料")
     remove.add_argument("targets", nargs="+", metavar="FILE_OR_ID")
     remove.set_defaults(func=run_docs_remove)
@@ -70,6 +85,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     search.add_argument("--mode", default="hybrid", help="hybrid（默认）、lexical 或 dense")
     search.add_argument("--json", action="store_true", help="输出 JSON 列表")
     search.set_defaults(func=run_search)
+
+    from drafting.cli.knowledge_eval import run_eval_retrieval, run_eval_structure
 
     evaluation = subparsers.add_parser("eval", help="评测")
     eval_sub = evaluation.add_subparsers(
@@ -127,6 +144,10 @@ def _year(text: str) -> int:
     if not (text.isdigit() and 1949 <= int(text) <= 2100):
         raise argparse.ArgumentTypeError(f"年份无效：{text}")
     return int(text)
+
+
+def _year_or_none(text: str) -> int | None:
+    return None if text.lower() in ("none", "null", "") else _year(text)
 
 
 def _weights(text: str) -> tuple[float, ...]:
@@ -224,8 +245,15 @@ def run_docs_list(args: argparse.Namespace, settings: Settings) -> int:
     if kb is None:
         return 2
     documents = kb.list_documents()
+    attention = kb.attention()
     if args.json:
-        print(json.dumps([_document_json(d) for d in documents], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [{**_document_json(d), "attention": attention.get(d.id, [])} for d in documents],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     if not documents:
         print("知识库为空。用 drafter ingest PATH 加入往年材料。")
@@ -239,17 +267,21 @@ def run_docs_list(args: argparse.Namespace, settings: Settings) -> int:
             d.org or "",
             KIND_LABELS.get(d.kind, d.kind),
             str(d.passage_count),
-            d.ingested_at,
+            "；".join(attention.get(d.id, [])) or "—",
         )
         for d in documents
     ]
-    headers = ("编号", "文件", "标题", "期间", "单位", "类型", "段落", "入库时间")
-    print(format_table(headers, rows, (12, 36, 40, 16, 24, 10, 6, 19)))
+    headers = ("编号", "文件", "标题", "期间", "单位", "类型", "段落", "待核对")
+    print(format_table(headers, rows, (12, 30, 40, 16, 24, 10, 6, 40)))
     print(f"共 {len(documents)} 份材料，{sum(d.passage_count for d in documents)} 个段落。")
+    if attention:
+        print(f"{len(attention)} 份需要核对：用 drafter docs show 查看，drafter docs edit / move 更正。")
     return 0
 
 
-def _document_json(record: Any, *, full: bool = False) -> dict[str, Any]:
+def _document_json(
+    record: Any, *, full: bool = False, passages: Sequence[Any] | None = None
+) -> dict[str, Any]:
     data = {
         "id": record.id,
         "path": record.path,
@@ -266,6 +298,11 @@ def _document_json(record: Any, *, full: bool = False) -> dict[str, Any]:
     if full:
         data["outline"] = [{"text": o.text, "part": o.part, "level": o.level} for o in record.outline]
         data["removed"] = [{"line_no": r.line_no, "text": r.text, "reason": r.reason} for r in record.removed]
+    if passages is not None:
+        data["passages"] = [
+            {"id": p.id, "text": p.text, "part": p.part, "heading": p.heading, "start": p.start, "end": p.end}
+            for p in passages
+        ]
     return data
 
 
@@ -284,10 +321,12 @@ def run_docs_show(args: argparse.Namespace, settings: Settings) -> int:
     record, problem = _find(kb, args.target)
     if problem:
         return _error(problem)
-    if args.json:
-        print(json.dumps(_document_json(record, full=True), ensure_ascii=False, indent=2))
-        return 0
     passages = kb.catalog.document_passages(record.id)
+    reasons = kb.attention().get(record.id, [])
+    if args.json:
+        data = {**_document_json(record, full=True, passages=passages), "attention": reasons}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
+        return 0
     per_part = {p: sum(1 for x in passages if x.part == p) for p in PARTS}
     print(f"标题：{record.title}")
     print(f"编号：{record.id}    文件：{record.path}")
@@ -302,6 +341,8 @@ def run_docs_show(args: argparse.Namespace, settings: Settings) -> int:
     print(
         "段落：" + "，".join(f"{PART_LABELS[p]} {n}" for p, n in per_part.items()) + f"，共 {len(passages)}"
     )
+    if reasons:
+        print("待核对：" + "；".join(reasons) + "（drafter docs edit / move 更正）")
     print("提纲：")
     for entry in record.outline or []:
         print(f"  {'  ' * max(entry.level - 1, 0)}{entry.text}  [{PART_LABELS.get(entry.part, entry.part)}]")
@@ -313,6 +354,47 @@ def run_docs_show(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  第 {line.line_no + 1} 行  [{line.reason}]  {line.text}")
         if not record.removed:
             print("  （无）")
+    return 0
+
+
+def run_docs_edit(args: argparse.Namespace, settings: Settings) -> int:
+    fields: dict[str, Any] = {
+        name: getattr(args, name) for name in ("title", "kind", "year", "period", "org") if name in vars(args)
+    }
+    for name in ("period", "org"):
+        if isinstance(fields.get(name), str) and fields[name].strip().lower() in ("none", "null", ""):
+            fields[name] = None
+    if not fields:
+        return _error("请至少给出一项更正：--title、--kind、--year、--period、--org")
+    kb = _open_kb(settings)
+    if kb is None:
+        return 2
+    try:
+        record = kb.correct_document(args.target, **fields)
+    except (LookupError, ValueError) as exc:
+        return _error(str(exc))
+    except (IndexMismatchError, EmbedderError, VectorStoreError) as exc:
+        return _error(str(exc))
+    kind = KIND_LABELS.get(record.kind, record.kind)
+    print(
+        f"已更正：{record.title}（{kind}，{record.period or '—'}，{record.year or '—'}，{record.org or '—'}）"
+    )
+    return 0
+
+
+def run_docs_move(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.passage and not args.heading:
+        return _error("请用 --passage 或 --heading 指定要移动的内容")
+    kb = _open_kb(settings)
+    if kb is None:
+        return 2
+    try:
+        moved = kb.move_to_part(args.target, args.part, passage_ids=args.passage, heading=args.heading)
+    except (LookupError, ValueError) as exc:
+        return _error(str(exc))
+    except (IndexMismatchError, EmbedderError, VectorStoreError) as exc:
+        return _error(str(exc))
+    print(f"已把 {len(moved)} 个段落改到“{PART_LABELS[args.part]}”：{'、'.join(moved) or '（仅标题）'}")
     return 0
 
 
@@ -382,81 +464,3 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("没有找到相关段落。")
     return 0
-
-
-# ------------------------------------------------------------------ eval
-
-
-def _default_query_files() -> list[Path]:
-    return sorted((PROJECT_ROOT / "corpus" / "eval").glob(DEFAULT_QUERY_GLOB))
-
-
-def run_eval_retrieval(args: argparse.Namespace, settings: Settings) -> int:
-    files = args.queries or _default_query_files()
-    missing = [str(f) for f in files if not f.is_file()]
-    if missing or not files:
-        return _error(f"找不到查询文件：{'、'.join(missing) or DEFAULT_QUERY_GLOB}")
-    queries, problems = load_queries(files)
-    if not queries:
-        return _error("查询文件中没有可用的查询。")
-    if args.ingest:
-        if not args.ingest.is_dir():
-            return _error(f"要入库的文件夹不存在：{args.ingest}")
-        with tempfile.TemporaryDirectory(prefix="drafter-eval-") as scratch:
-            # A throwaway embedded index: never touch the user's knowledge base or Chroma server.
-            temporary = settings.model_copy(update={"home": Path(scratch), "chroma": ChromaSettings()})
-            return _evaluate(args, temporary, queries, problems, ingest_first=args.ingest)
-    return _evaluate(args, settings, queries, problems, ingest_first=None)
-
-
-def _evaluate(
-    args: argparse.Namespace, settings: Settings, queries: list, problems: list, ingest_first: Path | None
-) -> int:
-    kb = _open_kb(settings)
-    if kb is None:
-        return 2
-    try:
-        if ingest_first is not None:
-            report = kb.ingest([ingest_first])
-            print(report.summary(), file=sys.stderr)
-        if kb.catalog.document_count() == 0:
-            return _error(
-                "知识库为空：请先 drafter ingest corpus/reports，或用 --ingest DIR 建一个临时知识库。"
-            )
-        kb.fusion_method = args.fusion
-        result = evaluate(kb, queries, k=args.k, dense_weights=args.dense_weights, label_errors=problems)
-    except (IndexMismatchError, EmbedderError, VectorStoreError) as exc:
-        return _error(str(exc))
-    print(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if args.json else format_result(result))
-    return 0
-
-
-STRUCTURE_SETS = PROJECT_ROOT / "corpus" / "eval" / "structure"
-
-
-def run_eval_structure(args: argparse.Namespace, settings: Settings) -> int:
-    """Needs no knowledge base and no model: the halves are parsed as `drafter ingest` would."""
-    names = args.sets or [n for n in ("dev", "heldout") if (STRUCTURE_SETS / n / "labels.yaml").is_file()]
-    if not names:
-        return _error(f"{STRUCTURE_SETS} 下没有标注的评测集（dev/ 或 heldout/）")
-    folders = [
-        (name, Path(name) if name not in ("dev", "heldout") else STRUCTURE_SETS / name) for name in names
-    ]
-    names = [name if name in ("dev", "heldout") else Path(name).name for name in names]
-    missing = [str(folder) for _, folder in folders if not (folder / "labels.yaml").is_file()]
-    if missing:
-        return _error(f"找不到标注（应有 docs/ 和 labels.yaml）：{'、'.join(missing)}")
-    results = [evaluate_structure(folder, name) for name, (_, folder) in zip(names, folders, strict=True)]
-    for result, (_, folder) in zip(results, folders, strict=True):
-        result.folder = _shown(folder)
-    if args.json:
-        print(json.dumps([r.to_json() for r in results], ensure_ascii=False, indent=2))
-    else:
-        print("\n\n".join(format_structure(r, details=not args.brief) for r in results))
-    return 0
-
-
-def _shown(folder: Path) -> str:
-    """A set inside the project is named relative to it, so printed figures read the same anywhere."""
-    resolved = folder.resolve()
-    return str(resolved.relative_to(PROJECT_ROOT)) if resolved.is_relative_to(PROJECT_ROOT) else str(folder)

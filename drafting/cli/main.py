@@ -14,7 +14,7 @@ import sys
 from drafting.settings import Settings
 
 COMMAND_MODULES = (
-    "drafting.cli.knowledge",  # ingest, docs, search, eval
+    "drafting.cli.knowledge",  # ingest, docs, search
     "drafting.cli.drafts",  # draft, check, export
     "drafting.cli.prompts",  # prompts list / preview / score
     "drafting.cli.admin",  # users

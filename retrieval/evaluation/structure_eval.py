@@ -263,7 +263,7 @@ def score_document(label: StructureLabel, parsed: ParsedDocument) -> DocumentSco
         (at, part) for (_, part), at in zip(label.paragraphs, found, strict=True) if at is not None
     )
     starts = [at for at, _ in located]
-    wrong = []
+    wrong: list[tuple[str, str, str]] = []
     for passage in parsed.passages:
         at = bisect_right(positions, passage.start) - 1  # compact index of the passage's first character
         k = bisect_right(starts, max(at, 0)) - 1

@@ -339,6 +339,13 @@ class Catalog:
         )
         return [passage_from_row(r) for r in rows]
 
+    def document_parts(self) -> dict[str, set[str]]:
+        """The parts each document has passages in."""
+        parts: dict[str, set[str]] = {}
+        for doc_id, part in self._query("SELECT DISTINCT doc_id, part FROM passages"):
+            parts.setdefault(doc_id, set()).add(part)
+        return parts
+
     def passage_count(self) -> int:
         return int(self._query_one("SELECT COUNT(*) FROM passages")[0])
 

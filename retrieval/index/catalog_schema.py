@@ -58,6 +58,10 @@ MIGRATIONS: list[str] = [
     ) WITHOUT ROWID;
     CREATE INDEX line_fingerprints_doc ON line_fingerprints(doc_id);
     """,
+    # 2: people's corrections, keyed by content (retrieval.index.corrections)
+    """
+    CREATE TABLE corrections (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+    """,
 ]
 
 PASSAGE_COLUMNS = (

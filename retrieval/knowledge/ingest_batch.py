@@ -20,6 +20,7 @@ from pathlib import Path
 
 from retrieval.documents import LoadedDocument, Passage
 from retrieval.index.catalog import Catalog, DocumentRecord, OutlineEntry
+from retrieval.index.corrections import Corrections
 from retrieval.index.embedder import EmbedderError
 from retrieval.index.lexical_sync import CatalogLexicalIndex, passage_tokens
 from retrieval.index.passage_vectors import IndexMismatchError, PassageVectors
@@ -172,7 +173,22 @@ class IngestBatch:
             removed=list(parsed.cleaned.removed),
             outline=[OutlineEntry(t, p, lv) for t, p, lv in outline_of(structure.blocks)],
         )
+        # People's corrections of earlier versions with the same text hold for this one too.
+        record, passages = Corrections(self.catalog).apply(record, passages)
         return _Prepared(record, passages, [passage_tokens(p) for p in passages])
+
+    def store_corrected(self, record: DocumentRecord) -> DocumentRecord:
+        """Apply the recorded corrections to a stored document and store it again (catalog,
+        vectors with their part and year, lexical index)."""
+        corrected, passages = Corrections(self.catalog).apply(
+            record, self.catalog.document_passages(record.id)
+        )
+        tokens = [passage_tokens(p) for p in passages]
+        self.vectors.record_model()
+        self.vectors.write(record.id, passages)
+        generation = self.catalog.commit_document(corrected, passages, tokens)
+        self.lexical.applied(generation, record.id, passages, tokens)
+        return corrected
 
     def _store(self, item: _Pending, prepared: _Prepared, note: str = "") -> DocumentOutcome:
         """Embed and store a prepared document, replacing the vectors and passages it had."""

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from retrieval.ingest.ingestion import (
     document_id,
     no_progress,
 )
+from retrieval.knowledge import correcting
 from retrieval.knowledge.ingest_batch import IngestBatch
 from retrieval.knowledge.recleaning import RepetitionWatch
 from retrieval.search.fusion import Fused, FusionMethod, collapse_near_duplicates, fuse
@@ -223,6 +224,39 @@ class KnowledgeBase:
             report.recleaned, report.not_recleaned = self._batch().reclean(watch.affected(), progress)
         self._catalog_lexical.save()
         return report
+
+    # ================================================================ corrections
+
+    def store_corrected(self, record: DocumentRecord) -> DocumentRecord:
+        """Store a document again with the corrections recorded for its content."""
+        with self._ingest_lock:
+            corrected = self._batch().store_corrected(record)
+        self._catalog_lexical.save()
+        return corrected
+
+    def correct_document(self, id_or_path: str, **fields: Any) -> DocumentRecord:
+        """Correct title, kind, year, period or org (kept by content: re-ingesting keeps it)."""
+        return correcting.correct_document(self, self._must_get(id_or_path), fields)
+
+    def move_to_part(
+        self, id_or_path: str, part: str, *, passage_ids: Sequence[str] = (), heading: str | None = None
+    ) -> list[str]:
+        """Move passages, or a heading with everything under it, to another part; ids moved."""
+        return correcting.move_to_part(
+            self, self._must_get(id_or_path), part, passage_ids=passage_ids, heading=heading
+        )
+
+    def attention(self) -> dict[str, list[str]]:
+        """Documents needing a person's look, each with the reasons (see retrieval.knowledge.correcting)."""
+        parts = self.catalog.document_parts()
+        found = {r.id: correcting.attention(r, parts.get(r.id, set())) for r in self.list_documents()}
+        return {doc_id: reasons for doc_id, reasons in found.items() if reasons}
+
+    def _must_get(self, id_or_path: str) -> DocumentRecord:
+        record = self.get_document(id_or_path)
+        if record is None:
+            raise LookupError(f"知识库中没有“{id_or_path}”")
+        return record
 
     def get_passage(self, passage_id: str) -> Passage | None:
         """One passage by id; None when it is no longer in the catalog."""
