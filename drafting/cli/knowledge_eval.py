@@ -7,8 +7,9 @@ import json
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
-from drafting.cli.knowledge import _error, _open_kb
+from drafting.service import components
 from drafting.settings import PROJECT_ROOT, ChromaSettings, Settings
 from retrieval.evaluation.retrieval_eval import evaluate, format_result, load_queries
 from retrieval.evaluation.structure_eval import evaluate_structure, format_structure
@@ -17,6 +18,20 @@ from retrieval.index.vector_store import VectorStoreError
 from retrieval.knowledge.knowledge_base import IndexMismatchError
 
 DEFAULT_QUERY_GLOB = "retrieval*.yaml"
+
+
+def _error(message: str) -> int:
+    print(f"错误：{message}", file=sys.stderr)
+    return 2
+
+
+def _open_kb(settings: Settings) -> Any:
+    """The knowledge base, or None after printing why it cannot be opened."""
+    try:
+        return components.build_knowledge_base(settings)
+    except (EmbedderError, VectorStoreError) as exc:
+        _error(str(exc))
+        return None
 
 
 # ------------------------------------------------------------------ eval
