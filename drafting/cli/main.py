@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "drafting.cli.prompts",  # prompts list / preview / score
     "drafting.cli.admin",  # users
     "drafting.cli.serve",  # serve (web UI)
+    "drafting.cli.local_model",  # local-model (packaged GGUF on loopback)
 )
 
 
