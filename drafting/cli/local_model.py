@@ -19,9 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("local-model", help="在本机启动打包的小模型（OpenAI 兼容接口），无需账号")
     parser.add_argument("--port", type=int, help="端口（默认取配置 local_model.port，即 8181）")
     parser.add_argument("--parallel", type=int, help="同时生成的部分数（默认 2）")
-    parser.add_argument(
-        "--prepare-only", action="store_true", help="只拼接并校验模型文件，不启动服务"
-    )
+    parser.add_argument("--prepare-only", action="store_true", help="只拼接并校验模型文件，不启动服务")
     parser.set_defaults(func=run)
 
 
@@ -45,7 +43,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             ctx_per_slot=cfg.ctx_per_slot,
             threads=cfg.threads,
         )
-        print(f"正在启动本地模型服务（{options.parallel} 路并发，每路 {options.ctx_per_slot} 个 token 上下文）……")
+        print(
+            f"正在启动本地模型服务（{options.parallel} 路并发，每路 {options.ctx_per_slot} 个 token 上下文）……"
+        )
         server = serve(path, options)
     except LocalModelError as exc:
         print(f"\n错误：{exc}", file=sys.stderr)

@@ -80,11 +80,10 @@ def ensure_model_file(
     if target.is_file() and _stamp_matches(target, model):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.is_file() and target.stat().st_size == model.size:
-        # Left by an earlier run without a stamp (or touched since): hash it before joining again.
-        if _sha256(target, progress) == model.sha256:
-            _write_stamp(target, model)
-            return target
+    # A file left by an earlier run without a stamp (or touched since): hash it before joining again.
+    if target.is_file() and target.stat().st_size == model.size and _sha256(target, progress) == model.sha256:
+        _write_stamp(target, model)
+        return target
     _join(part_paths(model), target, model, progress)
     _write_stamp(target, model)
     return target
