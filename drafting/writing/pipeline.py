@@ -30,6 +30,7 @@ from drafting.store.drafts import DraftNotFound, DraftStore, DraftVersion, Gener
 from drafting.writing.chat import ChatModel
 from drafting.writing.composer import assemble_draft
 from drafting.writing.exemplar_query import exemplar_query
+from drafting.writing.exemplar_style import as_style_exemplar
 from drafting.writing.section_writer import DraftingListener, SafeListener, SectionJob, SectionWriter
 from retrieval.documents import Passage, SearchFilters, SearchHit
 
@@ -118,13 +119,21 @@ class DraftingPipeline:
     max_tokens: int | None = None
     template: str = SECTION_TEMPLATE
     template_version: str | None = None  # None: the latest version; build_pipeline sets the active one
+    repair_attempts: int = 0  # 0: a flagged model-written section is kept as it came
 
     @property
     def mode(self) -> str:
         return self._writer().mode
 
     def _writer(self) -> SectionWriter:
-        return SectionWriter(self.chat, self.temperature, self.max_tokens, self.template)
+        return SectionWriter(
+            self.chat,
+            self.temperature,
+            self.max_tokens,
+            self.template,
+            prompts=self.prompts,
+            repair_attempts=self.repair_attempts,
+        )
 
     # ------------------------------------------------------------ stages
 
@@ -150,11 +159,16 @@ class DraftingPipeline:
     def build_prompt(
         self, spec: SectionSpec, sheet: FactSheet, outline: Outline, exemplars: Sequence[Passage]
     ) -> tuple[list[dict[str, str]], str | None]:
-        """Stage 4: the rendered messages for one section, and the template's version."""
+        """Stage 4: the rendered messages for one section, and the template's version.
+
+        Exemplars go in as style only (masked, trimmed: see exemplar_style); the originals stay on
+        the job as the references the copy check compares against.
+        """
         if self.prompts is None:
             raise ValueError("a chat model needs a prompt library")
+        shown = [style for p in exemplars if (style := as_style_exemplar(p)).text]
         rendered = self.prompts.render(
-            self.template, section_variables(spec, sheet, outline, exemplars), version=self.template_version
+            self.template, section_variables(spec, sheet, outline, shown), version=self.template_version
         )
         return list(rendered.messages), rendered.version
 
@@ -334,6 +348,7 @@ class DraftingPipeline:
                 "max_tokens": self.max_tokens,
                 "exemplars_k": self.exemplars_k,
                 "concurrency": self.concurrency,
+                "repair_attempts": self.repair_attempts,
             },
             timings={
                 **{s.key: s.record.get("timings", {}).get("write_s", 0.0) for s in sections},
@@ -391,4 +406,5 @@ def build_pipeline(
         concurrency=settings.llm.concurrency,
         temperature=settings.llm.temperature,
         max_tokens=settings.llm.max_tokens,
+        repair_attempts=settings.llm.repair_attempts,
     )

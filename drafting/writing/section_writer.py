@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import attribute_paragraph
 from drafting.model import FactSheet, Outline, Paragraph, Section
@@ -20,7 +20,11 @@ from drafting.outlines.planning import SectionSpec
 from drafting.writing import assemble
 from drafting.writing.chat import ChatError, ChatModel
 from drafting.writing.composer import compose_section
+from drafting.writing.repair import RepairLoop, RepairOutcome
 from retrieval.documents import Passage
+
+if TYPE_CHECKING:
+    from drafting.writing.templates import PromptLibrary
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,9 @@ class DraftingListener:
 
     def on_section_failed(self, key: str, error: str) -> None: ...
 
+    def on_section_repair(self, key: str, attempt: int, problems: list[str]) -> None:
+        """The check flagged the section; the model is asked again (attempt 1, 2, …)."""
+
     def on_progress(self, done: int, total: int) -> None: ...
 
 
@@ -48,8 +55,11 @@ class SafeListener(DraftingListener):
         self._inner = inner
 
     def _call(self, hook: str, *args: Any) -> None:
+        method = getattr(self._inner, hook, None)
+        if method is None:  # a listener written before this hook existed
+            return
         try:
-            getattr(self._inner, hook)(*args)
+            method(*args)
         except Exception:
             log.exception("drafting listener %s failed", hook)
 
@@ -64,6 +74,9 @@ class SafeListener(DraftingListener):
 
     def on_section_failed(self, key: str, error: str) -> None:
         self._call("on_section_failed", key, error)
+
+    def on_section_repair(self, key: str, attempt: int, problems: list[str]) -> None:
+        self._call("on_section_repair", key, attempt, problems)
 
     def on_progress(self, done: int, total: int) -> None:
         self._call("on_progress", done, total)
@@ -83,12 +96,18 @@ class SectionJob:
 
 @dataclass
 class SectionWriter:
-    """Writes sections with ``chat``, or with the offline composer when ``chat`` is None."""
+    """Writes sections with ``chat``, or with the offline composer when ``chat`` is None.
+
+    With ``repair_attempts`` > 0 (and a prompt library) a model-written section is checked and
+    asked again when flagged; see drafting.writing.repair.
+    """
 
     chat: ChatModel | None = None
     temperature: float | None = None
     max_tokens: int | None = None
     template: str = "section"
+    prompts: PromptLibrary | None = None
+    repair_attempts: int = 0
 
     @property
     def mode(self) -> str:
@@ -110,14 +129,22 @@ class SectionWriter:
         listener.on_section_start(spec.key)
         started = time.monotonic()
         usage: dict[str, int] = {}
+        repair: dict[str, Any] | None = None
         try:
             if self.chat is None:
                 section.paragraphs = list(compose_section(spec, sheet, outline))
             else:
-                text, usage = self._generate(job, listener, cancel)
+                text, usage = self._generate(job.messages, cancel, lambda d: listener.on_delta(spec.key, d))
                 if text is None:
                     return None
                 section.paragraphs = self._paragraphs(text, job, sheet)
+                if self.repair_attempts > 0 and self.prompts is not None:
+                    outcome = self._repair(text, section, job, sheet, outline, listener, cancel, usage)
+                    if outcome is None:
+                        return None
+                    section.paragraphs, repair = outcome.paragraphs, outcome.as_record()
+                    if outcome.outcome == "replaced":
+                        section.mode = "composer"
             section.status = "done"
         except Exception as exc:  # one section's failure must not lose the others
             if not isinstance(exc, ChatError):
@@ -140,19 +167,58 @@ class SectionWriter:
             },
             "usage": usage,
         }
+        if repair is not None:
+            section.record["repair"] = repair
         return section
 
     def _generate(
-        self, job: SectionJob, listener: DraftingListener, cancel: threading.Event
+        self, messages: list[dict[str, str]], cancel: threading.Event, on_delta: Any = None
     ) -> tuple[str | None, dict[str, int]]:
         assert self.chat is not None
-        stream = self.chat.stream(job.messages, temperature=self.temperature, max_tokens=self.max_tokens)
+        stream = self.chat.stream(messages, temperature=self.temperature, max_tokens=self.max_tokens)
         with stream:
             for delta in stream:
                 if cancel.is_set():
                     return None, {}
-                listener.on_delta(job.spec.key, delta)
+                if on_delta is not None:
+                    on_delta(delta)
             return stream.text, dict(stream.usage)
+
+    def _repair(
+        self,
+        text: str,
+        section: Section,
+        job: SectionJob,
+        sheet: FactSheet,
+        outline: Outline,
+        listener: DraftingListener,
+        cancel: threading.Event,
+        usage: dict[str, int],
+    ) -> RepairOutcome | None:
+        assert self.prompts is not None
+
+        def ask(messages: list[dict[str, str]]) -> str | None:
+            # Repair answers are not streamed to the listener: they replace the text, not extend it.
+            answer, more = self._generate(messages, cancel)
+            for name, value in more.items():
+                usage[name] = usage.get(name, 0) + value
+            return answer
+
+        loop = RepairLoop(
+            self.prompts,
+            self.repair_attempts,
+            on_attempt=lambda n, labels: listener.on_section_repair(job.spec.key, n, labels),
+        )
+        return loop.run(
+            text,
+            section.paragraphs,
+            job.spec,
+            sheet,
+            outline,
+            job.exemplars,
+            ask,
+            lambda answer: self._paragraphs(answer, job, sheet),
+        )
 
     def _paragraphs(self, text: str, job: SectionJob, sheet: FactSheet) -> list[Paragraph]:
         spec = job.spec

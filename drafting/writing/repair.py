@@ -1,0 +1,199 @@
+"""Drafts that correct themselves: check a model-written section, ask again with the problems
+listed, keep the best attempt, and fall back to the composer's grounded text when needed.
+
+The check is the grounding check run on the section alone (its facts, the exemplars it was shown
+as copy references). A section is asked again while it carries an unsupported number, name or
+quote, a copy of a past report, or leaves one of its facts unused, at most ``max_attempts`` times.
+The best attempt by the check wins (fewest numbers and copies first, then fewest flags; the later
+attempt on a tie). If that attempt still has an unsupported number or a copy, the writer gets the
+composer's text for the section instead, so an invented figure is never handed over as theirs.
+Every attempt, with its text and flags, is kept on ``section.record["repair"]``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from drafting.checking.grounding import KIND_LABELS, check_draft
+from drafting.model import Draft, FactSheet, Flag, Outline, Paragraph, Section
+from drafting.outlines.planning import SectionSpec, section_variables
+from drafting.writing.chat import ChatError
+from drafting.writing.composer import compose_section
+
+if TYPE_CHECKING:
+    from drafting.writing.templates import PromptLibrary
+    from retrieval.documents import Passage
+
+REPAIR_TEMPLATE = "repair"
+REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
+FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs
+ADVICE = {
+    "unsupported_number": "本节事实中没有这个数字，删去，或改用本节事实中的原数字",
+    "unsupported_quote": "本节事实中没有这段引号内容，删去引号内容，或改为事实原文",
+    "unsupported_name": "本节事实中没有这个单位名称，删去，或改为事实中的单位",
+    "verbatim_copy": "这句与往年材料一字不差，删去，或用本节事实和自己的话重写",
+    "unused_fact": "这条事实没有写进正文，请写进去（数字和名称一字不改）",
+}
+
+Ask = Callable[[list[dict[str, str]]], "str | None"]  # None: cancelled
+ToParagraphs = Callable[[str], list[Paragraph]]
+
+
+@dataclass
+class Attempt:
+    number: int  # 0 is the first answer
+    text: str
+    paragraphs: list[Paragraph]
+    flags: list[Flag]
+    write_s: float = 0.0
+    template_version: str | None = None
+    error: str | None = None
+
+    @property
+    def score(self) -> tuple[int, int]:
+        serious = sum(f.kind in FALLBACK_KINDS for f in self.flags)
+        return serious, len(self.flags)
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "attempt": self.number,
+            "text": self.text,
+            "flags": [{"kind": f.kind, "text": f.text, "detail": f.detail} for f in self.flags],
+            "write_s": round(self.write_s, 4),
+            "template_version": self.template_version,
+            "error": self.error,
+        }
+
+
+@dataclass
+class RepairOutcome:
+    paragraphs: list[Paragraph]
+    outcome: str  # clean | repaired | unresolved | replaced
+    attempts: list[Attempt] = field(default_factory=list)
+    chosen: int = 0
+    reasons: list[str] = field(default_factory=list)  # why it was replaced (kind labels)
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome,
+            "chosen": self.chosen,
+            "reasons": self.reasons,
+            "attempts": [a.as_record() for a in self.attempts],
+        }
+
+
+def section_flags(
+    paragraphs: Sequence[Paragraph],
+    spec: SectionSpec,
+    sheet: FactSheet,
+    references: Sequence[Passage],
+    outline: Outline | None = None,
+) -> list[Flag]:
+    """The check's flags that a repair can act on, for one section written alone."""
+    section = Section(spec.key, spec.part, spec.heading, spec.level, list(paragraphs), status="done")
+    draft = Draft(title="", kind=sheet.kind, org=sheet.org, period=sheet.period, sections=[section])
+    own_facts = {f.id for f in spec.facts}
+    flags = check_draft(draft, sheet, references, outline=outline).flags
+    return [
+        f
+        for f in flags
+        if f.kind in REPAIR_KINDS
+        and (
+            f.detail in own_facts
+            if f.kind == "unused_fact"
+            else f.section == spec.key and f.paragraph is not None
+        )
+    ]
+
+
+def problems(flags: Sequence[Flag]) -> list[dict[str, str]]:
+    """The flags as the repair template lists them, each problem once."""
+    seen: set[tuple[str, str]] = set()
+    listed = []
+    for flag in flags:
+        if (flag.kind, flag.text) in seen:
+            continue
+        seen.add((flag.kind, flag.text))
+        listed.append({"label": KIND_LABELS[flag.kind], "text": flag.text, "advice": ADVICE[flag.kind]})
+    return listed
+
+
+@dataclass
+class RepairLoop:
+    """Runs the check-and-ask-again loop for one section."""
+
+    prompts: PromptLibrary
+    max_attempts: int
+    template: str = REPAIR_TEMPLATE
+    template_version: str | None = None
+    on_attempt: Callable[[int, list[str]], None] | None = None  # (attempt number, problem kinds)
+
+    def run(
+        self,
+        first_text: str,
+        first_paragraphs: list[Paragraph],
+        spec: SectionSpec,
+        sheet: FactSheet,
+        outline: Outline,
+        references: Sequence[Passage],
+        ask: Ask,
+        to_paragraphs: ToParagraphs,
+    ) -> RepairOutcome | None:
+        """The paragraphs the section keeps and how they came about; None when cancelled."""
+
+        def flags_of(paragraphs: list[Paragraph]) -> list[Flag]:
+            return section_flags(paragraphs, spec, sheet, references, outline)
+
+        attempts = [Attempt(0, first_text, first_paragraphs, flags_of(first_paragraphs))]
+        while len(attempts) <= self.max_attempts:
+            best = _best(attempts)
+            if not best.flags:
+                break
+            started = time.monotonic()
+            variables = section_variables(spec, sheet, outline) | {
+                "previous": "\n\n".join(p.text for p in best.paragraphs),
+                "problems": problems(best.flags),
+            }
+            rendered = self.prompts.render(self.template, variables, version=self.template_version)
+            number = len(attempts)
+            if self.on_attempt is not None:
+                self.on_attempt(number, sorted({KIND_LABELS[f.kind] for f in best.flags}))
+            try:
+                text = ask(list(rendered.messages))
+                if text is None:
+                    return None
+                paragraphs = to_paragraphs(text)
+            except ChatError as exc:  # a failed retry costs that attempt only; the best so far stays
+                attempts.append(
+                    Attempt(number, "", [], [], time.monotonic() - started, rendered.version, str(exc))
+                )
+                continue
+            attempts.append(
+                Attempt(
+                    number,
+                    text,
+                    paragraphs,
+                    flags_of(paragraphs),
+                    time.monotonic() - started,
+                    rendered.version,
+                )
+            )
+        best = _best(attempts)
+        if len(attempts) == 1 and not best.flags:
+            return RepairOutcome(best.paragraphs, "clean", attempts, 0)
+        serious = sorted({f.kind for f in best.flags if f.kind in FALLBACK_KINDS}, key=FALLBACK_KINDS.index)
+        if serious:
+            reasons = [KIND_LABELS[k] for k in serious]
+            return RepairOutcome(
+                list(compose_section(spec, sheet, outline)), "replaced", attempts, best.number, reasons
+            )
+        outcome = "repaired" if not best.flags else "unresolved"
+        return RepairOutcome(best.paragraphs, outcome, attempts, best.number)
+
+
+def _best(attempts: Sequence[Attempt]) -> Attempt:
+    usable = [a for a in attempts if a.error is None]
+    return min(usable, key=lambda a: (a.score, -a.number))
