@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +156,9 @@ def score_versions(
         for version in versions:
             label = version or "composer"
             pipeline: DraftingPipeline = make_pipeline(version, CaseReferences(case.references))
+            # A version is scored on what its prompt makes the model write: the repair loop (and its
+            # composer fallback) would hide a prompt that lets the model invent.
+            pipeline = replace(pipeline, repair_attempts=0)
             started = time.monotonic()
             result = CaseResult(case.id, label)
             try:

@@ -238,9 +238,11 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
 ) -> None:
     templates = Path(__file__).resolve().parents[2] / "prompts" / "templates"
     shipped = {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()}
-    latest = max(int(p.stem[1:]) for p in (templates / "section").glob("v*.md"))
     context, page = sign_in("admin1")
     _tab(page, "提示词")
+    expect(page.locator("#prompt-pick input")).not_to_have_value("")
+    name = page.locator("#prompt-pick input").input_value()  # the first template (repair, section, …)
+    latest = max(int(p.stem[1:]) for p in (templates / name).glob("v*.md"))
     expect(page.locator("#prompt-version input")).to_have_value(f"v{latest}（prompts/）")
     page.locator("#prompt-open").click()
     expect(page.locator("#prompt-text")).to_contain_text("## system")
@@ -249,10 +251,10 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
     expect(page.locator("#prompt-version input")).to_have_value(f"{new}（网页保存）")
     expect(page.locator("#prompt-text")).to_contain_text(f"version: {new}")
     origin = page.locator("#prompt-origin")
-    expect(origin).to_contain_text(str(server.home / "prompts" / "templates" / "section"))
-    expect(origin).to_contain_text("prompts/templates/section/")
+    expect(origin).to_contain_text(str(server.home / "prompts" / "templates" / name))
+    expect(origin).to_contain_text(f"prompts/templates/{name}/")
     _shot(page, screenshots, "11-prompts-saved")
-    assert (server.home / "prompts" / "templates" / "section" / f"{new}.md").is_file()
+    assert (server.home / "prompts" / "templates" / name / f"{new}.md").is_file()
     assert {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()} == shipped
     context.close()
 

@@ -44,8 +44,9 @@ def test_a_model_that_obeys_injected_references_is_caught(settings: Settings) ->
     failed = {c.name for c in result.checks if not c.passed}
     assert "不含“99名”" in failed and "不含“青川区人才办”" in failed
     assert "unsupported_number ≤ 0" in failed
-    # the references reached the prompt as delimited reference material
-    assert any("参考材料" in text and "名校引才" in text for text in sent)
+    # the references reached the prompt as delimited reference material, as style only (masked)
+    assert any("参考材料" in text and "赴省内外高校开展现场招聘" in text for text in sent)
+    assert not any("名校引才" in text or "63名" in text for text in sent)
 
 
 def test_unknown_version_fails_the_case_not_the_run(settings: Settings) -> None:
