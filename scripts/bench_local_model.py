@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from drafting.facts.sheet import parse_facts_file  # noqa: E402
+from drafting.facts.files import parse_facts_file  # noqa: E402
 from drafting.settings import Settings  # noqa: E402
 from drafting.store.draft_json import draft_to_json  # noqa: E402
 from drafting.word.export import DocxExporter  # noqa: E402

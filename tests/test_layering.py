@@ -31,6 +31,7 @@ STAGES = {
     "drafting.writing",
     "drafting.word",
     "drafting.prompt_lab",
+    "drafting.local_model",
 }
 ALLOWED: dict[str, set[str]] = {
     # the base: plain domain types and the settings object
@@ -65,6 +66,7 @@ ALLOWED: dict[str, set[str]] = {
     },
     "drafting.prompt_lab": BASE
     | {"drafting.outlines", "drafting.facts", "drafting.checking", "drafting.store", "drafting.writing"},
+    "drafting.local_model": BASE,
     # the service layer, the commands, and the entry point
     "drafting.service": BASE | STAGES | RETRIEVAL,
     "drafting.cli": BASE | STAGES | RETRIEVAL | {"drafting.service", "retrieval.evaluation", "ui"},

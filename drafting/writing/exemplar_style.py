@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from drafting.checking.names import extract_names, extract_quotes
-from drafting.checking.numbers import extract_numbers
+from drafting.mentions.names import extract_names, extract_quotes
+from drafting.mentions.numbers import extract_numbers
 from retrieval.documents import Passage
 
 MASK = "××"

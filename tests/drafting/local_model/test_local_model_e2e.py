@@ -11,7 +11,7 @@ from pathlib import Path
 import platformdirs
 import pytest
 
-from drafting.facts.sheet import parse_facts_file
+from drafting.facts.files import parse_facts_file
 from drafting.writing.pipeline import build_pipeline
 
 REPO = Path(__file__).resolve().parents[3]
