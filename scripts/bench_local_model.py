@@ -109,6 +109,7 @@ def main() -> int:
     parser.add_argument("facts", nargs="+", type=Path)
     parser.add_argument("--attempts", type=int, default=2, help="repair attempts per section (0: none)")
     parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--max-tokens", type=int, default=800, help="answer length limit per request")
     parser.add_argument("--port", type=int, default=8187)
     parser.add_argument("--base-url", help="an already running endpoint instead of starting the local model")
     parser.add_argument("--model", default="qwen2.5-coder-1.5b-instruct")
@@ -132,6 +133,7 @@ def main() -> int:
     settings.llm.model = args.model
     settings.llm.concurrency = args.parallel
     settings.llm.repair_attempts = args.attempts
+    settings.llm.max_tokens = args.max_tokens
     settings.llm.timeout_s = 900.0  # a 2-core CPU model answers slowly; a section is not a timeout
 
     from drafting.service.components import build_knowledge_base
@@ -158,7 +160,10 @@ def main() -> int:
         if failed:
             print(f"  failed sections: {failed}", flush=True)
     print()
-    print(f"model: {args.model} at {base_url}, repair attempts {args.attempts}, {args.parallel} slots")
+    print(
+        f"model: {args.model} at {base_url}, repair attempts {args.attempts}, {args.parallel} slots,"
+        f" max_tokens {args.max_tokens}"
+    )
     print_table(rows)
     del server
     return 0

@@ -29,6 +29,7 @@ from drafting.service.editing import EditingService
 from drafting.service.export import ExportService
 from drafting.service.generation import GenerationService
 from drafting.service.knowledge import KnowledgeService
+from drafting.service.model_settings import ConnectionResult, ModelSettingsService, ModelSettingsView
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import (
     DraftRepository,
@@ -52,6 +53,7 @@ from drafting.service.views import (
 from drafting.settings import Settings
 from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
 from drafting.store.drafts import DraftStore
+from drafting.store.model_endpoint import ModelEndpointStore, effective_settings
 from drafting.store.reviews import ReviewStore, reviews_db_path
 from drafting.word.export import DocxExporter, Exporter
 from drafting.writing.chat import ChatModel, build_chat_model
@@ -70,6 +72,8 @@ __all__ = [
     "TemplateVersion",
     "Workspace",
     "build_service",
+    "ConnectionResult",
+    "ModelSettingsView",
     "sheet_rows",
 ]
 
@@ -115,6 +119,7 @@ class DraftingService:
         self.knowledge = KnowledgeService(self.access, knowledge, settings.home / "library")
         self.prompts = PromptService(self.access, lambda: prompts or prompt_library(settings))
         self.prompt_lab = PromptLabService(self.access, settings, lambda: prompts or prompt_library(settings))
+        self.model = ModelSettingsService(settings, self.access, planner, ModelEndpointStore(settings.home))
 
 
 def build_service(settings: Settings, *, users: UserStore | None = None) -> DraftingService:
@@ -124,6 +129,7 @@ def build_service(settings: Settings, *, users: UserStore | None = None) -> Draf
         users=users or UserStore(accounts_db_path(settings.home)),
         reviews=ReviewStore(reviews_db_path(settings.home)),
         drafts=DraftStore(settings.drafts_db_path),
-        chat=build_chat_model(settings),
+        # The endpoint an admin saved in the web UI wins over the environment/TOML one.
+        chat=build_chat_model(effective_settings(settings, ModelEndpointStore(settings.home).load())),
         prompts=prompt_library(settings),
     )

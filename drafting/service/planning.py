@@ -50,6 +50,7 @@ class DraftPlanner:
             max_tokens=llm.max_tokens,
             # Read per pipeline, so a version published on the lab page applies to the next draft.
             template_version=active_template_version(self._settings, library, SECTION_TEMPLATE),
+            repair_attempts=llm.repair_attempts,
         )
 
     def sections(self, sheet: FactSheet) -> tuple[Outline, list[SectionSpec]]:

@@ -38,6 +38,7 @@ Action = Literal[
     "add_documents",  # upload past reports to the knowledge base
     "remove_documents",  # delete documents from the knowledge base
     "manage_users",
+    "configure_model",  # set the model endpoint drafts use, and test it
 ]
 
 # Admins may do everything; the other roles are deliberately narrow so a writer cannot approve
@@ -56,6 +57,7 @@ ACTION_LABELS: dict[str, str] = {
     "add_documents": "上传往年材料",
     "remove_documents": "删除知识库文件",
     "manage_users": "管理用户",
+    "configure_model": "设置模型接口",
 }
 
 MIN_PASSWORD_LENGTH = 8
