@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
-from ui import knowledge_page, prompt_lab_page, prompts_page, review_page
+from ui import knowledge_page, model_page, prompt_lab_page, prompts_page, review_page
 from ui import text as T
 from ui.draft import page as draft_page
 from ui.handlers import guarded, username
@@ -61,6 +61,8 @@ def build_app(service: DraftingService) -> gr.Blocks:
             with gr.Tab(T.TAB_PROMPTS, id="prompts", elem_id="tab-prompts") as prompts_tab:
                 prompts = prompts_page.build(service)
                 lab = prompt_lab_page.build(service)
+            with gr.Tab(T.TAB_MODEL, id="model", elem_id="tab-model") as model_tab:
+                model = model_page.build(service)
 
         @guarded
         def on_load(request: gr.Request):
@@ -77,11 +79,12 @@ def build_app(service: DraftingService) -> gr.Blocks:
                 draft_tab: gr.update(interactive=may_draft),
                 review_tab: gr.update(interactive=may_review),
                 prompts_tab: gr.update(interactive=service.access.can(name, "edit_prompts")),
+                model_tab: gr.update(interactive=service.access.can(name, "configure_model")),
                 tabs: gr.update(selected=first),
             }
 
-        app.load(on_load, None, [who, draft_tab, review_tab, prompts_tab, tabs])
-        for page in (draft, review, knowledge, prompts, lab):
+        app.load(on_load, None, [who, draft_tab, review_tab, prompts_tab, model_tab, tabs])
+        for page in (draft, review, knowledge, prompts, lab, model):
             handler, outputs = page["load"]
             app.load(handler, None, outputs)
         # The document list needs the knowledge base, which may still be loading its model at

@@ -220,3 +220,27 @@ PROMPTS_ORIGIN_SAVED = (
     "网页保存的版本 {versions} 位于 `{folder}`。满意的版本请复制到 `prompts/templates/{name}/` 并提交，"
     "才会随程序发布。"
 )
+
+# ---------------------------------------------------------------- model settings page (admin)
+TAB_MODEL = "模型设置"
+MODEL_HELP = (
+    "设置起草所用的模型接口（任何 OpenAI 兼容接口）。保存后，之后的生成都使用这里的设置；"
+    "密钥保存在数据目录中（仅本机管理员可读），保存后不再显示。"
+    "没有模型账号时，可在服务器上运行 `make local-model` 启动本机小模型，再把它打印的地址填在这里。"
+)
+MODEL_BASE_URL = "接口地址"
+MODEL_BASE_URL_HINT = "https://api.example.com/v1"
+MODEL_NAME = "模型名称"
+MODEL_KEY = "访问密钥"
+MODEL_KEY_HINT_SET = "已保存密钥（不显示）；留空则继续使用"
+MODEL_KEY_HINT_UNSET = "没有密钥可留空"
+MODEL_TEST = "测试连接"
+MODEL_SAVE = "保存"
+MODEL_CLEAR = "恢复默认"
+MODEL_SAVED = "已保存，之后的生成使用 {model}。"
+MODEL_CLEARED = "已清除网页设置，恢复配置文件或环境变量中的设置。"
+MODEL_STATUS = "**起草方式：** {mode}  \n**设置来源：** {source}  \n**密钥：** {key}"
+MODEL_KEY_SET = "已设置（不显示）"
+MODEL_KEY_UNSET = "未设置"
+MODEL_TEST_OK = "连接成功：用时 {seconds:.1f} 秒，模型回复“{reply}”。"
+MODEL_TEST_FAILED = "连接失败（用时 {seconds:.1f} 秒）：{error}"

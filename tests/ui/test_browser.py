@@ -10,6 +10,7 @@ directory, not in prompts/. Screenshots of every page go to artifacts/screenshot
 from __future__ import annotations
 
 import re
+import stat
 from pathlib import Path
 
 import docx
@@ -296,4 +297,44 @@ def test_prompt_lab_compares_two_versions_then_publishes_and_rolls_back(
     expect(page.locator("#lab-active")).to_contain_text("admin1 回退到 v2", timeout=30_000)
     expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v2")
     _shot(page, screenshots, "13-prompt-lab-published")
+
+
+def test_admin_sets_tests_and_saves_the_model_endpoint(
+    browser, server, stub, sign_in, screenshots: Path
+) -> None:
+    secret = "sk-browser-secret-0987654321"
+    context, page = sign_in("admin1")
+    _tab(page, "模型设置")
+    status = page.locator("#model-status")
+    expect(status).to_contain_text("配置文件或环境变量")
+    expect(status).to_contain_text(f"模型 {stub.model}")
+    page.locator("#model-url input, #model-url textarea").first.fill(stub.base_url)
+    page.locator("#model-name input, #model-name textarea").first.fill(stub.model)
+    key_box = page.locator("#model-key input, #model-key textarea").first
+    key_box.fill(secret)
+    page.locator("#model-test").click()
+    expect(page.locator("#model-test-result")).to_contain_text("连接成功：用时", timeout=20_000)
+    expect(page.locator("#model-test-result")).to_contain_text("秒")
+    page.locator("#model-save").click()
+    expect(status).to_contain_text("网页设置")
+    expect(status).to_contain_text("已设置（不显示）")
+    expect(key_box).to_have_value("")  # the key is never shown again
+    _shot(page, screenshots, "14-model-settings")
+    saved = server.home / "model_endpoint.json"
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert secret not in page.content()
+    assert secret not in server.log.read_text(encoding="utf-8", errors="replace")
+    # A wrong address fails the test with a message and saves nothing.
+    page.locator("#model-url input, #model-url textarea").first.fill("http://127.0.0.1:9/v1")
+    page.locator("#model-test").click()
+    expect(page.locator("#model-test-result")).to_contain_text("连接失败", timeout=30_000)
+    page.locator("#model-clear").click()
+    expect(status).to_contain_text("配置文件或环境变量")
+    assert not saved.exists()
+    context.close()
+
+
+def test_a_writer_cannot_open_the_model_settings(browser, server, sign_in) -> None:
+    context, page = sign_in("writer1")
+    expect(page.get_by_role("tab", name="模型设置")).to_be_disabled()
     context.close()
