@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from drafting.model import Draft, Flag, Section
+from drafting.service.facade import repair_note
 from ui import text as T
 
 Span = tuple[int, int]
@@ -84,6 +85,8 @@ def section_html(
         parts.append(f'<p class="doc-empty">{escape(T.SECTION_EMPTY)}</p>')
     if section.paragraphs:  # a part heading alone was not "written" by anyone
         parts.append(f'<p class="doc-mode">{escape(mode_label(section.mode))}</p>')
+        if note := repair_note(section):
+            parts.append(f'<p class="doc-repair">{escape(note)}</p>')
     parts.append("</div>")
     return "".join(parts)
 

@@ -49,6 +49,7 @@ from drafting.service.views import (
     SectionPlan,
     ServiceError,
     Workspace,
+    repair_note,
 )
 from drafting.settings import Settings
 from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
@@ -72,6 +73,7 @@ __all__ = [
     "TemplateVersion",
     "Workspace",
     "build_service",
+    "repair_note",
     "ConnectionResult",
     "ModelSettingsView",
     "sheet_rows",

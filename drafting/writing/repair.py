@@ -197,3 +197,22 @@ class RepairLoop:
 def _best(attempts: Sequence[Attempt]) -> Attempt:
     usable = [a for a in attempts if a.error is None]
     return min(usable, key=lambda a: (a.score, -a.number))
+
+
+def repair_note(section: Section) -> str:
+    """What the repair loop did to a section, in Chinese for the writer; "" when nothing happened."""
+    repair = section.record.get("repair") or {}
+    attempts = repair.get("attempts") or []
+    outcome = repair.get("outcome")
+    if outcome in (None, "clean") or not attempts:
+        return ""
+    first = sorted({KIND_LABELS.get(f["kind"], f["kind"]) for f in attempts[0].get("flags", [])})
+    found, asked = "、".join(first), len(attempts) - 1
+    if outcome == "repaired":
+        return f"核对发现{found}，已请模型按核对意见重写（{asked} 次），现已通过核对。"
+    if outcome == "replaced":
+        why = "、".join(repair.get("reasons") or first)
+        return f"模型稿含{why}，重写 {asked} 次仍未改正，本部分已换成离线模板稿（只用事实原文）。"
+    chosen = attempts[repair.get("chosen", 0)] if repair.get("chosen", 0) < len(attempts) else attempts[-1]
+    left = "、".join(sorted({KIND_LABELS.get(f["kind"], f["kind"]) for f in chosen.get("flags", [])}))
+    return f"核对发现{found}，模型重写 {asked} 次后仍有{left}，请人工核对。"

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service.facade import PART_LABELS, SectionPlan, Workspace
+from drafting.service.facade import PART_LABELS, SectionPlan, Workspace, repair_note
 from ui import render
 from ui import text as T
 from ui.draft.context import DraftContext
@@ -76,7 +76,8 @@ def section_mode(ws: Workspace | None, key: str | None) -> str:
     mode = render.mode_label(section.mode)
     if section.record.get("edited_by"):
         mode += "（" + T.MODE_EDIT + "）"
-    return T.SECTION_MODE.format(mode=mode)
+    note = repair_note(section)
+    return T.SECTION_MODE.format(mode=mode) + (f"  \n{note}" if note else "")
 
 
 @dataclass

@@ -9,6 +9,7 @@ from drafting.outlines.planning import plan_sections
 from drafting.writing.chat import OpenAIChatModel
 from drafting.writing.composer import compose_section
 from drafting.writing.pipeline import DraftingListener, DraftingPipeline
+from drafting.writing.repair import repair_note
 from drafting.writing.stub_llm import StubLLM, facts_responder
 from drafting.writing.templates import PromptLibrary
 from retrieval.documents import Passage, SearchFilters, SearchHit
@@ -114,6 +115,8 @@ def test_an_invented_number_is_listed_and_the_fixed_answer_kept(settings):
     # Sections the check passed were asked once and say so.
     assert section(draft, "work:1").record["repair"]["outcome"] == "clean"
     assert len(requests) == 7  # 6 sections + 1 repair
+    assert repair_note(work0) == "核对发现无出处的数字，已请模型按核对意见重写（1 次），现已通过核对。"
+    assert repair_note(section(draft, "work:1")) == ""
 
 
 def test_a_number_never_fixed_gets_the_composers_text_marked_as_such(settings):
@@ -135,6 +138,7 @@ def test_a_number_never_fixed_gets_the_composers_text_marked_as_such(settings):
     assert sum(is_section(r.messages, "干部教育培训") for r in requests) == 3
     assert "1亿元" not in text_of(work0)
     assert not [f for f in draft.flags if f.kind == "unsupported_number"]
+    assert "本部分已换成离线模板稿" in repair_note(work0) and "无出处的数字" in repair_note(work0)
 
 
 def test_zero_attempts_keeps_todays_behaviour(settings):
