@@ -49,7 +49,6 @@ from drafting.service.views import (
     SectionPlan,
     ServiceError,
     Workspace,
-    repair_note,
 )
 from drafting.settings import Settings
 from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
@@ -58,6 +57,7 @@ from drafting.store.model_endpoint import ModelEndpointStore, effective_settings
 from drafting.store.reviews import ReviewStore, reviews_db_path
 from drafting.word.export import DocxExporter, Exporter
 from drafting.writing.chat import ChatModel, build_chat_model
+from drafting.writing.repair import repair_note
 from drafting.writing.templates import PromptLibrary, TemplateVersion, prompt_library
 
 # Re-exported: the UI imports everything it needs from this module alone.
