@@ -127,6 +127,8 @@ def run_eval(
             template_version=version,
             concurrency=1,
             temperature=model.temperature,
+            # A version is measured on what its prompt makes the model write, before any repair.
+            repair_attempts=0,
         )
         t0 = time.monotonic()
         try:
