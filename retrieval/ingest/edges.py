@@ -30,6 +30,7 @@ _CLAUSE_MARK = re.compile(r"[，。；：！？,;:!?]")
 
 REASON_TOP_BLOCK = "标题之前的网站标识、广告等非正文块"
 REASON_TAIL_BLOCK = "正文结束后的网站版权、下载提示等非正文块"
+REASON_BYLINE = "标题与正文之间的发布信息、整理者联系方式"
 
 _TITLE_WITHIN = 20  # the title is among the first lines of text (a long ad block has about 10)
 _BODY_LOOKAHEAD = 4  # lines after the title in which the body must begin
@@ -42,12 +43,15 @@ class Edges:
     title_start: int | None  # first line of the title, None when no title was recognised
     title_end: int  # line after the title (== body start when a title was found)
     body_end: int  # lines from here on are the tail block
+    byline: frozenset[int] = frozenset()  # site lines between the title and the body
 
     def reason(self, i: int) -> str | None:
         if self.title_start is not None and i < self.title_start:
             return REASON_TOP_BLOCK
         if i >= self.body_end:
             return REASON_TAIL_BLOCK
+        if i in self.byline:
+            return REASON_BYLINE
         return None
 
 
@@ -56,7 +60,23 @@ def find_edges(texts: Sequence[str], styles: Sequence[str] = ()) -> Edges:
     styles = list(styles) or ["body"] * len(texts)
     title = _title_span(texts, styles)
     start, end = title if title else (None, 0)
-    return Edges(start, end, _body_end(texts, styles, end))
+    byline = _byline(texts, end) if title else frozenset()
+    return Edges(start, end, _body_end(texts, styles, end), byline)
+
+
+def _byline(texts: Sequence[str], after: int) -> frozenset[int]:
+    """Lines with a site's marks between the title and the first report line below it."""
+    found: set[int] = set()
+    for i in range(after, min(len(texts), after + _BODY_LOOKAHEAD)):
+        text = texts[i].strip()
+        if not text:
+            continue
+        # An addressee ("县人民政府：") or greeting is the body's first line even if shaped like a label.
+        if is_prose(text) or (is_report_line(text) and not (CONTACT.search(text) or marketing_words(text))):
+            break
+        if noise_signals(text):
+            found.add(i)
+    return frozenset(found)
 
 
 def _title_span(texts: Sequence[str], styles: Sequence[str]) -> tuple[int, int] | None:

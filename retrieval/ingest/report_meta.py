@@ -20,7 +20,10 @@ _QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "�
 _YEAR = re.compile(r"((?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年")
 _QUARTER = re.compile(r"第?([一二三四1-4])\s*季度|[Qq]([1-4])\b")
 _SPEECH = re.compile(r"讲话|致辞|发言|讲稿|报告会上|动员会上|会议上的")
-_YEAR_END = re.compile(r"年度|全年|年终|总结|要点")
+_YEAR_END = re.compile(r"年度|全年|年终|总结")
+# "2021年工作要点", "2025年工作计划": the year's plan, not its summary.
+_PLAN_ONLY = re.compile(r"(?:要点|计划|安排|打算|思路)(?:[（(][^）)]{1,12}[）)])?$")
+_SUMMARY = re.compile(r"总结|汇报|报告|情况|回顾")
 _FILE_NAME = re.compile(r"^((?:19|20)\d{2})(?:[Qq]([1-4])|[Hh]([12]))?[-_ ]([^-_ ]{2,30})[-_ ]")
 _ORG_BEFORE_YEAR = re.compile(
     r"^(?P<org>.{2,40}?)(?:关于)?(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年"
@@ -80,7 +83,10 @@ def read_meta(
         year = _first_year(title_and_opening)
     if year is None and file_match:
         year = int(file_match.group(1))
-    org = _org_from_title(title) or signature_org or _org_from_file_name(file_match)
+    org = _org_from_title(title)
+    if org and signature_org and signature_org.startswith(org):
+        org = signature_org  # "云岭街道" in the title, "云岭街道办事处" signs: the full name
+    org = org or _org_from_meeting(title) or signature_org or _org_from_file_name(file_match)
     period = _period(title_and_opening, kind, year, file_match)
     return ReportMeta(kind=kind, period=period, year=year, org=org)
 
@@ -92,6 +98,8 @@ def _kind(title: str, file_match: re.Match[str] | None, has_greeting: bool) -> s
         return "quarterly"
     if "半年" in title or (file_match and file_match.group(3)):
         return "half-year"
+    if is_plan_only(title):
+        return "other"
     if _YEAR.search(title) and _YEAR_END.search(title):
         return "year-end"
     return "other"
@@ -111,6 +119,11 @@ def _period(title: str, kind: str, year: int | None, file_match: re.Match[str] |
     if kind == "year-end":
         return f"{year}年全年"
     return f"{year}年"
+
+
+def is_plan_only(title: str) -> bool:
+    """A plan for a coming period ("溪口镇中心小学2021年工作要点"), with no summary in it."""
+    return bool(_PLAN_ONLY.search(title)) and not _SUMMARY.search(title)
 
 
 def _first_year(text: str) -> int | None:
@@ -135,6 +148,19 @@ def _org_from_title(title: str) -> str | None:
                 continue  # "2025年上半年": no issuer before the period
             if 2 <= len(org) <= 30 and _CJK.search(org) and not org.startswith("在"):
                 return org
+    return None
+
+
+_MEETING_HOST = re.compile(
+    r"^在(?P<org>[^，,。在]{2,30}?)(?:(?:19|20)\d{2}|[〇○零一二三四五六七八九]{4})\s*年"
+)
+
+
+def _org_from_meeting(title: str) -> str | None:
+    """ "在安澜市第一人民医院2024年工作会议上的讲话": the body holding its own meeting."""
+    match = _MEETING_HOST.match(title)
+    if match and _ORG_SUFFIX.search(match.group("org")):
+        return match.group("org")
     return None
 
 

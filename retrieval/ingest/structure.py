@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from retrieval.documents import Block, CleanedDocument, Part, ReportStructure
-from retrieval.ingest.report_meta import read_meta
+from retrieval.ingest.report_meta import is_plan_only, read_meta
 from retrieval.ingest.shapes import HEADING_END, PARENTHESISED_DATE, heading_marker, is_date_line
 
 # A heading sentence longer than this is a numbered paragraph, not a heading.
@@ -105,7 +105,7 @@ def parse_structure(cleaned: CleanedDocument, *, file_name: str) -> ReportStruct
         has_greeting=greeting is not None,
         opening=next((text[u.start : u.end] for u in units if u.kind == "paragraph"), ""),
     )
-    blocks = _assign_parts(text, units, meta.kind, meta.year, _quarter_of(meta.period))
+    blocks = _assign_parts(text, units, meta.kind, meta.year, _quarter_of(meta.period), is_plan_only(title))
     return ReportStructure(
         title=title,
         addressee=next((text[u.start : u.end].rstrip("：:") for u in units if u.kind == "addressee"), None),
@@ -254,7 +254,12 @@ def _quarter_of(period: str | None) -> int | None:
 
 
 def _assign_parts(
-    text: str, units: list[_Unit], kind: str, year: int | None, quarter: int | None = None
+    text: str,
+    units: list[_Unit],
+    kind: str,
+    year: int | None,
+    quarter: int | None = None,
+    plan_only: bool = False,
 ) -> list[Block]:
     levels = [u.level for u in units if u.kind == "heading"]
     top = min((lv for lv in levels if lv != 5), default=min(levels, default=0))
@@ -271,7 +276,8 @@ def _assign_parts(
                 # A heading that names no part continues the plans once they began: "三、强化保障，
                 # 确保各项任务落到实处" after "二、…2025年重点工作" states requirements, not results.
                 named = _part_of_heading(span, kind, year)
-                part, stack = named or ("plans" if part == "plans" else "work"), []
+                # In a plan ("…2021年工作要点") every section is a plan.
+                part, stack = named or ("plans" if part == "plans" or plan_only else "work"), []
             while stack and stack[-1][0] >= ranks[n]:
                 stack.pop()
             blocks.append(Block("heading", span, unit.start, unit.end, part, unit.level, _path(stack)))
