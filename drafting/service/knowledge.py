@@ -10,11 +10,12 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from drafting.service.access import AccessPolicy
 from drafting.service.ports import KnowledgeSource
 from drafting.service.views import FileResult, ServiceError, user_errors
-from retrieval.documents import PARTS, SearchFilters, SearchHit
+from retrieval.documents import PARTS, Passage, SearchFilters, SearchHit
 from retrieval.index.catalog import DocumentRecord
 from retrieval.index.passage_vectors import IndexMismatchError
 from retrieval.ingest.ingestion import DocumentOutcome, IngestFailure, IngestReport, Progress
@@ -105,6 +106,44 @@ class KnowledgeService:
         if doc is None:
             raise ServiceError(f"知识库中没有“{id_or_path}”。")
         return doc
+
+    @user_errors
+    def attention(self, name: str | None) -> dict[str, list[str]]:
+        """Documents needing a person's look (no title, kind or period recognised, a part missing)."""
+        self._access.user(name)
+        return self._knowledge.get().attention()
+
+    @user_errors
+    def passages(self, name: str | None, doc_id: str) -> list[Passage]:
+        """A document's passages with their parts, in order."""
+        self._access.user(name)
+        return self._knowledge.get().document_passages(self.document(name, doc_id).id)
+
+    @user_errors
+    def correct_document(self, name: str | None, doc_id: str, **fields: Any) -> DocumentRecord:
+        """Correct title, kind, year, period or org (those who may add documents may correct them)."""
+        self._access.require(name, "add_documents")
+        try:
+            return self._knowledge.get().correct_document(doc_id, **fields)
+        except (LookupError, ValueError) as exc:
+            raise ServiceError(str(exc)) from exc
+
+    @user_errors
+    def move_to_part(
+        self,
+        name: str | None,
+        doc_id: str,
+        part: str,
+        *,
+        passage_ids: Sequence[str] = (),
+        heading: str | None = None,
+    ) -> list[str]:
+        """Move passages, or a heading with everything under it, to another part; the ids moved."""
+        self._access.require(name, "add_documents")
+        try:
+            return self._knowledge.get().move_to_part(doc_id, part, passage_ids=passage_ids, heading=heading)
+        except (LookupError, ValueError) as exc:
+            raise ServiceError(str(exc)) from exc
 
     @user_errors
     def remove_document(self, name: str | None, id_or_path: str) -> list[FileResult]:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from drafting.service.ports import KnowledgeIndex
 from retrieval.documents import Passage, SearchFilters, SearchHit
@@ -53,6 +54,14 @@ class SharedKnowledgeBase:
         with self._shared():
             return self._kb.get_document(id_or_path)
 
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        with self._shared():
+            return self._kb.document_passages(doc_id)
+
+    def attention(self) -> dict[str, list[str]]:
+        with self._shared():
+            return self._kb.attention()
+
     def aids(self, query: str, filters: SearchFilters = ANY_PASSAGE) -> QueryAids:
         return self._kb.aids(query, filters)  # reads only the word lists, never the index
 
@@ -73,6 +82,16 @@ class SharedKnowledgeBase:
     def rebuild(self, progress: Progress = no_progress) -> int:
         with self._exclusive():
             return self._kb.rebuild(progress=progress)
+
+    def correct_document(self, id_or_path: str, **fields: Any) -> DocumentRecord:
+        with self._exclusive():  # rewrites the document's lexical rows
+            return self._kb.correct_document(id_or_path, **fields)
+
+    def move_to_part(
+        self, id_or_path: str, part: str, *, passage_ids: Sequence[str] = (), heading: str | None = None
+    ) -> list[str]:
+        with self._exclusive():
+            return self._kb.move_to_part(id_or_path, part, passage_ids=passage_ids, heading=heading)
 
     # ------------------------------------------------------------ the lock
 

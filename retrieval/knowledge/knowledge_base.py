@@ -252,6 +252,10 @@ class KnowledgeBase:
         found = {r.id: correcting.attention(r, parts.get(r.id, set())) for r in self.list_documents()}
         return {doc_id: reasons for doc_id, reasons in found.items() if reasons}
 
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """A document's passages in order (for audits and corrections)."""
+        return self.catalog.document_passages(doc_id)
+
     def _must_get(self, id_or_path: str) -> DocumentRecord:
         record = self.get_document(id_or_path)
         if record is None:
