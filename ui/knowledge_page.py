@@ -15,7 +15,7 @@ from ui.handlers import guarded, notify, username
 UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
 
 
-def _doc_rows(docs: list[Any]) -> list[list[Any]]:
+def _doc_rows(docs: list[Any], attention: dict[str, list[str]]) -> list[list[Any]]:
     return [
         [
             d.id,
@@ -26,9 +26,14 @@ def _doc_rows(docs: list[Any]) -> list[list[Any]]:
             T.KIND_LABELS.get(d.kind, d.kind),
             d.passage_count,
             (d.ingested_at or "")[:16].replace("T", " "),
+            "；".join(attention.get(d.id, [])),
         ]
         for d in docs
     ]
+
+
+def _passage_rows(passages: list[Any]) -> list[list[Any]]:
+    return [[p.id, PART_LABELS.get(p.part, p.part), p.heading, p.text] for p in passages]
 
 
 def build(service: DraftingService) -> dict[str, Any]:
@@ -82,6 +87,33 @@ def build(service: DraftingService) -> dict[str, Any]:
                 elem_id="kb-removed",
             )
 
+    with gr.Accordion(T.KB_FIX, open=False, elem_id="kb-fix"):
+        with gr.Row():
+            fix_title = gr.Textbox(label=T.KB_FIX_TITLE, scale=4, elem_id="kb-fix-title")
+            fix_kind = gr.Dropdown(
+                label=T.KB_FIX_KIND, choices=[(v, k) for k, v in T.KIND_LABELS.items()], scale=1
+            )
+            fix_year = gr.Textbox(label=T.KB_FIX_YEAR, scale=1, elem_id="kb-fix-year")
+            fix_period = gr.Textbox(label=T.KB_FIX_PERIOD, scale=2, elem_id="kb-fix-period")
+            fix_org = gr.Textbox(label=T.KB_FIX_ORG, scale=2, elem_id="kb-fix-org")
+        fix_btn = gr.Button(T.KB_FIX_SAVE, elem_id="kb-fix-save")
+        passages = gr.Dataframe(
+            headers=T.KB_PASSAGE_HEADERS,
+            type="array",
+            interactive=False,
+            wrap=True,
+            max_height=360,
+            label=T.KB_PASSAGES,
+            elem_id="kb-passages",
+        )
+        with gr.Row(elem_classes="toolbar"):
+            move_passage = gr.Dropdown(label=T.KB_MOVE_PASSAGE, choices=[], multiselect=True, scale=3)
+            move_heading = gr.Dropdown(label=T.KB_MOVE_HEADING, choices=[], scale=3)
+            move_part = gr.Dropdown(
+                label=T.KB_MOVE_PART, choices=[(v, k) for k, v in PART_LABELS.items()], value="work", scale=1
+            )
+            move_btn = gr.Button(T.KB_MOVE, scale=1, elem_id="kb-move")
+
     with gr.Accordion(T.KB_SEARCH, open=True):
         with gr.Row(elem_classes="toolbar"):
             query = gr.Textbox(
@@ -101,8 +133,24 @@ def build(service: DraftingService) -> dict[str, Any]:
 
     def doc_updates(user: str | None) -> tuple[list[list[Any]], dict]:
         listing = service.knowledge.documents(user)
-        choices = [(f"{d.source}（{d.title}）", d.id) for d in listing]
-        return _doc_rows(listing), gr.update(choices=choices, value=None)
+        attention = service.knowledge.attention(user)
+        choices = [(f"{'⚠ ' if d.id in attention else ''}{d.source}（{d.title}）", d.id) for d in listing]
+        return _doc_rows(listing, attention), gr.update(choices=choices, value=None)
+
+    def correction_updates(user: str | None, doc_id: str) -> tuple[Any, ...]:
+        doc = service.knowledge.document(user, doc_id)
+        found = service.knowledge.passages(user, doc_id)
+        headings = [o.text for o in doc.outline]
+        return (
+            doc.title,
+            doc.kind,
+            str(doc.year or ""),
+            doc.period or "",
+            doc.org or "",
+            _passage_rows(found),
+            gr.update(choices=[(f"{p.id}  {p.text[:20]}", p.id) for p in found], value=[]),
+            gr.update(choices=headings, value=None),
+        )
 
     @guarded
     def on_load(request: gr.Request):
@@ -131,9 +179,49 @@ def build(service: DraftingService) -> dict[str, Any]:
     def on_open(request: gr.Request, doc_id: str | None):
         if not doc_id:
             raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
-        doc = service.knowledge.document(username(request), doc_id)
+        user = username(request)
+        doc = service.knowledge.document(user, doc_id)
         lines = [[r.line_no + 1, r.text, r.reason] for r in doc.removed]
-        return doc.cleaned_text, lines
+        return (doc.cleaned_text, lines, *correction_updates(user, doc_id))
+
+    @guarded
+    def on_fix(
+        request: gr.Request, doc_id: str | None, title: str, kind: str, year_v: str, period: str, org: str
+    ):
+        if not doc_id:
+            raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
+        year_text = (year_v or "").strip()
+        if year_text and not (year_text.isdigit() and len(year_text) == 4):
+            raise gr.Error(T.KB_FIX_YEAR_INVALID.format(value=year_text), title=T.ERROR_TITLE)
+        user = username(request)
+        record = service.knowledge.correct_document(
+            user,
+            doc_id,
+            title=title,
+            kind=kind,
+            year=int(year_text) if year_text else None,
+            period=period.strip() or None,
+            org=org.strip() or None,
+        )
+        notify(T.KB_FIX_SAVED.format(title=record.title))
+        rows, _ = doc_updates(user)
+        return (rows, *correction_updates(user, doc_id))
+
+    @guarded
+    def on_move(
+        request: gr.Request, doc_id: str | None, ids: list[str] | None, heading: str | None, part_v: str
+    ):
+        if not doc_id:
+            raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
+        if not ids and not heading:
+            raise gr.Error(T.KB_MOVE_NONE, title=T.ERROR_TITLE)
+        user = username(request)
+        moved = service.knowledge.move_to_part(
+            user, doc_id, part_v, passage_ids=ids or [], heading=heading or None
+        )
+        notify(T.KB_MOVED.format(count=len(moved), part=PART_LABELS.get(part_v, part_v)))
+        rows, _ = doc_updates(user)
+        return (rows, *correction_updates(user, doc_id))
 
     @guarded
     def on_remove(request: gr.Request, doc_id: str | None):
@@ -188,7 +276,12 @@ def build(service: DraftingService) -> dict[str, Any]:
         on_ingest, [upload], [results, docs, doc_pick, upload], concurrency_id="ingest", concurrency_limit=1
     )
     refresh_btn.click(on_refresh, None, [docs, doc_pick])
-    open_btn.click(on_open, [doc_pick], [doc_text, removed])
+    fix_outputs = [fix_title, fix_kind, fix_year, fix_period, fix_org, passages, move_passage, move_heading]
+    open_btn.click(on_open, [doc_pick], [doc_text, removed, *fix_outputs])
+    fix_btn.click(
+        on_fix, [doc_pick, fix_title, fix_kind, fix_year, fix_period, fix_org], [docs, *fix_outputs]
+    )
+    move_btn.click(on_move, [doc_pick, move_passage, move_heading, move_part], [docs, *fix_outputs])
     remove_btn.click(on_remove, [doc_pick], [docs, doc_pick, doc_text, removed])
     search_btn.click(on_search, [query, part, year, org, k], [hits])
     query.submit(on_search, [query, part, year, org, k], [hits])
