@@ -65,6 +65,19 @@ class RetrievalSettings(BaseModel):
     max_chunk_chars: int = 320
 
 
+class IngestSettings(BaseModel):
+    """Limits on one input file and one batch (retrieval.ingest.limits explains each and holds
+    the same defaults; a test keeps the two in step). Exceeding one refuses the file with a message."""
+
+    max_file_mb: float = Field(default=50.0, gt=0)
+    max_chars: int = Field(default=500_000, gt=0)
+    max_passages: int = Field(default=3_000, gt=0)
+    max_files: int = Field(default=1_000, gt=0)
+    max_unpacked_mb: float = Field(default=100.0, gt=0)
+    max_compression_ratio: float = Field(default=100.0, gt=1)
+    max_pdf_pages: int = Field(default=2_000, gt=0)
+
+
 class LLMSettings(BaseModel):
     # No base_url → the offline composer writes drafts. Any OpenAI-compatible endpoint otherwise.
     base_url: str | None = None
@@ -115,6 +128,7 @@ class Settings(BaseSettings):
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
+    ingest: IngestSettings = IngestSettings()
     llm: LLMSettings = LLMSettings()
     local_model: LocalModelSettings = LocalModelSettings()
     ui: UISettings = UISettings()

@@ -43,4 +43,8 @@ class ConversionError(DocumentError):
 
 
 class FileAccessError(DocumentError):
-    """The file does not exist, is a directory, is unreadable or is too large."""
+    """The file does not exist, is a directory or is unreadable."""
+
+
+class TooLargeError(FileAccessError):
+    """The file exceeds an ingest limit (size, characters, passages, unpacked size, pages)."""

@@ -24,6 +24,7 @@ def make_kb(
     parser: Any = None,
     lexicon: Lexicon | None = None,
     lexical_snapshot: Path | None = None,
+    limits: Any = None,
     **config: Any,
 ) -> KnowledgeBase:
     """A knowledge base on the fakes (HashingEmbedder, in-memory store, ParagraphParser) unless
@@ -37,6 +38,7 @@ def make_kb(
         config=RetrievalSettings(**config),
         lexicon=lexicon,
         lexical_snapshot=lexical_snapshot,
+        **({"limits": limits} if limits is not None else {}),
     )
 
 

@@ -149,12 +149,19 @@ def _chinese_date_part(text: str | None) -> int | None:
     return int(value) if value is not None else None
 
 
+_HALF_WIDTH = str.maketrans("０１２３４５６７８９．", "0123456789.")
+
+
 def extract_numbers(text: str) -> list[NumberMention]:
     """Every number, percentage and date in ``text``, in order, non-overlapping.
 
     Numbering tokens ("1." at a sentence start, "（1）", 一、 （一） 一是 第一) and fixed expressions
     ("两个维护", "中央八项规定") are not numbers.
     """
+    original = text
+    # Full-width digits and point (３期, １２．５％) read as their ASCII forms; one character for
+    # one, so every offset still points into the original text.
+    text = text.translate(_HALF_WIDTH)
     taken = [False] * len(text)
     found: list[NumberMention] = []
 
@@ -167,7 +174,7 @@ def extract_numbers(text: str) -> list[NumberMention]:
     def add(match: re.Match[str], kind: NumberKind, *, value: Decimal | None = None, date=None) -> None:
         start, end = match.span()
         if claim(start, end):
-            found.append(NumberMention(text[start:end], start, end, kind, value, date))
+            found.append(NumberMention(original[start:end], start, end, kind, value, date))
 
     for match in _FIXED.finditer(text):
         claim(*match.span())

@@ -44,9 +44,9 @@ def build_vector_store(settings: Settings, embedder: Embedder) -> VectorStore:
     return ChromaVectorStore.persistent(str(settings.chroma_path), prefix=chroma.collection)
 
 
-def build_parser() -> DocumentParser:
-    """The real file parser (retrieval.ingest.parsing)."""
-    return FacadeParser()
+def build_parser(settings: Settings | None = None) -> DocumentParser:
+    """The real file parser (retrieval.ingest.parsing), held to the configured input limits."""
+    return FacadeParser(settings.ingest) if settings else FacadeParser()
 
 
 def build_knowledge_base(settings: Settings) -> KnowledgeBase:
@@ -58,10 +58,11 @@ def build_knowledge_base(settings: Settings) -> KnowledgeBase:
         embedder=embedder,
         store=build_vector_store(settings, embedder),
         lexical=Bm25Index(),
-        parser=build_parser(),
+        parser=build_parser(settings),
         config=settings.retrieval,
         lexicon=_lexicon(settings),
         lexical_snapshot=settings.home / SNAPSHOT_FILE,
+        limits=settings.ingest,
     )
 
 

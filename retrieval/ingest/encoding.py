@@ -52,8 +52,8 @@ class DecodedText:
 def decode_text(data: bytes, *, path: str | Path) -> DecodedText:
     """Decode a text file's bytes, detecting the encoding; raise a `DocumentError` subclass if we can't.
 
-    Order: BOM (UTF-8/16/32) → BOM-less UTF-16 by its NUL pattern → UTF-8 → GB18030 → the same two
-    tolerating a few bad bytes → charset-normalizer. ``path`` is only used in error messages.
+    Order: BOM (UTF-8/16/32) → BOM-less UTF-16 by its NUL pattern → UTF-8 → each line UTF-8 or
+    GB18030 (mixed files) → the same two tolerating a few bad bytes → charset-normalizer. ``path`` is only used in error messages.
     """
     if not data:
         raise EmptyDocumentError(path, "文件是空的（0 字节）")
@@ -68,12 +68,14 @@ def decode_text(data: bytes, *, path: str | Path) -> DecodedText:
     if _nul_count(data) > max(2, len(data) // 1000):
         raise UndecodableError(path, "看起来是二进制文件，不是文本（含大量空字节）")
 
-    for codec in ("utf-8", "gb18030"):
-        try:
-            text = data.decode(codec)
-        except UnicodeDecodeError:
-            continue
-        return _accept(text, _gb_name(data) if codec == "gb18030" else codec, 0, path)
+    try:
+        return _accept(data.decode("utf-8"), "utf-8", 0, path)
+    except UnicodeDecodeError:
+        pass
+    mixed = _decode_line_by_line(data)
+    if mixed is not None:
+        text, encoding = mixed
+        return _accept(text, _gb_name(data) if encoding == "gb18030" else encoding, 0, path)
 
     for codec in ("utf-8", "gb18030"):
         text, replaced = _decode_lenient(data, codec)
@@ -81,6 +83,15 @@ def decode_text(data: bytes, *, path: str | Path) -> DecodedText:
             return _accept(text, codec, replaced, path)
 
     return _fallback(data, path)
+
+
+def refuse_binary_head(head: bytes, *, path: str | Path) -> None:
+    """Refuse a file whose first bytes are binary (NUL bytes that are not UTF-16 text), before
+    the rest of it is read."""
+    if any(head.startswith(bom) for bom, _ in _BOMS) or _utf16_without_bom(head) is not None:
+        return
+    if _nul_count(head) > max(2, len(head) // 1000):
+        raise UndecodableError(path, "看起来是二进制文件，不是文本（含大量空字节）")
 
 
 def normalise_text(text: str) -> str:
@@ -117,6 +128,25 @@ def _fallback(data: bytes, path: str | Path) -> DecodedText:
             path, f"无法识别文字编码（疑似 {best.encoding}，但解码结果不像正文），可能是二进制文件或已损坏"
         )
     return _accept(text, best.encoding, replaced, path)
+
+
+def _decode_line_by_line(data: bytes) -> tuple[str, str] | None:
+    """Decode each line as UTF-8, else GB18030: files pasted together from a Windows and a web
+    source mix the two. Returns (text, "gb18030" | "utf-8+gb18030"), or None when some line is
+    neither. GBK text is practically never valid UTF-8, so a pure GBK file comes out as GB18030."""
+    lines: list[str] = []
+    utf8_lines = 0
+    for raw in data.split(b"\n"):
+        try:
+            line = raw.decode("utf-8")
+            utf8_lines += not raw.isascii()
+        except UnicodeDecodeError:
+            try:
+                line = raw.decode("gb18030")
+            except UnicodeDecodeError:
+                return None
+        lines.append(line)
+    return "\n".join(lines), "utf-8+gb18030" if utf8_lines else "gb18030"
 
 
 def _decode_lenient(data: bytes, codec: str) -> tuple[str, int]:

@@ -25,6 +25,7 @@ from retrieval.documents import (
     RemovedLine,
     ReportStructure,
 )
+from retrieval.ingest.limits import DEFAULT_LIMITS, Limits
 
 
 class IngestError(Exception):
@@ -77,15 +78,16 @@ def no_progress(name: str, index: int, total: int, status: str) -> None:
 class FacadeParser:
     """The real parser: retrieval.ingest.parsing and retrieval.ingest.cleaning, imported on first use."""
 
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits = DEFAULT_LIMITS) -> None:
         from retrieval.ingest import parsing
 
         self._parsing = parsing
+        self.limits = limits
         self.suffixes = frozenset(s.lower() for s in parsing.SUPPORTED_SUFFIXES)
 
     def load(self, path: Path) -> LoadedDocument:
         try:
-            return self._parsing.load_file(path)
+            return self._parsing.load_file(path, limits=self.limits)
         except self._parsing.DocumentError as exc:
             raise IngestError(str(exc)) from exc
 

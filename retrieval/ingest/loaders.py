@@ -28,9 +28,21 @@ from retrieval.errors import (
     EmptyDocumentError,
     FileAccessError,
     NoTextLayerError,
+    TooLargeError,
     UnsupportedFormatError,
 )
-from retrieval.ingest.encoding import decode_text, split_lines
+from retrieval.ingest.encoding import decode_text, refuse_binary_head, split_lines
+from retrieval.ingest.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_chars,
+    check_file_size,
+    check_pdf_pages,
+    check_text_bytes,
+    check_zip_package,
+    pdf_decompression_limits,
+    pdf_limit_message,
+)
 from retrieval.ingest.pdf_text import page_lines, rebuild_paragraphs
 
 log = logging.getLogger(__name__)
@@ -39,7 +51,6 @@ TEXT_SUFFIXES = frozenset({".txt", ".text"})
 MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 LEGACY_WORD_SUFFIXES = frozenset({".doc", ".wps"})
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | LEGACY_WORD_SUFFIXES | {".docx", ".pdf"}
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 CONVERSION_TIMEOUT_S = 120.0
 # A page with fewer characters than this on average has no real text layer (a scan, maybe with
 # a stray page number or watermark as text).
@@ -48,12 +59,12 @@ _MIN_CHARS_PER_PDF_PAGE = 10
 _MAGIC = ((b"PK\x03\x04", ".docx"), (b"%PDF", ".pdf"), (b"\xd0\xcf\x11\xe0", ".doc"))
 
 
-def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocument:
+def load_file(path: Path, *, limits: Limits = DEFAULT_LIMITS) -> LoadedDocument:
     """Read one report file into lines, choosing the loader by extension.
 
-    Raises a `DocumentError` subclass (never anything else) when the file is missing, too large,
-    empty, of an unknown type, undecodable, damaged, a scan without text, or an old Word file that
-    cannot be converted.
+    Raises a `DocumentError` subclass (never anything else) when the file is missing, beyond a
+    limit (size, characters, unpacked size, pages), empty, of an unknown type, undecodable,
+    damaged, a scan without text, or an old Word file that cannot be converted.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -61,23 +72,26 @@ def load_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> LoadedDocume
         shown = suffix or "（无扩展名）"
         supported = "、".join(sorted(SUPPORTED_SUFFIXES))
         raise UnsupportedFormatError(path, f"不支持的文件类型 {shown}，支持：{supported}")
-    _check_readable(path, max_bytes)
-    if suffix in TEXT_SUFFIXES:
-        doc = _load_text(path)
-    elif suffix in MARKDOWN_SUFFIXES:
-        doc = _load_markdown(path)
+    size = _check_readable(path)
+    check_file_size(path, size, limits)
+    if suffix in TEXT_SUFFIXES | MARKDOWN_SUFFIXES:
+        check_text_bytes(path, size, limits)
+        text, encoding = _read_text(path)
+        lines = [Line(t) for t in split_lines(text)] if suffix in TEXT_SUFFIXES else markdown_lines(text)
+        doc = LoadedDocument(path=str(path), lines=lines, encoding=encoding)
     elif suffix == ".docx":
-        doc = _load_docx(path)
+        doc = _load_docx(path, limits)
     elif suffix == ".pdf":
-        doc = _load_pdf(path)
+        doc = _load_pdf(path, limits)
     else:
-        doc = _load_legacy_word(path)
+        doc = _load_legacy_word(path, limits)
     if not doc.lines:
         raise EmptyDocumentError(path, "文件里没有可读取的文字")
+    check_chars(path, sum(len(line.text) for line in doc.lines), limits)
     return doc
 
 
-def _check_readable(path: Path, max_bytes: int) -> None:
+def _check_readable(path: Path) -> int:
     try:
         if path.is_dir():
             raise FileAccessError(path, "这是一个文件夹，不是文件")
@@ -88,8 +102,7 @@ def _check_readable(path: Path, max_bytes: int) -> None:
         raise FileAccessError(path, f"无法读取文件（{exc.strerror or exc}）") from None
     if size == 0:
         raise EmptyDocumentError(path, "文件是空的（0 字节）")
-    if size > max_bytes:
-        raise FileAccessError(path, f"文件过大（{size / 2**20:.1f} MB），上限为 {max_bytes / 2**20:.0f} MB")
+    return size
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -103,28 +116,25 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read_text(path: Path) -> tuple[str, str]:
-    data = _read_bytes(path)
+    # The head alone tells a binary file from text: refuse it before reading the rest.
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError as exc:
+        raise FileAccessError(path, f"无法读取文件（{exc.strerror or exc}）") from None
     for magic, real_suffix in _MAGIC:
-        if data.startswith(magic):
+        if head.startswith(magic):
             raise UnsupportedFormatError(
                 path, f"扩展名是 {path.suffix}，但内容是 {real_suffix} 文件，请改正扩展名后重试"
             )
+    refuse_binary_head(head, path=path)
+    data = _read_bytes(path)
     decoded = decode_text(data, path=path)
     if decoded.replaced:
         log.warning(
             "%s：%d 处字节无法解码，已替换为 �（按 %s 读取）", path.name, decoded.replaced, decoded.encoding
         )
     return decoded.text, decoded.encoding
-
-
-def _load_text(path: Path) -> LoadedDocument:
-    text, encoding = _read_text(path)
-    return LoadedDocument(path=str(path), lines=[Line(t) for t in split_lines(text)], encoding=encoding)
-
-
-def _load_markdown(path: Path) -> LoadedDocument:
-    text, encoding = _read_text(path)
-    return LoadedDocument(path=str(path), lines=markdown_lines(text), encoding=encoding)
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)(?:\s+#+)?$")
@@ -209,19 +219,26 @@ _HEADING_STYLE = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 _TITLE_STYLE = re.compile(r"^(?:title|标题)$", re.IGNORECASE)
 
 
-def _load_docx(path: Path, *, shown_as: Path | None = None) -> LoadedDocument:
+def _load_docx(path: Path, limits: Limits, *, shown_as: Path | None = None) -> LoadedDocument:
     import docx  # python-docx is slow to import; only pay for it when a .docx arrives
 
     shown = shown_as or path
+    check_zip_package(path, limits, shown=shown)
     try:
         document = docx.Document(str(path))
+        if document.element.body is None:
+            raise EmptyDocumentError(shown, "Word 文档没有正文部分（document.xml 缺少 body）")
         lines = list(_docx_lines(document))
     except DocumentError:
         raise
+    except RecursionError:
+        raise CorruptDocumentError(shown, "表格嵌套层数过深，无法读取，请简化表格后重试") from None
     except Exception as exc:
         # python-docx and lxml raise many unrelated types (BadZipFile, KeyError, XMLSyntaxError…)
         # for damaged packages; to the user they all mean one thing.
         log.debug("docx read failed for %s", path, exc_info=True)
+        if "depth" in str(exc).lower():  # libxml2 refuses elements nested beyond 256 levels
+            raise CorruptDocumentError(shown, "文档结构嵌套层数过深（如表格套表格），无法读取，请简化后重试") from None
         raise CorruptDocumentError(
             shown, f"不是有效的 .docx 文件（已损坏，或并非 Word 文档：{type(exc).__name__}）"
         ) from None
@@ -256,35 +273,64 @@ def _docx_style(paragraph: Any) -> LineStyle:
     return "body"
 
 
+# Tables inside table cells are read this deep; deeper ones contribute their plain text only.
+_MAX_TABLE_DEPTH = 4
+_W_NS = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_P, _W_T = f"{_W_NS}p", f"{_W_NS}t"
+
+
 def _table_lines(table: Any) -> Iterator[Line]:
     for row in table.rows:
-        cells: list[str] = []
-        previous = None
-        for cell in row.cells:
-            # python-docx repeats a horizontally merged cell once per grid column it spans.
-            if previous is not None and cell._tc is previous:
-                continue
-            previous = cell._tc
-            text = " ".join(split_lines(cell.text))
-            if text:
-                cells.append(text)
+        cells = [text for cell in _distinct_cells(row) if (text := _cell_text(cell, depth=1))]
         if cells:
             yield Line("｜".join(cells), style="table")
+
+
+def _distinct_cells(row: Any) -> Iterator[Any]:
+    previous = None
+    for cell in row.cells:
+        # python-docx repeats a merged cell once per grid column it spans.
+        if cell._tc is not previous:
+            yield cell
+        previous = cell._tc
+
+
+def _cell_text(cell: Any, depth: int) -> str:
+    """A cell's paragraphs and the tables nested in it, on one line."""
+    from docx.table import Table
+
+    if depth >= _MAX_TABLE_DEPTH:
+        # Every paragraph below, found iteratively: a table nested hundreds deep cannot exhaust the stack.
+        paragraphs = ("".join(t.text or "" for t in p.iter(_W_T)) for p in cell._tc.iter(_W_P))
+        return " ".join(t for text in paragraphs for t in split_lines(text))
+    parts: list[str] = []
+    for block in cell.iter_inner_content():
+        if isinstance(block, Table):
+            for row in block.rows:
+                parts.extend(_cell_text(inner, depth + 1) for inner in _distinct_cells(row))
+        else:
+            parts.append(block.text)
+    return " ".join(t for part in parts for t in split_lines(part))
 
 
 # ---------------------------------------------------------------- PDF
 
 
-def _load_pdf(path: Path) -> LoadedDocument:
+def _load_pdf(path: Path, limits: Limits) -> LoadedDocument:
     from pypdf import PdfReader
+    from pypdf.errors import LimitReachedError
 
     try:
-        reader = PdfReader(str(path))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise CorruptDocumentError(path, "PDF 已加密，需要密码才能读取，请先解除密码")
-        pages = [page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
+        with pdf_decompression_limits(limits):
+            reader = PdfReader(str(path))
+            if reader.is_encrypted and not reader.decrypt(""):
+                raise CorruptDocumentError(path, "PDF 已加密，需要密码才能读取，请先解除密码")
+            check_pdf_pages(path, len(reader.pages), limits)
+            pages = [page_lines(page, number) for number, page in enumerate(reader.pages, start=1)]
     except DocumentError:
         raise
+    except LimitReachedError:
+        raise TooLargeError(path, pdf_limit_message(limits)) from None
     except Exception as exc:
         # pypdf raises PdfReadError but also ValueError/KeyError/… on malformed files.
         log.debug("pdf read failed for %s", path, exc_info=True)
@@ -298,7 +344,7 @@ def _load_pdf(path: Path) -> LoadedDocument:
 # ---------------------------------------------------------------- old Word / WPS through LibreOffice
 
 
-def _load_legacy_word(path: Path) -> LoadedDocument:
+def _load_legacy_word(path: Path, limits: Limits) -> LoadedDocument:
     suffix = path.suffix.lower()
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
@@ -317,7 +363,7 @@ def _load_legacy_word(path: Path) -> LoadedDocument:
             raise ConversionError(
                 path, "LibreOffice 未能转换此文件（可能已损坏）。请用 WPS/Word 另存为 .docx 后重试"
             )
-        doc = _load_docx(converted, shown_as=path)
+        doc = _load_docx(converted, limits, shown_as=path)
     return replace(doc, converted_from=suffix)
 
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from retrieval.documents import LoadedDocument, Passage
+from retrieval.errors import DocumentError
 from retrieval.index.catalog import Catalog, DocumentRecord, OutlineEntry
 from retrieval.index.corrections import Corrections
 from retrieval.index.embedder import EmbedderError
@@ -37,6 +38,7 @@ from retrieval.ingest.ingestion import (
     file_sha256,
     outline_of,
 )
+from retrieval.ingest.limits import DEFAULT_LIMITS, Limits, check_passages, too_many_files_message
 from retrieval.knowledge.recleaning import RepetitionWatch, unreadable_source
 
 log = logging.getLogger(__name__)
@@ -73,18 +75,25 @@ class IngestBatch:
         vectors: PassageVectors,
         lexical: CatalogLexicalIndex,
         max_chunk_chars: int,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.catalog = catalog
         self.parser = parser
         self.vectors = vectors
         self.lexical = lexical
         self.max_chunk_chars = max_chunk_chars
+        self.limits = limits
 
     def run(self, paths: Iterable[Path | str], progress: Progress) -> IngestReport:
         """Ingest files and folders; see KnowledgeBase.ingest."""
         report = IngestReport()
         files, problems = discover(paths, self.parser.suffixes)
         report.failed.extend(problems)
+        if len(files) > self.limits.max_files:
+            # The first files are ingested; the rest are named, so nothing is dropped silently.
+            message = too_many_files_message(len(files), self.limits)
+            report.failed.extend(IngestFailure(str(p), message) for p in files[self.limits.max_files :])
+            files = files[: self.limits.max_files]
         if files:
             self.vectors.check_before_ingest()
         self.catalog.drop_orphan_fingerprints()
@@ -155,6 +164,7 @@ class IngestBatch:
         passages = [p for p in parsed.passages if p.text.strip()]
         if not passages:
             raise IngestError(f"{item.path.name}：清洗后没有可检索的正文")
+        check_passages(item.path, len(passages), self.limits)
         structure = parsed.structure
         record = DocumentRecord(
             id=item.doc_id,
@@ -257,7 +267,7 @@ class IngestBatch:
 
 
 def _reason(path: Path, exc: Exception) -> str:
-    if isinstance(exc, IngestError | IndexMismatchError):
+    if isinstance(exc, IngestError | IndexMismatchError | DocumentError):
         return str(exc)
     log.exception("unexpected error while ingesting %s", path)
     return f"{path.name}：处理时出错（{type(exc).__name__}: {exc}）"

@@ -38,6 +38,7 @@ from retrieval.ingest.ingestion import (
     document_id,
     no_progress,
 )
+from retrieval.ingest.limits import DEFAULT_LIMITS, Limits
 from retrieval.knowledge import correcting
 from retrieval.knowledge.ingest_batch import IngestBatch
 from retrieval.knowledge.recleaning import RepetitionWatch
@@ -94,6 +95,7 @@ class KnowledgeBase:
         fusion_method: FusionMethod = "minmax",
         lexicon: Lexicon | None = None,
         lexical_snapshot: Path | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.catalog = catalog
         self.embedder = embedder
@@ -102,6 +104,7 @@ class KnowledgeBase:
         self.parser = parser
         self.config = config
         self.fusion_method = fusion_method
+        self.limits = limits  # files per batch and passages per file; the parser holds the per-file ones
         self.lexicon = lexicon or Lexicon()
         # The lexical index as search sees it: reloaded when the catalog changed, saved at lexical_snapshot.
         self._catalog_lexical = CatalogLexicalIndex(catalog, lexical, lexical_snapshot)
@@ -145,6 +148,7 @@ class KnowledgeBase:
             vectors=self._vectors(),
             lexical=self._catalog_lexical,
             max_chunk_chars=self.config.max_chunk_chars,
+            limits=self.limits,
         )
 
     # ================================================================ documents

@@ -92,6 +92,7 @@ def test_a_number_not_in_the_facts_is_flagged_with_its_position() -> None:
         "1.举办培训班3期。（1）培训180人次；第一，一是，（一），一、突出一个“实”字。",
         "坚决做到“两个维护”，落实中央八项规定精神，进一步做好一批工作。",
         "成文于2026年7月5日。",
+        "举办科级干部培训班３期，培训１８０人次，投入经费１．２亿元。",  # full-width digits
     ],
 )
 def test_equivalent_numbers_dates_and_numbering_are_not_flagged(text: str) -> None:
@@ -106,10 +107,25 @@ def test_equivalent_numbers_dates_and_numbering_are_not_flagged(text: str) -> No
         ("于3月16日完成验收。", "3月16日"),
         ("2025年以来共举办培训班3期。", "2025年"),
         ("举办培训班两期。", "两期"),
+        ("举办培训班５期。", "５期"),
     ],
 )
 def test_different_numbers_are_flagged(text: str, span: str) -> None:
     assert [f.text for f in _flags(_draft(text), "unsupported_number")] == [span]
+
+
+def test_full_width_digits_in_the_facts_support_ascii_digits_in_the_draft() -> None:
+    sheet = parse_facts_mapping(
+        {
+            "kind": "half-year",
+            "org": "某某区委组织部",
+            "period": "2026年上半年",
+            "parts": {"work": [{"area": "干部教育培训", "facts": ["举办培训班３期，经费１．２亿元"]}]},
+        },
+        kinds=OUTLINES,
+    )
+    flags = check_draft(_draft("举办培训班3期，经费1.2亿元，另有4期。"), sheet).flags
+    assert [f.text for f in flags if f.kind == "unsupported_number"] == ["4期"]
 
 
 def test_quotes_must_trace_to_the_facts() -> None:

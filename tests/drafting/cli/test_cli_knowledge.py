@@ -19,7 +19,7 @@ REAL_BUILD_EMBEDDER = components.build_embedder
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(components, "build_embedder", lambda settings: HashingEmbedder(128))
-    monkeypatch.setattr(components, "build_parser", ParagraphParser)
+    monkeypatch.setattr(components, "build_parser", lambda settings=None: ParagraphParser())
 
 
 def write(path: Path, *lines: str) -> Path:

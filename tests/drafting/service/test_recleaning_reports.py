@@ -19,7 +19,7 @@ HEADER = "内部资料 注意保存"
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(components, "build_embedder", lambda settings: HashingEmbedder(128))
-    monkeypatch.setattr(components, "build_parser", ParagraphParser)
+    monkeypatch.setattr(components, "build_parser", lambda settings=None: ParagraphParser())
 
 
 def write(folder: Path, name: str, text: str) -> Path:

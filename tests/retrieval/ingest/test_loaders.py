@@ -20,6 +20,7 @@ from retrieval.errors import (
     NoTextLayerError,
     UnsupportedFormatError,
 )
+from retrieval.ingest.limits import InputLimits
 from retrieval.ingest.loaders import load_file, markdown_lines
 
 LONG_PARAGRAPH = (
@@ -316,4 +317,4 @@ def test_missing_files_directories_and_huge_files(tmp_path: Path) -> None:
     big = tmp_path / "大文件.txt"
     big.write_text("正文。" * 1000, encoding="utf-8")
     with pytest.raises(FileAccessError, match="过大"):
-        load_file(big, max_bytes=1024)
+        load_file(big, limits=InputLimits(max_file_mb=1 / 1024))
