@@ -106,7 +106,7 @@ def _mixed_batch(work: Path) -> tuple[str, float, str]:
 
 
 def _full_width_grounding(work: Path) -> tuple[str, float, str]:
-    from drafting.checking.numbers import extract_numbers
+    from drafting.mentions.numbers import extract_numbers
 
     started = time.perf_counter()
     full, ascii_ = (
