@@ -66,9 +66,10 @@ def _refused(make: Callable[[Path], Path], file_name: str) -> Check:
 def _bomb_memory(work: Path) -> tuple[str, float, str]:
     bomb = hostile.zip_bomb_docx(work / "bomb.docx", inflated_mb=BOMB_MB)
     code = (
-        "import resource, sys\nfrom pathlib import Path\nfrom retrieval.ingest.loaders import load_file\n"
+        "import sys\nfrom pathlib import Path\nfrom retrieval.ingest.loaders import load_file\n"
         "try:\n    load_file(Path(sys.argv[1]))\nexcept Exception as exc:\n    print(type(exc).__name__)\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)\n"
+        # ru_maxrss survives exec (it would report the parent's peak); VmHWM belongs to this process.
+        "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM')) // 1024)\n"
     )
     started = time.perf_counter()
     run = subprocess.run(
