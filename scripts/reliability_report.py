@@ -136,6 +136,43 @@ def _illegal_xml_export(work: Path) -> tuple[str, float, str]:
     return outcome, time.perf_counter() - started, "否" if kept else "正文缺失"
 
 
+PLANTED_KEY = "sk-reliability-planted-0123456789"
+MESSAGES = [
+    {"role": "system", "content": "你是公文写作助手。"},
+    {"role": "user", "content": "本期事实：\n- [work.0.1] 举办干部培训班3期\n- [work.0.2] 培训干部120人次"},
+]
+
+
+def _endpoint(fault: str | None, *, times: int = 1, streaming: bool = False, down: bool = False) -> Check:
+    """The real openai client against the loopback stub with a fault injected: a ChatError with a
+    Chinese message that does not show the API key, or an answer after the client's retries."""
+
+    def check(work: Path) -> tuple[str, float, str]:
+        from drafting.writing.chat import ChatError, OpenAIChatModel
+        from drafting.writing.stub_llm import StubLLM
+
+        with StubLLM(hang_s=5.0) as stub:
+            url = stub.base_url
+            if fault:
+                stub.fail_next(fault, times=times)
+            if down:
+                stub.stop()
+            model = OpenAIChatModel(
+                base_url=url, model=stub.model, api_key=PLANTED_KEY, timeout_s=0.5, max_retries=2
+            )
+            started = time.perf_counter()
+            try:
+                text = "".join(model.stream(MESSAGES)) if streaming else model.complete(MESSAGES).text
+                outcome = f"重试后成功（共 {len(stub.chat_requests)} 次请求），答案 {len(text)} 字"
+            except ChatError as exc:
+                outcome = f"报错[{exc.kind}]：{exc}"
+                if PLANTED_KEY in str(exc) or PLANTED_KEY in repr(exc.__dict__):
+                    outcome = "错误：消息中出现 API 密钥 " + outcome
+            return outcome, time.perf_counter() - started, "否"
+
+    return check
+
+
 CHECKS: list[tuple[str, Check]] = [
     (
         f"zip 炸弹 .docx（解压 {BOMB_MB} MB）",
@@ -156,6 +193,14 @@ CHECKS: list[tuple[str, Check]] = [
     ("一批：5 正常 + 炸弹 + 30 MB 一行 + 二进制", _mixed_batch),
     ("全角数字参与核对", _full_width_grounding),
     ("XML 非法字符导出 Word", _illegal_xml_export),
+    ("模型端点：连接被拒", _endpoint(None, down=True)),
+    ("模型端点：429 一次（Retry-After）", _endpoint("429")),
+    ("模型端点：500 持续", _endpoint("500", times=3)),
+    ("模型端点：超时（挂起）", _endpoint("hang", times=3)),
+    ("模型端点：连接中途断开", _endpoint("drop", times=3)),
+    ("模型端点：返回非 JSON", _endpoint("garbage")),
+    ("模型端点：空 choices", _endpoint("empty_choices")),
+    ("模型端点：流中夹杂坏数据", _endpoint("stream_garbage", streaming=True)),
 ]
 
 
