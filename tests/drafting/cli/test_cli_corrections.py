@@ -16,7 +16,7 @@ from retrieval.ingest.ingestion import ParagraphParser
 @pytest.fixture(autouse=True)
 def fakes(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(components, "build_embedder", lambda settings: HashingEmbedder(128))
-    monkeypatch.setattr(components, "build_parser", ParagraphParser)
+    monkeypatch.setattr(components, "build_parser", lambda settings=None: ParagraphParser())
 
 
 @pytest.fixture
