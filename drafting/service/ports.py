@@ -6,9 +6,9 @@ tests may pass small fakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from drafting.model import Draft, FactSheet
 from drafting.store.accounts import User
@@ -133,6 +133,16 @@ class KnowledgeIndex(PassageSource, Protocol):
     def check_embedder(self) -> None: ...
 
     def rebuild(self, progress: Progress = ...) -> int: ...
+
+    def attention(self) -> dict[str, list[str]]: ...
+
+    def document_passages(self, doc_id: str) -> list[Passage]: ...
+
+    def correct_document(self, id_or_path: str, **fields: Any) -> DocumentRecord: ...
+
+    def move_to_part(
+        self, id_or_path: str, part: str, *, passage_ids: Sequence[str] = (), heading: str | None = None
+    ) -> list[str]: ...
 
 
 class KnowledgeSource(Protocol):
