@@ -65,6 +65,9 @@ class OutlinePart:
     length: tuple[int, int]  # usual length in characters (min, max)
     required: bool = True
     connectives: dict[str, list[str]] = field(default_factory=dict)  # composer sentence patterns
+    # Whether a model may give this part's sections sub-headings of their own; otherwise the
+    # headings and lists it writes become prose ("一是……二是……").
+    subheadings: bool = False
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,19 @@ class Flag:
     detail: str = ""  # e.g. the source passage id of a verbatim copy, or a fact id
 
 
+@dataclass(frozen=True)
+class Removal:
+    """Something the answer-normalisation stage took out of, or changed in, a model's answer.
+
+    ``reason`` is a habit code (see drafting.normalising.REASON_LABELS); ``replacement`` is what
+    the text became, "" when it was dropped. Kept on the section so a reviewer sees every edit.
+    """
+
+    reason: str
+    text: str
+    replacement: str = ""
+
+
 @dataclass
 class Section:
     key: str  # "opening", "work:0", "problems", "plans:1", "closing"
@@ -139,7 +155,8 @@ class Section:
     error: str | None = None
     record: dict[str, Any] = field(
         default_factory=dict
-    )  # prompt, template version, passage ids, timings, usage
+    )  # prompt, template version, passage ids, timings, usage, finish (truncated/continued)
+    removals: list[Removal] = field(default_factory=list)  # what normalisation took out or changed
 
 
 @dataclass

@@ -231,6 +231,8 @@ def draft_summary_json(draft: Any, mode: str, docx: Path | None = None) -> dict[
                 "mode": s.mode,
                 "status": s.status,
                 "error": s.error,
+                "finish": s.record.get("finish") or {},
+                "removals": [asdict(r) for r in s.removals],
                 "paragraphs": [
                     {
                         "text": p.text,
@@ -263,16 +265,21 @@ def _default_docx_path(title: str, draft_id: str) -> Path:
 @_guarded
 def run_check(args: argparse.Namespace, settings: Settings) -> int:
     """Check a saved draft, a .docx or a JSON draft against its facts."""
-    from drafting.checking.grounding import check_draft, format_report
+    from drafting.checking.grounding import check_draft, format_report, section_label
+    from drafting.normalising.report import format_removals, removals_json
     from drafting.word.reader import load_for_check
 
     draft, sheet = load_for_check(args.file, settings, facts=args.facts, version=args.version)
     references = [] if args.no_kb else _past_passages(draft, settings)
     report = check_draft(draft, sheet, references, outline=_outline_or_none(settings, sheet.kind))
     if args.json:
-        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        data = {**report.to_json(), "normalised": removals_json(draft.sections)}
+        print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
         print(format_report(report))
+        removed = format_removals(draft.sections, section_label)
+        if removed:
+            print(removed)
     return 1 if args.strict and report.flags else 0
 
 

@@ -64,6 +64,7 @@ _PART_KEYS = {
     "length",
     "required",
     "connectives",
+    "subheadings",
 }
 
 
@@ -252,6 +253,7 @@ def _build_part(raw: Any, where: str, problems: list[str]) -> OutlinePart | None
     connectives = _connectives(raw.get("connectives", {}), f"{where}.connectives", problems)
     numbered = _flag(raw, "numbered", False, problems, where=where)
     required = _flag(raw, "required", True, problems, where=where)
+    subheadings = _flag(raw, "subheadings", False, problems, where=where)
     if part not in PARTS or numbering not in AREA_NUMBERINGS or connectives is None:
         return None
     return OutlinePart(
@@ -263,6 +265,7 @@ def _build_part(raw: Any, where: str, problems: list[str]) -> OutlinePart | None
         length=tuple(length) if isinstance(length, list) and len(length) == 2 else (0, 0),
         required=required,
         connectives=connectives,
+        subheadings=subheadings,
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any, Literal, cast
 
-from drafting.model import Draft, Fact, FactGroup, FactSheet, Flag, Paragraph, PassageRef, Section
+from drafting.model import Draft, Fact, FactGroup, FactSheet, Flag, Paragraph, PassageRef, Removal, Section
 from retrieval.documents import PARTS, Part
 
 
@@ -114,6 +114,19 @@ def _section(data: Any, where: str) -> Section:
         status=cast(Literal["pending", "done", "failed"], status),
         error=_opt_str(data.get("error"), f"{where}.error"),
         record=dict(_mapping(record, f"{where}.record")),
+        removals=[
+            _removal(r, f"{where}.removals[{i}]")
+            for i, r in enumerate(_list(data.get("removals") or [], f"{where}.removals"))
+        ],
+    )
+
+
+def _removal(data: Any, where: str) -> Removal:
+    data = _mapping(data, where)
+    return Removal(
+        reason=_str(data.get("reason"), f"{where}.reason"),
+        text=_str(data.get("text"), f"{where}.text", default=""),
+        replacement=_str(data.get("replacement"), f"{where}.replacement", default=""),
     )
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drafting.model import Draft, FactSheet, Paragraph, Section
+from drafting.normalising.numbering import strip_numbering
 from drafting.store.draft_json import DraftFormatError, draft_from_json, facts_from_json
-from drafting.writing.assemble import strip_numbering
 
 if TYPE_CHECKING:
     from drafting.settings import Settings

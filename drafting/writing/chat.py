@@ -42,6 +42,14 @@ class ChatResult:
     text: str
     usage: dict[str, int]
     model: str
+    finish_reason: str | None = None  # "stop", or "length" when the token limit cut the answer off
+
+
+@dataclass(frozen=True)
+class Finish:
+    """Passed along a stream's source (between deltas) when the endpoint says why the answer ended."""
+
+    reason: str
 
 
 class ChatStream(Iterator[str]):
@@ -50,9 +58,10 @@ class ChatStream(Iterator[str]):
     ``close()`` stops early and releases the connection (used when a draft is cancelled).
     """
 
-    def __init__(self, model: str, source: Iterator[str | dict[str, int]]) -> None:
+    def __init__(self, model: str, source: Iterator[str | dict[str, int] | Finish]) -> None:
         self.model = model
         self.usage: dict[str, int] = {}
+        self.finish_reason: str | None = None
         self.done = False
         self._source = source
         self._parts: list[str] = []
@@ -73,6 +82,9 @@ class ChatStream(Iterator[str]):
                 raise
             if isinstance(item, dict):  # the adapter reports usage as a dict between deltas
                 self.usage = item
+                continue
+            if isinstance(item, Finish):
+                self.finish_reason = item.reason
                 continue
             self._parts.append(item)
             return item
@@ -183,7 +195,13 @@ class OpenAIChatModel:
         text = getattr(message, "content", None)
         if not isinstance(text, str) or not text.strip():
             raise ChatError("模型返回了空文本", kind="empty")
-        return ChatResult(text=text, usage=_usage_dict(getattr(completion, "usage", None)), model=self.name)
+        finish = getattr(choices[0], "finish_reason", None)
+        return ChatResult(
+            text=text,
+            usage=_usage_dict(getattr(completion, "usage", None)),
+            model=self.name,
+            finish_reason=finish if isinstance(finish, str) else None,
+        )
 
     def stream(
         self, messages: Sequence[Message], *, temperature: float | None = None, max_tokens: int | None = None
@@ -211,7 +229,9 @@ class OpenAIChatModel:
         except Exception as exc:
             raise self._error(exc) from exc
 
-    def _deltas(self, messages: list[Message], params: dict[str, Any]) -> Iterator[str | dict[str, int]]:
+    def _deltas(
+        self, messages: list[Message], params: dict[str, Any]
+    ) -> Iterator[str | dict[str, int] | Finish]:
         stream = self._open_stream(messages, params)
         if not hasattr(stream, "__iter__") or isinstance(stream, str | bytes):
             raise ChatError("模型接口返回的内容无法解析（不是流式输出）", kind="garbage")
@@ -222,10 +242,15 @@ class OpenAIChatModel:
                 if usage is not None:
                     yield _usage_dict(usage)
                 for choice in getattr(chunk, "choices", None) or []:
+                    # Only ``content`` is the answer: a separate ``reasoning_content`` (DeepSeek,
+                    # vLLM reasoning parsers) is the model thinking aloud and never reaches a draft.
                     text = getattr(getattr(choice, "delta", None), "content", None)
                     if isinstance(text, str) and text:
                         received = True
                         yield text
+                    finish = getattr(choice, "finish_reason", None)
+                    if isinstance(finish, str) and finish:
+                        yield Finish(finish)
         except ChatError:
             raise
         except Exception as exc:
@@ -381,9 +406,10 @@ class ScriptedChatModel:
         return ChatStream(self.name, _chunks(result, self.chunk_chars))
 
 
-def _chunks(result: ChatResult, size: int) -> Iterator[str | dict[str, int]]:
+def _chunks(result: ChatResult, size: int) -> Iterator[str | dict[str, int] | Finish]:
     for start in range(0, len(result.text), max(1, size)):
         yield result.text[start : start + size]
+    yield Finish(result.finish_reason or "stop")
     yield result.usage
 
 

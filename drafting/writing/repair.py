@@ -7,7 +7,8 @@ quote, a copy of a past report, or leaves one of its facts unused, at most ``max
 The best attempt by the check wins (fewest numbers and copies first, then fewest flags; the later
 attempt on a tie). If that attempt still has an unsupported number or a copy, the writer gets the
 composer's text for the section instead, so an invented figure is never handed over as theirs.
-Every attempt, with its text and flags, is kept on ``section.record["repair"]``.
+Every attempt, with its text, flags and what normalisation removed from it, is kept on
+``section.record["repair"]``; the section's own removals are the kept attempt's.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import KIND_LABELS, check_draft
-from drafting.model import Draft, FactSheet, Flag, Outline, Paragraph, Section
+from drafting.model import Draft, FactSheet, Flag, Outline, Paragraph, Removal, Section
 from drafting.outlines.planning import SectionSpec, section_variables
 from drafting.writing.chat import ChatError
 from drafting.writing.composer import compose_section
@@ -38,8 +39,20 @@ ADVICE = {
     "unused_fact": "这条事实没有写进正文，请写进去（数字和名称一字不改）",
 }
 
-Ask = Callable[[list[dict[str, str]]], "str | None"]  # None: cancelled
-ToParagraphs = Callable[[str], list[Paragraph]]
+
+@dataclass
+class Answer:
+    """One model answer after the normalisation stage."""
+
+    text: str  # as the model sent it (continuation included)
+    paragraphs: list[Paragraph]
+    removals: list[Removal] = field(default_factory=list)
+    finish: dict[str, object] = field(default_factory=dict)  # truncated / continued / complete
+
+
+# Asks the model and normalises its answer; None when cancelled; raises ChatError on a refusal,
+# an empty answer or an endpoint failure.
+Ask = Callable[[list[dict[str, str]]], "Answer | None"]
 
 
 @dataclass
@@ -51,6 +64,8 @@ class Attempt:
     write_s: float = 0.0
     template_version: str | None = None
     error: str | None = None
+    removals: list[Removal] = field(default_factory=list)
+    finish: dict[str, object] = field(default_factory=dict)
 
     @property
     def score(self) -> tuple[int, int]:
@@ -65,6 +80,10 @@ class Attempt:
             "write_s": round(self.write_s, 4),
             "template_version": self.template_version,
             "error": self.error,
+            "removals": [
+                {"reason": r.reason, "text": r.text, "replacement": r.replacement} for r in self.removals
+            ],
+            "finish": self.finish,
         }
 
 
@@ -75,6 +94,8 @@ class RepairOutcome:
     attempts: list[Attempt] = field(default_factory=list)
     chosen: int = 0
     reasons: list[str] = field(default_factory=list)  # why it was replaced (kind labels)
+    removals: list[Removal] = field(default_factory=list)  # the kept attempt's; none if replaced
+    finish: dict[str, object] = field(default_factory=dict)
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -133,21 +154,28 @@ class RepairLoop:
 
     def run(
         self,
-        first_text: str,
-        first_paragraphs: list[Paragraph],
+        first: Answer,
         spec: SectionSpec,
         sheet: FactSheet,
         outline: Outline,
         references: Sequence[Passage],
         ask: Ask,
-        to_paragraphs: ToParagraphs,
     ) -> RepairOutcome | None:
         """The paragraphs the section keeps and how they came about; None when cancelled."""
 
         def flags_of(paragraphs: list[Paragraph]) -> list[Flag]:
             return section_flags(paragraphs, spec, sheet, references, outline)
 
-        attempts = [Attempt(0, first_text, first_paragraphs, flags_of(first_paragraphs))]
+        attempts = [
+            Attempt(
+                0,
+                first.text,
+                first.paragraphs,
+                flags_of(first.paragraphs),
+                removals=first.removals,
+                finish=first.finish,
+            )
+        ]
         while len(attempts) <= self.max_attempts:
             best = _best(attempts)
             if not best.flags:
@@ -162,10 +190,9 @@ class RepairLoop:
             if self.on_attempt is not None:
                 self.on_attempt(number, sorted({KIND_LABELS[f.kind] for f in best.flags}))
             try:
-                text = ask(list(rendered.messages))
-                if text is None:
+                answer = ask(list(rendered.messages))
+                if answer is None:
                     return None
-                paragraphs = to_paragraphs(text)
             except ChatError as exc:  # a failed retry costs that attempt only; the best so far stays
                 attempts.append(
                     Attempt(number, "", [], [], time.monotonic() - started, rendered.version, str(exc))
@@ -174,16 +201,20 @@ class RepairLoop:
             attempts.append(
                 Attempt(
                     number,
-                    text,
-                    paragraphs,
-                    flags_of(paragraphs),
+                    answer.text,
+                    answer.paragraphs,
+                    flags_of(answer.paragraphs),
                     time.monotonic() - started,
                     rendered.version,
+                    removals=answer.removals,
+                    finish=answer.finish,
                 )
             )
         best = _best(attempts)
         if len(attempts) == 1 and not best.flags:
-            return RepairOutcome(best.paragraphs, "clean", attempts, 0)
+            return RepairOutcome(
+                best.paragraphs, "clean", attempts, 0, removals=best.removals, finish=best.finish
+            )
         serious = sorted({f.kind for f in best.flags if f.kind in FALLBACK_KINDS}, key=FALLBACK_KINDS.index)
         if serious:
             reasons = [KIND_LABELS[k] for k in serious]
@@ -191,7 +222,9 @@ class RepairLoop:
                 list(compose_section(spec, sheet, outline)), "replaced", attempts, best.number, reasons
             )
         outcome = "repaired" if not best.flags else "unresolved"
-        return RepairOutcome(best.paragraphs, outcome, attempts, best.number)
+        return RepairOutcome(
+            best.paragraphs, outcome, attempts, best.number, removals=best.removals, finish=best.finish
+        )
 
 
 def _best(attempts: Sequence[Attempt]) -> Attempt:

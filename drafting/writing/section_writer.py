@@ -1,9 +1,12 @@
 """Writing one section: the generate-or-compose stage of the pipeline, with its progress hooks.
 
-A section is written either by the chat model (streamed; deltas go to the listener and the
-cancel flag is checked between them; the answer is split into paragraphs, renumbered to the
-outline and annotated with facts and exemplars) or by the offline composer. Any failure is caught
-here and recorded on the section, so one bad section never costs the others.
+A section is written either by the chat model (streamed; deltas go to the listener without any
+reasoning block, and the cancel flag is checked between them; an answer cut off by the token
+limit is continued once; the answer then goes through the normalisation stage, which returns
+paragraphs in the outline's style and a record of what it removed, and is annotated with facts
+and exemplars) or by the offline composer. Any failure is caught here and recorded on the
+section, so one bad section never costs the others; a refusal or an empty answer is such a
+failure, which the writer can retry for that section alone.
 """
 
 from __future__ import annotations
@@ -11,22 +14,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import attribute_paragraph
-from drafting.model import FactSheet, Outline, Paragraph, Section
+from drafting.model import FactSheet, Outline, Paragraph, Removal, Section
+from drafting.normalising.answer import AnswerContext, continuation_text, normalise_answer, trim_unfinished
+from drafting.normalising.reasoning import ReasoningFilter, strip_reasoning
+from drafting.normalising.rules import AnswerRules, default_rules
+from drafting.outlines.outline import PART_LABELS
 from drafting.outlines.planning import SectionSpec
 from drafting.writing import assemble
 from drafting.writing.chat import ChatError, ChatModel
 from drafting.writing.composer import compose_section
-from drafting.writing.repair import RepairLoop, RepairOutcome
+from drafting.writing.repair import Answer, RepairLoop, RepairOutcome
 from retrieval.documents import Passage
 
 if TYPE_CHECKING:
     from drafting.writing.templates import PromptLibrary
 
 log = logging.getLogger(__name__)
+
+OnDelta = Callable[[str], None]
 
 FAILED_PLACEHOLDER = "【待补充：本部分生成失败，请重新生成】"
 
@@ -108,6 +118,7 @@ class SectionWriter:
     template: str = "section"
     prompts: PromptLibrary | None = None
     repair_attempts: int = 0
+    rules: AnswerRules | None = None  # None: the answer-habit rules of the source tree
 
     @property
     def mode(self) -> str:
@@ -130,19 +141,24 @@ class SectionWriter:
         started = time.monotonic()
         usage: dict[str, int] = {}
         repair: dict[str, Any] | None = None
+        finish: dict[str, object] = {}
         try:
             if self.chat is None:
                 section.paragraphs = list(compose_section(spec, sheet, outline))
             else:
-                text, usage = self._generate(job.messages, cancel, lambda d: listener.on_delta(spec.key, d))
-                if text is None:
+                first = self._answer(
+                    job.messages, job, sheet, cancel, usage, lambda d: listener.on_delta(spec.key, d)
+                )
+                if first is None:
                     return None
-                section.paragraphs = self._paragraphs(text, job, sheet)
+                section.paragraphs, section.removals, finish = first.paragraphs, first.removals, first.finish
                 if self.repair_attempts > 0 and self.prompts is not None:
-                    outcome = self._repair(text, section, job, sheet, outline, listener, cancel, usage)
+                    outcome = self._repair(first, job, sheet, outline, listener, cancel, usage)
                     if outcome is None:
                         return None
                     section.paragraphs, repair = outcome.paragraphs, outcome.as_record()
+                    # The kept attempt's removals describe the text the section holds (none if replaced).
+                    section.removals, finish = outcome.removals, outcome.finish
                     if outcome.outcome == "replaced":
                         section.mode = "composer"
             section.status = "done"
@@ -169,25 +185,89 @@ class SectionWriter:
         }
         if repair is not None:
             section.record["repair"] = repair
+        if finish:
+            section.record["finish"] = finish
         return section
 
+    def _answer(
+        self,
+        messages: list[dict[str, str]],
+        job: SectionJob,
+        sheet: FactSheet,
+        cancel: threading.Event,
+        usage: dict[str, int],
+        on_delta: OnDelta | None = None,
+    ) -> Answer | None:
+        """One model answer, continued if cut off and normalised; None if cancelled.
+
+        Raises ChatError for a refusal or an answer with no usable text.
+        """
+        removals: list[Removal] = []
+        text, more_usage, finish = self._generate(messages, cancel, removals, on_delta)
+        for name, value in more_usage.items():
+            usage[name] = usage.get(name, 0) + value
+        if text is None:
+            return None
+        paragraphs = self._paragraphs(text, job, sheet, removals)
+        return Answer(text, paragraphs, removals, finish)
+
     def _generate(
-        self, messages: list[dict[str, str]], cancel: threading.Event, on_delta: Any = None
-    ) -> tuple[str | None, dict[str, int]]:
+        self,
+        messages: list[dict[str, str]],
+        cancel: threading.Event,
+        removals: list[Removal],
+        on_delta: OnDelta | None = None,
+    ) -> tuple[str | None, dict[str, int], dict[str, object]]:
+        """The answer (None if cancelled), its usage, and how it ended (truncated, continued)."""
+        text, usage, reason = self._stream(messages, cancel, on_delta)
+        if text is None or reason != "length":
+            return text, usage, {}
+        # Cut off by the token limit: ask once for the rest, showing the model what it wrote.
+        written, _ = strip_reasoning(text)
+        follow_up = [
+            *messages,
+            {"role": "assistant", "content": written},
+            {"role": "user", "content": self._rules.continue_prompt},
+        ]
+        more, more_usage, more_reason = self._stream(follow_up, cancel, on_delta)
+        if more is None:
+            return None, usage, {}
+        more, made = continuation_text(more, self._rules)
+        removals += made
+        text = written + more
+        finish: dict[str, object] = {
+            "truncated": True,
+            "continued": True,
+            "complete": more_reason != "length",
+        }
+        if more_reason == "length":  # still cut off: end at the last whole sentence, and say so
+            text, tail = trim_unfinished(text)
+            if tail:
+                removals.append(Removal("truncated_tail", tail))
+        usage = {k: usage.get(k, 0) + more_usage.get(k, 0) for k in {*usage, *more_usage}}
+        return text, usage, finish
+
+    def _stream(
+        self, messages: list[dict[str, str]], cancel: threading.Event, on_delta: OnDelta | None
+    ) -> tuple[str | None, dict[str, int], str | None]:
         assert self.chat is not None
+        shown = ReasoningFilter()  # the live preview never shows reasoning, even split over chunks
         stream = self.chat.stream(messages, temperature=self.temperature, max_tokens=self.max_tokens)
         with stream:
             for delta in stream:
                 if cancel.is_set():
-                    return None, {}
-                if on_delta is not None:
-                    on_delta(delta)
-            return stream.text, dict(stream.usage)
+                    return None, {}, None
+                visible = shown.feed(delta)
+                if visible and on_delta is not None:
+                    on_delta(visible)
+            rest = shown.flush()
+            if rest and on_delta is not None:
+                on_delta(rest)
+            return stream.text, dict(stream.usage), stream.finish_reason
 
     def _repair(
         self,
-        text: str,
-        section: Section,
+        first: Answer,
         job: SectionJob,
         sheet: FactSheet,
         outline: Outline,
@@ -197,37 +277,45 @@ class SectionWriter:
     ) -> RepairOutcome | None:
         assert self.prompts is not None
 
-        def ask(messages: list[dict[str, str]]) -> str | None:
+        def ask(messages: list[dict[str, str]]) -> Answer | None:
             # Repair answers are not streamed to the listener: they replace the text, not extend it.
-            answer, more = self._generate(messages, cancel)
-            for name, value in more.items():
-                usage[name] = usage.get(name, 0) + value
-            return answer
+            return self._answer(messages, job, sheet, cancel, usage)
 
         loop = RepairLoop(
             self.prompts,
             self.repair_attempts,
             on_attempt=lambda n, labels: listener.on_section_repair(job.spec.key, n, labels),
         )
-        return loop.run(
-            text,
-            section.paragraphs,
-            job.spec,
-            sheet,
-            outline,
-            job.exemplars,
-            ask,
-            lambda answer: self._paragraphs(answer, job, sheet),
-        )
+        return loop.run(first, job.spec, sheet, outline, job.exemplars, ask)
 
-    def _paragraphs(self, text: str, job: SectionJob, sheet: FactSheet) -> list[Paragraph]:
+    @property
+    def _rules(self) -> AnswerRules:
+        return self.rules or default_rules()
+
+    def _paragraphs(
+        self, text: str, job: SectionJob, sheet: FactSheet, removals: list[Removal]
+    ) -> list[Paragraph]:
         spec = job.spec
-        paragraphs = assemble.split_answer(
-            text, base_level=_base_level(spec), section_heading=spec.heading, part_heading=spec.part_heading
-        )
-        if not paragraphs:
-            raise ChatError("模型的回答里没有可用的正文", kind="empty")
-        return assemble.annotate(paragraphs, job.exemplars, lambda t: attribute_paragraph(t, sheet))
+        result = normalise_answer(text, answer_context(spec, sheet), self._rules)
+        removals += result.removals
+        if result.refusal is not None:
+            raise ChatError(f"模型拒绝回答（“{result.refusal}……”），可单独重新生成本部分", kind="refusal")
+        if not result.paragraphs:
+            raise ChatError("模型的回答里没有可用的正文，可单独重新生成本部分", kind="empty")
+        return assemble.annotate(result.paragraphs, job.exemplars, lambda t: attribute_paragraph(t, sheet))
+
+
+def answer_context(spec: SectionSpec, sheet: FactSheet) -> AnswerContext:
+    """What normalisation needs to know about the section ``spec`` describes."""
+    return AnswerContext(
+        base_level=_base_level(spec),
+        section_heading=spec.heading,
+        part_heading=spec.part_heading,
+        echoes=tuple(t for t in (spec.area, PART_LABELS.get(spec.part, "")) if t),
+        subheadings=spec.outline_part.subheadings,
+        fact_ids=tuple(f.id for f in sheet.all_facts()),
+        given_text="｜".join(f.text for f in sheet.all_facts()),
+    )
 
 
 def _describe(exc: BaseException) -> str:

@@ -8,6 +8,7 @@ import threading
 import pytest
 
 from drafting.facts.sheet import parse_facts_mapping
+from drafting.store.draft_json import draft_from_json, draft_to_json
 from drafting.store.drafts import DraftStore
 from drafting.writing.chat import ChatError, OpenAIChatModel, ScriptedChatModel
 from drafting.writing.pipeline import DraftingCancelled, DraftingFailed, DraftingListener, DraftingPipeline
@@ -237,17 +238,22 @@ def test_llm_sections_are_labelled_with_the_model(settings, sheet, store):
     assert set(saved.record.usage) == set(KEYS) and "total" in saved.record.timings
 
 
-def test_model_headings_are_renumbered_to_the_outline(settings, sheet):
+def test_model_headings_become_run_in_prose_and_the_removals_are_recorded(settings, sheet):
     answer = "## （一）干部教育培训\n\n**1、分类施训**\n举办科级干部培训班3期，培训180人次。\n\n**2、讲堂**\n\n开设“云溪讲堂”6期。"
     chat = ScriptedChatModel([facts_responder, answer, *[facts_responder] * 4])
     draft = make_pipeline(settings, chat=chat).run(sheet)
-    paragraphs = body(draft, "work:0").paragraphs
-    assert [(p.kind, p.level, p.text) for p in paragraphs] == [
-        ("heading", 3, "1.分类施训"),
-        ("body", 0, "举办科级干部培训班3期，培训180人次。"),
-        ("heading", 3, "2.讲堂"),
-        ("body", 0, "开设“云溪讲堂”6期。"),
+    section = body(draft, "work:0")
+    assert [(p.kind, p.level, p.text) for p in section.paragraphs] == [
+        ("body", 0, "一是分类施训。举办科级干部培训班3期，培训180人次。"),
+        ("body", 0, "二是讲堂。开设“云溪讲堂”6期。"),
     ]
+    assert [(r.reason, r.text) for r in section.removals] == [
+        ("echoed_heading", "## （一）干部教育培训"),
+        ("heading_to_text", "**1、分类施训**"),
+        ("heading_to_text", "**2、讲堂**"),
+    ]
+    saved = draft_from_json(draft_to_json(draft))  # the record survives the store's JSON round trip
+    assert body(saved, "work:0").removals == section.removals
 
 
 def test_grounding_flags_invented_numbers_and_copied_exemplars(settings, sheet, kb):
@@ -454,6 +460,7 @@ KILLED_REGENERATION = """
 import sys
 from pathlib import Path
 from drafting.writing.chat import OpenAIChatModel
+from drafting.store.draft_json import draft_from_json, draft_to_json
 from drafting.store.drafts import DraftStore
 from drafting.writing.pipeline import DraftingPipeline
 from drafting.writing.templates import PromptLibrary

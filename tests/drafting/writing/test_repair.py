@@ -219,3 +219,40 @@ def test_an_endpoint_error_during_repair_costs_only_that_attempt(settings):
     repair = section(draft, "work:0").record["repair"]
     assert repair["attempts"][1]["error"] and repair["attempts"][2]["flags"] == []
     assert repair["outcome"] == "repaired" and repair["chosen"] == 2
+
+
+def test_every_attempt_is_normalised_and_the_section_keeps_the_kept_attempts_removals(settings):
+    def responder(messages):
+        if is_section(messages, "干部教育培训") and not is_repair(messages):
+            return "<think>先列事实。</think>好的，以下是本部分正文：\n\n" + facts_responder(messages) + INVENTED
+        if is_repair(messages):
+            # The repair answer has habits of its own; the check must see them already removed.
+            return "Sure! Here is the revised section:\n\n" + facts_responder(messages) + "\n\n希望以上内容对您有所帮助！"
+        return facts_responder(messages)
+
+    _, draft, _ = run(settings, responder, attempts=1)
+    work0 = section(draft, "work:0")
+    repair = work0.record["repair"]
+    assert repair["outcome"] == "repaired" and repair["chosen"] == 1
+    first, second = repair["attempts"]
+    assert {r["reason"] for r in first["removals"]} == {"reasoning", "preamble"}
+    assert {r["reason"] for r in second["removals"]} == {"preamble", "closing"}
+    assert second["flags"] == []  # the English preamble and the closing offer were not flagged
+    assert [(r.reason, r.text) for r in work0.removals] == [(r["reason"], r["text"]) for r in second["removals"]]
+    text = text_of(work0)
+    assert "Sure" not in text and "希望以上内容" not in text and "先列事实" not in text
+
+
+def test_a_refusing_repair_costs_only_that_attempt(settings):
+    def responder(messages):
+        if is_section(messages, "干部教育培训") and not is_repair(messages):
+            return facts_responder(messages) + INVENTED
+        if is_repair(messages):
+            return "抱歉，我无法协助完成这个请求。"
+        return facts_responder(messages)
+
+    _, draft, _ = run(settings, responder, attempts=1)
+    work0 = section(draft, "work:0")
+    repair = work0.record["repair"]
+    assert "拒绝" in repair["attempts"][1]["error"]
+    assert repair["outcome"] == "replaced" and work0.mode == "composer" and work0.removals == []
