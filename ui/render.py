@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from drafting.model import Draft, Flag, Section
-from drafting.service.facade import repair_note
+from drafting.service.facade import PART_LABELS, Comment, ReviewStep, Workspace, repair_note
 from ui import text as T
 
 Span = tuple[int, int]
@@ -59,13 +59,24 @@ def mode_label(mode: str) -> str:
     return mode
 
 
+def written_by(section: Section) -> str:
+    """Who wrote a section's text now: 人工修改 once a person changed it, else how it was generated."""
+    return T.MODE_EDIT if section.record.get("edited_by") else mode_label(section.mode)
+
+
 def section_html(
     section: Section, flags: Sequence[Flag], *, clickable: bool = False, selected: int | None = None
 ) -> str:
-    """One section: its heading, its paragraphs with flagged spans marked, and who wrote it."""
+    """One section: its heading (with who wrote it), its paragraphs with flagged spans marked."""
     parts = [f'<div class="doc-section" data-section="{escape(section.key)}">']
+    # The tag sits once per section, on its heading line; a part heading alone was written by nobody.
+    tag = f'<span class="doc-mode">{escape(written_by(section))}</span>' if section.paragraphs else ""
     if section.heading:
-        parts.append(f'<p class="doc-h doc-h{min(max(section.level, 1), 4)}">{escape(section.heading)}</p>')
+        parts.append(
+            f'<p class="doc-h doc-h{min(max(section.level, 1), 4)}">{escape(section.heading)}{tag}</p>'
+        )
+    elif tag:
+        parts.append(f'<p class="doc-mode-line">{tag}</p>')
     for i, para in enumerate(section.paragraphs):
         body = marked(para.text, flag_spans(flags, section.key, i))
         css = "doc-p"
@@ -83,10 +94,8 @@ def section_html(
         )
     elif not section.paragraphs and section.status == "pending":
         parts.append(f'<p class="doc-empty">{escape(T.SECTION_EMPTY)}</p>')
-    if section.paragraphs:  # a part heading alone was not "written" by anyone
-        parts.append(f'<p class="doc-mode">{escape(mode_label(section.mode))}</p>')
-        if note := repair_note(section):
-            parts.append(f'<p class="doc-repair">{escape(note)}</p>')
+    if section.paragraphs and (note := repair_note(section)):
+        parts.append(f'<p class="doc-repair">{escape(note)}</p>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -98,10 +107,11 @@ def draft_html(
     clickable: bool = False,
     selected: tuple[str, int] | None = None,
     show_modes: bool = True,
+    empty: str = T.NO_DRAFT,
 ) -> str:
     """The whole draft laid out like a page (title, addressee, sections, signature)."""
     if draft is None:
-        return f'<div class="doc-page empty">{escape(T.NO_DRAFT)}</div>'
+        return f'<div class="doc-page empty">{escape(empty)}</div>'
     flags = draft.flags if flags is None else flags
     parts = ['<div class="doc-page' + ("" if show_modes else " no-modes") + '">']
     parts.append(f'<p class="doc-title">{escape(draft.title)}</p>')
@@ -223,6 +233,76 @@ def streaming_html(order: Sequence[tuple[str, str]], texts: dict[str, str]) -> s
         parts.extend(f'<p class="doc-p">{escape(line)}</p>' for line in body.split("\n") if line.strip())
     parts.append("</div>")
     return "".join(parts)
+
+
+def draft_progress_html(draft: Draft | None) -> str:
+    """The progress bar for a draft as saved: its written sections out of all of them."""
+    if draft is None:
+        return progress_html(0, 0, T.PROGRESS_WAITING)
+    total = len(draft.sections)
+    done = sum(1 for s in draft.sections if s.status == "done")
+    note = T.PROGRESS_NOT_STARTED if done == 0 else (T.PROGRESS_PARTIAL if done < total else "")
+    return progress_html(done, total, note)
+
+
+def history_html(steps: Sequence[ReviewStep]) -> str:
+    """A draft's review decisions, oldest first: when, what, which version, who, why, what was open."""
+    if not steps:
+        return message_html(T.HISTORY_NONE)
+    rows = [(s.at, s.label, f"第 {s.version} 版", s.actor, s.note or "—", s.override or "—") for s in steps]
+    return table_rows_html(T.HISTORY_HEADERS, rows).replace('class="plain"', 'class="plain history"', 1)
+
+
+def return_reason_html(ws: Workspace) -> str:
+    """The reviewer's reason while a draft stands returned, where the writer edits; else ""."""
+    if not ws.return_reason:
+        return ""
+    step = ws.history[-1]
+    head = T.RETURN_REASON.format(actor=step.actor, at=step.at, version=step.version)
+    return (
+        f'<div class="note note-error return-reason"><strong>{escape(head)}</strong>'
+        f"<p>{escape(ws.return_reason)}</p></div>"
+    )
+
+
+def writer_notes_html(ws: Workspace | None, key: str | None) -> str:
+    """Beside the editor: the return reason, the open comments on this section, how many elsewhere."""
+    if ws is None:
+        return ""
+    parts = [return_reason_html(ws)]
+    here = [c for c in ws.open_comments if c.section == key]
+    elsewhere = len(ws.open_comments) - len(here)
+    if here:
+        parts.append(f'<p class="notes-head">{escape(T.OPEN_COMMENTS_HERE.format(n=len(here)))}</p>')
+        parts.append(comments_html([comment_item(ws, c) for c in here]))
+    if elsewhere:
+        parts.append(message_html(T.OPEN_COMMENTS_ELSEWHERE.format(n=elsewhere), "warn"))
+    body = "".join(parts)
+    return f'<div class="writer-notes">{body}</div>' if body else ""
+
+
+def comment_item(ws: Workspace, c: Comment) -> tuple[str, str, str]:
+    """One comment as comments_html lists it, its section named as on every other page."""
+    line = T.COMMENT_ITEM.format(
+        version=c.version,
+        section=ws.section_label(c.section),
+        paragraph=c.paragraph + 1,
+        author=c.author,
+        text=c.text,
+    )
+    return (c.status, f"#{c.id} {line}", c.quote)
+
+
+def all_comments_html(ws: Workspace | None) -> str:
+    """Every comment on the draft, open ones and resolved ones, oldest first."""
+    if ws is None or not ws.comments:
+        return message_html(T.COMMENTS_NONE)
+    return comments_html([comment_item(ws, c) for c in ws.comments])
+
+
+def fact_label(part: str, area: str | None) -> str:
+    """A fact's place for people ("工作 · 干部教育培训"), never its id."""
+    return PART_LABELS.get(part, part) + (f" · {area}" if area else "")
 
 
 def comments_html(items: Sequence[tuple[str, str, str]]) -> str:

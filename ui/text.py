@@ -162,6 +162,28 @@ APPROVE = "审核通过"
 RETURN = "退回修改"
 APPROVED = "已审核通过第 {version} 版。"
 RETURNED = "已退回第 {version} 版。"
+REVIEW_EMPTY = (
+    "尚未打开待审材料。请在上方“待审材料”中选择一份后点击“打开”；写作人员送审后，材料会出现在列表中。"
+)
+REVIEW_QUEUE_EMPTY = "目前没有待审的材料。写作人员送审后，材料会出现在“待审材料”中，点击“刷新”查看。"
+REVIEW_QUEUE_WAITING = "有 {n} 份材料待审。请在“待审材料”中选择后点击“打开”。"
+
+# ---------------------------------------------------------------- review loop (both sides)
+HISTORY = "审核记录"
+HISTORY_NONE = "尚未送审。"
+HISTORY_HEADERS = ["时间", "操作", "版本", "人员", "意见", "当时未处理"]
+RETURN_REASON = "审核人 {actor} 于 {at} 退回了第 {version} 版，原因："
+OPEN_COMMENTS_HERE = "本节待处理批注 {n} 条："
+OPEN_COMMENTS_ELSEWHERE = "其他小节还有 {n} 条待处理批注，见“⑤ 批注和送审”。"
+CONFIRM_SUBMIT = "仍然送审"
+CONFIRM_APPROVE = "仍然通过"
+CONFIRM_CANCEL = "取消"
+CONFIRM_CANCELLED = "已取消，没有送审或审核。"
+SUBMITTED_OVERRIDE = "已送审第 {version} 版（送审时仍有{items}，已记入审核记录）。"
+APPROVED_OVERRIDE = "已审核通过第 {version} 版（通过时仍有{items}，已记入审核记录）。"
+CURRENT_SECTION = "当前小节：{label}"
+PROGRESS_NOT_STARTED = "尚未生成"
+PROGRESS_PARTIAL = "部分小节尚未生成"
 
 # ---------------------------------------------------------------- knowledge page
 KB_UPLOAD = "上传往年材料（可多选：.txt .md .docx .pdf）"

@@ -11,18 +11,26 @@ from collections.abc import Sequence
 from typing import Any
 
 from drafting.facts.sheet import parse_facts_mapping
-from drafting.facts.table import rows_to_mapping
+from drafting.facts.table import PART_LABELS, rows_to_mapping
 from drafting.facts.text_form import parse_facts_text
-from drafting.model import FactSheet, Outline, Section
+from drafting.model import Draft, FactSheet, Outline, Section
 from drafting.outlines.outline import load_outlines
 from drafting.outlines.planning import SectionSpec
 from drafting.service.access import AccessPolicy
 from drafting.service.planning import EXEMPLARS_SHOWN, DraftPlanner
 from drafting.service.ports import DraftRepository, KnowledgeSource, ReviewLog
-from drafting.service.views import DraftListing, SectionPlan, ServiceError, Workspace, user_errors
+from drafting.service.views import (
+    DraftListing,
+    ReviewStep,
+    SectionPlan,
+    ServiceError,
+    Workspace,
+    user_errors,
+)
 from drafting.settings import Settings
 from drafting.store.accounts import User
 from drafting.store.drafts import DraftSummary
+from drafting.store.reviews import ReviewEvent
 from drafting.writing.exemplar_query import exemplar_query
 from retrieval.documents import SearchFilters, SearchHit
 
@@ -142,16 +150,19 @@ class DraftService:
         """A version of a draft (the latest by default) with its history, review state and comments."""
         user, owner = self._access.readable(name, draft_id)
         saved = self._drafts.get_version(draft_id, version)
+        review = self._reviews.state(draft_id)
         return Workspace(
             draft=saved.draft,
             sheet=saved.facts,
             version=saved.number,
             owner=owner,
             versions=self._drafts.list_versions(draft_id),
-            review=self._reviews.state(draft_id),
+            review=review,
             comments=self._reviews.comments(draft_id),
             can_edit=self._access.may_edit(user, owner, draft_id),
             record_passages=dict(saved.record.passage_ids),
+            section_labels=section_labels(saved.draft),
+            history=review_steps(review.events),
         )
 
     @user_errors
@@ -180,6 +191,51 @@ def draft_listing(summary: DraftSummary, user: User, reviews: ReviewLog) -> Draf
         reviews.state(summary.id),
         summary.owner == user.name,
     )
+
+
+def section_labels(draft: Draft) -> dict[str, str]:
+    """Each section's label for people, unique within the draft and carrying its part.
+
+    A subsection's heading alone repeats across parts ("（一）粮食生产" under both work and plans),
+    so it is prefixed with its part: "计划（一）粮食生产". A part heading ("三、2026年工作计划") is
+    unique already; a section without a heading is named by its part ("开头").
+    """
+    labels: dict[str, str] = {}
+    for section in draft.sections:
+        part = PART_LABELS.get(section.part, section.part)
+        heading = section.heading.strip()
+        if not heading:
+            label = part
+        elif section.level >= 2 and not heading.startswith(part):
+            label = part + heading
+        else:
+            label = heading
+        labels[section.key] = label
+    seen: dict[str, int] = {}
+    for key, label in labels.items():
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:  # still the same (two headingless sections of one part): number them
+            labels[key] = f"{label}（第{seen[label]}处）"
+    return labels
+
+
+def review_steps(events: Sequence[ReviewEvent]) -> list[ReviewStep]:
+    """The review events as decisions people read: a submission after a return is a resubmission."""
+    steps, returned = [], False
+    for event in events:
+        action = "resubmitted" if event.action == "submitted" and returned else event.action
+        returned = returned or event.action == "returned"
+        steps.append(
+            ReviewStep(
+                action,
+                event.version,
+                event.actor,
+                event.at[:16].replace("T", " "),
+                event.note,
+                event.override,
+            )
+        )
+    return steps
 
 
 def empty_section(spec: SectionSpec) -> Section:

@@ -59,8 +59,10 @@ class EditingService:
         saved = self._drafts.get_version(draft_id)
         sheet = self._planner.sheet(draft_id)
         draft = with_section_text(saved.draft, key, text, sheet)
+        before = {s.key: [p.text for p in s.paragraphs] for s in saved.draft.sections}
         for section in draft.sections:
-            if section.key == key:
+            # Saving an unchanged section keeps how it was written; a changed one is the person's now.
+            if section.key == key and [p.text for p in section.paragraphs] != before.get(key):
                 section.record = {**section.record, "edited_by": user.name}
         outline = self._planner.sections(sheet)[0]
         draft.flags = list(check_draft(draft, sheet, self._references(draft), outline=outline).flags)

@@ -45,7 +45,9 @@ from drafting.service.shared_knowledge import KnowledgeBaseSlot
 from drafting.service.views import (
     DraftListing,
     GenerationEvent,
+    NeedsConfirmation,
     ParagraphSources,
+    ReviewStep,
     SectionPlan,
     ServiceError,
     Workspace,
@@ -54,7 +56,7 @@ from drafting.settings import Settings
 from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
 from drafting.store.drafts import DraftStore
 from drafting.store.model_endpoint import ModelEndpointStore, effective_settings
-from drafting.store.reviews import ReviewStore, reviews_db_path
+from drafting.store.reviews import Comment, ReviewStore, reviews_db_path
 from drafting.word.export import DocxExporter, Exporter
 from drafting.writing.chat import ChatModel, build_chat_model
 from drafting.writing.repair import repair_note
@@ -64,9 +66,12 @@ from drafting.writing.templates import PromptLibrary, TemplateVersion, prompt_li
 __all__ = [
     "PART_LABELS",
     "ROLE_LABELS",
+    "Comment",
     "DraftListing",
     "DraftingService",
     "GenerationEvent",
+    "NeedsConfirmation",
+    "ReviewStep",
     "ParagraphSources",
     "SectionPlan",
     "ServiceError",

@@ -102,10 +102,18 @@ class ReviewLog(Protocol):
 
     def set_comment_status(self, comment_id: int, status: CommentStatus, by: str) -> Comment: ...
 
-    def submit(self, draft_id: str, version: int, by: str, note: str = "") -> ReviewEvent: ...
+    def submit(
+        self, draft_id: str, version: int, by: str, note: str = "", override: str = ""
+    ) -> ReviewEvent: ...
 
     def decide(
-        self, draft_id: str, version: int, decision: Literal["approved", "returned"], by: str, note: str = ""
+        self,
+        draft_id: str,
+        version: int,
+        decision: Literal["approved", "returned"],
+        by: str,
+        note: str = "",
+        override: str = "",
     ) -> ReviewEvent: ...
 
 

@@ -2,6 +2,8 @@
 a paragraph's sources (the facts and past passages a reviewer checks it against).
 
 Reviewers never decide on their own drafts; the access policy says who may comment and decide.
+Sending or approving a version while grounding flags or comments are still open needs an explicit
+confirmation, and what was open is recorded with the step.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ from drafting.service.ports import DraftRepository, KnowledgeSource, ReviewLog
 from drafting.service.views import (
     DraftListing,
     FactMatch,
+    NeedsConfirmation,
+    OpenItems,
     ParagraphSources,
     PassageMatch,
     ServiceError,
     user_errors,
 )
-from drafting.store.reviews import Comment, ReviewState
+from drafting.store.reviews import Comment, ReviewState, comment_quote
 
 
 class ReviewService:
@@ -46,9 +50,20 @@ class ReviewService:
 
     @user_errors
     def add_comment(
-        self, name: str | None, draft_id: str, version: int, key: str, index: int, text: str
+        self,
+        name: str | None,
+        draft_id: str,
+        version: int,
+        key: str,
+        index: int,
+        text: str,
+        focus: str = "",
     ) -> Comment:
-        """A comment on one paragraph; reviewers and those who may edit the draft can comment."""
+        """A comment on one paragraph (``focus``: the words selected in it, if any).
+
+        Reviewers and those who may edit the draft can comment. The comment quotes whole sentences
+        of the paragraph around the selected words, so the quote shows what the comment is about.
+        """
         user, owner = self._access.readable(name, draft_id)
         if not self._access.may_comment(user, owner, draft_id):
             raise ServiceError(f"{user.role_label}不能在这份材料上批注。")
@@ -56,7 +71,7 @@ class ReviewService:
         section = next((s for s in draft.sections if s.key == key), None)
         if section is None or not 0 <= int(index) < len(section.paragraphs):
             raise ServiceError("所选段落不存在，请重新点击段落后再批注。")
-        quote = section.paragraphs[int(index)].text
+        quote = comment_quote(section.paragraphs[int(index)].text, (focus or "")[:500])
         return self._reviews.add_comment(draft_id, int(version), key, int(index), user.name, text, quote)
 
     @user_errors
@@ -71,24 +86,64 @@ class ReviewService:
         return self._reviews.set_comment_status(comment.id, status, user.name)  # type: ignore[arg-type]
 
     @user_errors
-    def submit(self, name: str | None, draft_id: str, version: int | None = None) -> ReviewState:
-        """Send a version (the latest by default) for review."""
+    def open_items(self, name: str | None, draft_id: str, version: int | None = None) -> OpenItems:
+        """The grounding flags in a version's text and the draft's comments not yet resolved."""
+        self._access.readable(name, draft_id)
+        return self._open_items(draft_id, version)
+
+    def _open_items(self, draft_id: str, version: int | None) -> OpenItems:
+        flags = self._drafts.get_version(draft_id, version).draft.flags
+        return OpenItems(len(flags), len(self._reviews.comments(draft_id, status="open")))
+
+    @user_errors
+    def submit(
+        self, name: str | None, draft_id: str, version: int | None = None, *, confirm: bool = False
+    ) -> ReviewState:
+        """Send a version (the latest by default) for review.
+
+        With flags or comments still open this raises NeedsConfirmation unless ``confirm``; a
+        confirmed submission records what was open.
+        """
         user, _ = self._access.editable(name, draft_id)
         number = int(version) if version else self._drafts.get_version(draft_id).number
-        self._reviews.submit(draft_id, number, user.name)
+        items = self._open_items(draft_id, number)
+        if items and not confirm:
+            raise NeedsConfirmation(f"第 {number} 版还有{items.describe()}未处理。仍要送审吗？", items)
+        self._reviews.submit(draft_id, number, user.name, override=items.describe())
         self._drafts.set_status(draft_id, "in_review")
         return self._reviews.state(draft_id)
 
     @user_errors
     def decide(
-        self, name: str | None, draft_id: str, version: int, decision: str, note: str = ""
+        self,
+        name: str | None,
+        draft_id: str,
+        version: int,
+        decision: str,
+        note: str = "",
+        *,
+        confirm: bool = False,
     ) -> ReviewState:
-        """Approve or return the version under review (reviewers only; never one's own draft)."""
+        """Approve or return the version under review (reviewers only; never one's own draft).
+
+        Approving with flags or comments still open raises NeedsConfirmation unless ``confirm``;
+        returning never needs it (the open items are the reason to return).
+        """
         user = self._access.require(name, "review")
         _, owner = self._access.readable(user.name, draft_id)
         if not self._access.may_decide(user, owner):
             raise ServiceError("不能审核自己起草的材料。")
-        self._reviews.decide(draft_id, int(version), decision, user.name, note)  # type: ignore[arg-type]
+        override = ""
+        if decision == "approved":
+            items = self._open_items(draft_id, int(version))
+            state = self._reviews.state(draft_id)
+            # Only a decision that could go through asks; a wrong version gets the store's message.
+            if items and not confirm and state.status == "in_review" and state.version == int(version):
+                raise NeedsConfirmation(
+                    f"第 {version} 版还有{items.describe()}未处理。仍要审核通过吗？", items
+                )
+            override = items.describe()
+        self._reviews.decide(draft_id, int(version), decision, user.name, note, override)  # type: ignore[arg-type]
         self._drafts.set_status(draft_id, decision)
         return self._reviews.state(draft_id)
 

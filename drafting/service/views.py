@@ -32,6 +32,18 @@ class ServiceError(Exception):
     """Something the signed-in person can fix or should know; the message is Chinese."""
 
 
+class NeedsConfirmation(ServiceError):
+    """A review step would go through with flags or comments still open.
+
+    The message asks the question; the UI shows it with a confirm button and repeats the call
+    with ``confirm=True``, which records what was open as an override in the review history.
+    """
+
+    def __init__(self, message: str, items: OpenItems) -> None:
+        super().__init__(message)
+        self.items = items
+
+
 # Exceptions whose message is meant for the person at the keyboard.
 USER_FACING: tuple[type[BaseException], ...] = (
     AccountError,
@@ -79,6 +91,47 @@ class DraftListing:
     mine: bool
 
 
+@dataclass(frozen=True)
+class OpenItems:
+    """What is still open on a version: grounding flags in its text and unresolved comments."""
+
+    flags: int
+    comments: int
+
+    def __bool__(self) -> bool:
+        return bool(self.flags or self.comments)
+
+    def describe(self) -> str:
+        """E.g. "2 处核对标记、1 条待处理批注"; empty when nothing is open."""
+        parts = [f"{self.flags} 处核对标记"] if self.flags else []
+        parts += [f"{self.comments} 条待处理批注"] if self.comments else []
+        return "、".join(parts)
+
+
+REVIEW_ACTION_LABELS: dict[str, str] = {
+    "submitted": "送审",
+    "resubmitted": "修改后重新送审",
+    "approved": "审核通过",
+    "returned": "退回修改",
+}
+
+
+@dataclass(frozen=True)
+class ReviewStep:
+    """One decision in a draft's review history, as the writer and the reviewer read it."""
+
+    action: str  # submitted, resubmitted, approved, returned
+    version: int
+    actor: str
+    at: str  # "2026-07-01 09:30" (UTC, like the version list)
+    note: str  # the reviewer's reason or remark
+    override: str = ""  # what was still open when it was sent or approved anyway
+
+    @property
+    def label(self) -> str:
+        return REVIEW_ACTION_LABELS.get(self.action, self.action)
+
+
 @dataclass
 class Workspace:
     """One version of a draft, with what the pages show beside it."""
@@ -92,6 +145,23 @@ class Workspace:
     comments: list[Comment]
     can_edit: bool
     record_passages: dict[str, list[str]] = field(default_factory=dict)
+    # Unique, human labels of the sections ("计划（一）粮食生产"), the same on every page.
+    section_labels: dict[str, str] = field(default_factory=dict)
+    history: list[ReviewStep] = field(default_factory=list)
+
+    @property
+    def return_reason(self) -> str:
+        """The reviewer's reason while the draft stands returned, else ""."""
+        if self.review.status != "returned" or not self.history:
+            return ""
+        return self.history[-1].note
+
+    @property
+    def open_comments(self) -> list[Comment]:
+        return [c for c in self.comments if c.status == "open"]
+
+    def section_label(self, key: str | None) -> str:
+        return self.section_labels.get(key or "", key or "")
 
 
 @dataclass(frozen=True)

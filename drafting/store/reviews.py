@@ -1,9 +1,11 @@
 """Review of drafts: comments on paragraphs, sending a version for review, approving or returning it.
 
 Kept in its own SQLite file under the data directory. A comment is anchored to a draft version, a
-section key and a paragraph index, and keeps a short quote of the paragraph so it still reads
-sensibly after the text has been edited in a later version. The review status of a draft is the
-last event of its history: submitted → in review; approved; returned.
+section key and a paragraph index, and keeps a quote of the paragraph (whole sentences, around
+the words the reviewer selected) so it still reads sensibly after the text has been edited in a
+later version. The review status of a draft is the last event of its history: submitted → in
+review; approved; returned. An event sent or approved while grounding flags or comments were
+still open records that override, so the history shows who pushed what through.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ STATUS_LABELS: dict[str, str] = {
 COMMENT_STATUS_LABELS: dict[str, str] = {"open": "待处理", "resolved": "已解决"}
 
 MAX_COMMENT_LENGTH = 2000
-QUOTE_LENGTH = 60
+QUOTE_LENGTH = 160  # longer paragraphs are quoted by their sentences around the commented words
+SENTENCE_ENDS = "。！？；!?;"
 
 
 class ReviewError(ValueError):
@@ -61,6 +64,7 @@ class ReviewEvent:
     actor: str
     note: str
     at: str
+    override: str = ""  # what was still open when it was sent or approved anyway
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,7 @@ _MIGRATIONS: tuple[str, ...] = (
         at TEXT NOT NULL
     )""",
     "CREATE INDEX review_events_by_draft ON review_events (draft_id, id)",
+    "ALTER TABLE review_events ADD COLUMN override TEXT NOT NULL DEFAULT ''",
 )
 
 
@@ -149,7 +154,7 @@ class ReviewStore:
             raise ReviewError(f"批注过长（最多 {MAX_COMMENT_LENGTH} 字）。")
         if not section or paragraph is None or paragraph < 0:
             raise ReviewError("请先选择要批注的段落。")
-        quote = " ".join((quote or "").split())[:QUOTE_LENGTH]
+        quote = " ".join((quote or "").split())[: MAX_COMMENT_LENGTH // 4]
         with self._db() as db:
             cur = db.execute(
                 "INSERT INTO comments (draft_id, version, section, paragraph, author, text, created_at, quote)"
@@ -195,15 +200,21 @@ class ReviewStore:
 
     # ------------------------------------------------------------ review workflow
 
-    def submit(self, draft_id: str, version: int, by: str, note: str = "") -> ReviewEvent:
+    def submit(self, draft_id: str, version: int, by: str, note: str = "", override: str = "") -> ReviewEvent:
         """Send a version for review. Sending again while in review replaces the version under review."""
         state = self.state(draft_id)
         if state.status == "approved" and state.version == version:
             raise ReviewError(f"第 {version} 版已审核通过，无需再次送审。")
-        return self._record(draft_id, version, "submitted", by, note)
+        return self._record(draft_id, version, "submitted", by, note, override)
 
     def decide(
-        self, draft_id: str, version: int, decision: Literal["approved", "returned"], by: str, note: str = ""
+        self,
+        draft_id: str,
+        version: int,
+        decision: Literal["approved", "returned"],
+        by: str,
+        note: str = "",
+        override: str = "",
     ) -> ReviewEvent:
         """Approve or return the version under review; returning needs a reason."""
         if decision not in ("approved", "returned"):
@@ -215,7 +226,7 @@ class ReviewStore:
             raise ReviewError(f"送审的是第 {state.version} 版，不是第 {version} 版。")
         if decision == "returned" and not (note or "").strip():
             raise ReviewError("退回时请写明原因。")
-        return self._record(draft_id, version, decision, by, note)
+        return self._record(draft_id, version, decision, by, note, override)
 
     def state(self, draft_id: str) -> ReviewState:
         events = self.history(draft_id)
@@ -247,12 +258,25 @@ class ReviewStore:
             rows = db.execute("SELECT DISTINCT draft_id FROM review_events").fetchall()
         return {r["draft_id"] for r in rows}
 
-    def _record(self, draft_id: str, version: int, action: ReviewAction, by: str, note: str) -> ReviewEvent:
-        event = ReviewEvent(draft_id, int(version), action, by, (note or "").strip(), _now())
+    def _record(
+        self, draft_id: str, version: int, action: ReviewAction, by: str, note: str, override: str = ""
+    ) -> ReviewEvent:
+        event = ReviewEvent(
+            draft_id, int(version), action, by, (note or "").strip(), _now(), (override or "").strip()
+        )
         with self._db() as db:
             db.execute(
-                "INSERT INTO review_events (draft_id, version, action, actor, note, at) VALUES (?, ?, ?, ?, ?, ?)",
-                (event.draft_id, event.version, event.action, event.actor, event.note, event.at),
+                "INSERT INTO review_events (draft_id, version, action, actor, note, at, override)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    event.draft_id,
+                    event.version,
+                    event.action,
+                    event.actor,
+                    event.note,
+                    event.at,
+                    event.override,
+                ),
             )
         return event
 
@@ -275,4 +299,46 @@ def _comment(row: sqlite3.Row) -> Comment:
 
 
 def _event(row: sqlite3.Row) -> ReviewEvent:
-    return ReviewEvent(row["draft_id"], row["version"], row["action"], row["actor"], row["note"], row["at"])
+    return ReviewEvent(
+        row["draft_id"], row["version"], row["action"], row["actor"], row["note"], row["at"], row["override"]
+    )
+
+
+def comment_quote(paragraph: str, focus: str = "", limit: int = QUOTE_LENGTH) -> str:
+    """What a comment quotes of its paragraph: whole sentences, always including ``focus``.
+
+    A short paragraph is quoted whole. A long one is quoted from the sentence where the selected
+    words (``focus``) start, sentence by sentence, up to ``limit`` characters, and never past the
+    end of the selection cut short; without a selection it is quoted from its start. A cut is
+    marked with "……" and never falls inside a sentence, unless one sentence alone is longer than
+    the limit (then the quote still holds the selected words).
+    """
+    text = " ".join((paragraph or "").split())
+    focus = " ".join((focus or "").split())
+    if len(text) <= limit:
+        return text
+    sentences = _sentences(text)
+    at = text.find(focus) if focus else 0
+    at = max(at, 0)
+    end_of_focus = at + len(focus)
+    first = next(i for i, (s, e) in enumerate(sentences) if e > at)
+    start, end = sentences[first]
+    for _, e in sentences[first + 1 :]:
+        if end >= end_of_focus and e - start > limit:
+            break
+        end = e
+    if end == sentences[first][1] and end - start > limit:  # one sentence alone is too long
+        end = max(start + limit, end_of_focus)
+    quote = text[start:end]
+    return ("……" if start > 0 else "") + quote + ("……" if end < len(text) else "")
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans, start = [], 0
+    for i, ch in enumerate(text):
+        if ch in SENTENCE_ENDS:
+            spans.append((start, i + 1))
+            start = i + 1
+    if start < len(text):
+        spans.append((start, len(text)))
+    return spans

@@ -178,6 +178,9 @@ def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, 
 
     _tab(page, "⑤ 批注和送审")
     page.locator("#submit").click()
+    # The flagged number is still there: sending it asks first.
+    expect(page.locator("#submit-confirm-msg")).to_contain_text("核对标记未处理")
+    page.locator("#submit-confirm-yes").click()
     page.locator("#draft-status").get_by_text("待审核").wait_for()
     _shot(page, screenshots, "08-submitted")
     state["submitted"] = "yes"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from html import escape
 
 import gradio as gr
 
@@ -16,6 +17,11 @@ from ui import text as T
 from ui.draft.context import DraftContext
 from ui.draft.writing import WritingPanel
 from ui.handlers import guarded, notify, username
+
+
+def warn(message: str) -> None:
+    # A toast, not gr.Error: an error would mark every one of the page's outputs with a red badge.
+    gr.Warning(escape(message), title=T.ERROR_TITLE)
 
 
 def wire(page: DraftContext, writing: WritingPanel) -> None:
@@ -36,7 +42,9 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         whole: bool,
     ) -> Iterator[dict]:
         if not did:
-            raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
+            warn(T.NEED_PREPARE)
+            yield {progress: gr.skip()}
+            return
         user = username(request)
         order = plan_data.get("order") or []
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
@@ -55,20 +63,23 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
             elif event.kind == "finished" and event.draft is not None:
                 notify(T.GENERATED.format(version=event.draft.version))
                 ws = service.drafts.open_draft(user, did)
+                yield page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data)
+                return
+            elif event.kind in ("cancelled", "error"):
+                # Nothing was saved: the page goes back to the saved draft (the streamed text is
+                # gone with the run), and the bar says why.
+                note = (
+                    T.CANCELLED_NOTHING
+                    if event.kind == "cancelled"
+                    else T.GENERATION_FAILED.format(error=event.text)
+                )
+                (notify if event.kind == "cancelled" else warn)(note)
+                ws = service.drafts.open_draft(user, did)
                 yield {
                     **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
-                    progress: render.progress_html(total, total),
+                    progress: render.progress_html(done, total, note),
                 }
                 return
-            elif event.kind == "cancelled":
-                notify(T.CANCELLED_NOTHING)
-                yield {progress: render.progress_html(done, total, T.CANCELLED_NOTHING)}
-                return
-            elif event.kind == "error":
-                yield {
-                    progress: render.progress_html(done, total, T.GENERATION_FAILED.format(error=event.text))
-                }
-                raise gr.Error(T.GENERATION_FAILED.format(error=event.text), title=T.ERROR_TITLE)
             update: dict = {progress: render.progress_html(done, total)}
             if key in texts:
                 update[editor] = texts[key]
@@ -81,7 +92,9 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         request: gr.Request, did: str, key: str, plan_data: dict, choice_data: dict, rid: str
     ):
         if not key:
-            raise gr.Error(T.NEED_PREPARE, title=T.ERROR_TITLE)
+            warn(T.NEED_PREPARE)
+            yield {writing.progress: gr.skip()}
+            return
         yield from _stream(request, did, key, plan_data, choice_data, rid, whole=False)
 
     @guarded
@@ -95,7 +108,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
             service.generation.cancel(username(request), rid)
 
     gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
-    gen_outputs = [*page.targets, progress]
+    gen_outputs = page.targets  # the progress bar is one of them
     # Generation shares one concurrency group so a few long runs cannot starve quick clicks.
     writing.gen_one.click(new_run, None, [page.run_id]).then(
         on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden"

@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service.facade import PART_LABELS, DraftingService, Workspace, sheet_rows
+from drafting.service.facade import DraftingService, Workspace, sheet_rows
 from ui import render
 from ui import text as T
 from ui.draft.comments import CommentsPanel, comment_choices, comments_html
@@ -26,10 +26,6 @@ def draft_choices(service: DraftingService, user: str | None) -> list[tuple[str,
     """The drafts this user may open, labelled for the draft picker."""
     listing = service.drafts.list_drafts(user)
     return [(f"{d.title}（{d.review.label}，第{d.latest_version}版）", d.id) for d in listing]
-
-
-def _labels(ws: Workspace) -> dict[str, str]:
-    return {s.key: s.heading or PART_LABELS.get(s.part, s.key) for s in ws.draft.sections}
 
 
 def _status(ws: Workspace | None) -> str:
@@ -74,14 +70,19 @@ class DraftWorkspace:
             wp.section,
             wp.editor,
             wp.section_info,
+            wp.notes,
             wp.exemplars,
             wp.full,
             wp.flags,
+            wp.progress,
             vp.versions,
             vp.diff_from,
             vp.diff_to,
             cp.comments,
             cp.comment_pick,
+            cp.history,
+            cp.confirm,
+            cp.message,
             self.plans,
             self.choices,
             self.drafts,
@@ -111,14 +112,19 @@ class DraftWorkspace:
                 wp.section: gr.update(choices=[], value=None),
                 wp.editor: "",
                 wp.section_info: "",
+                wp.notes: "",
                 wp.exemplars: [],
                 wp.full: render.draft_html(None),
                 wp.flags: "",
+                wp.progress: render.draft_progress_html(None),
                 vp.versions: gr.update(choices=[], value=None),
                 vp.diff_from: gr.update(choices=[], value=None),
                 vp.diff_to: gr.update(choices=[], value=None),
                 cp.comments: comments_html(None),
                 cp.comment_pick: gr.update(choices=[], value=None),
+                cp.history: render.history_html([]),
+                cp.confirm: gr.update(visible=False),
+                cp.message: "",
                 self.plans: {"order": [], "sections": {}},
                 self.choices: {},
                 self.drafts: gr.update(choices=listing, value=None),
@@ -132,10 +138,12 @@ class DraftWorkspace:
             )
         )
         choice_data = choice_data if choice_data is not None else {}
+        # One name per section on every panel (and in the stream while generating).
+        for k, plan in plan_data["sections"].items():
+            plan["label"] = ws.section_label(k)
         keys = [s.key for s in ws.draft.sections]
         key = key if key in keys else (keys[0] if keys else None)
-        labels = {k: v["label"] for k, v in plan_data["sections"].items()}
-        section_choices = [(labels.get(s.key) or s.heading or s.key, s.key) for s in ws.draft.sections]
+        section_choices = [(ws.section_label(s.key), s.key) for s in ws.draft.sections]
         history = version_choices(ws)
         previous = history[1][1] if len(history) > 1 else ws.version
         sheet = ws.sheet
@@ -150,16 +158,21 @@ class DraftWorkspace:
             wp.section: gr.update(choices=section_choices, value=key),
             wp.editor: gr.update(value=section_text(ws, key), interactive=ws.can_edit),
             wp.section_info: section_mode(ws, key),
+            wp.notes: render.writer_notes_html(ws, key),
             wp.exemplars: exemplar_rows(plan_data, key, choice_data),
             wp.full: render.draft_html(ws.draft),
             wp.flags: render.flag_list_html(
-                [f for f in ws.draft.flags if f.section == key], labels=_labels(ws)
+                [f for f in ws.draft.flags if f.section == key], labels=ws.section_labels
             ),
+            wp.progress: render.draft_progress_html(ws.draft),
             vp.versions: gr.update(choices=history, value=ws.version),
             vp.diff_from: gr.update(choices=history, value=previous),
             vp.diff_to: gr.update(choices=history, value=ws.version),
             cp.comments: comments_html(ws),
             cp.comment_pick: gr.update(choices=comment_choices(ws), value=None),
+            cp.history: render.history_html(ws.history),
+            cp.confirm: gr.update(visible=False),
+            cp.message: "",
             self.plans: plan_data,
             self.choices: choice_data,
             self.drafts: gr.update(choices=listing, value=did),

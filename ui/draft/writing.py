@@ -45,6 +45,9 @@ def plans_state(plans: list[SectionPlan]) -> dict[str, Any]:
     }
 
 
+EXEMPLAR_TEXT_SHOWN = 160  # characters of a passage in the table; rows stay a few lines tall
+
+
 def exemplar_rows(plans: dict[str, Any], key: str | None, choices: dict[str, Any]) -> list[list[Any]]:
     """The exemplar table of one section: pinned, dropped, then the passage's source and text."""
     section = (plans.get("sections") or {}).get(key or "")
@@ -53,9 +56,22 @@ def exemplar_rows(plans: dict[str, Any], key: str | None, choices: dict[str, Any
     chosen = choices.get(key or "", {})
     pinned, dropped = set(chosen.get("pinned", [])), set(chosen.get("dropped", []))
     return [
-        [h["id"] in pinned, h["id"] in dropped, h["source"], h["period"], h["part"], h["score"], h["text"]]
+        [
+            h["id"] in pinned,
+            h["id"] in dropped,
+            h["source"],
+            h["period"],
+            h["part"],
+            f"{h['score']:.2f}",  # as text: a number column pads and wraps "0.935" over two lines
+            _shortened(h["text"]),
+        ]
         for h in section["hits"]
     ]
+
+
+def _shortened(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= EXEMPLAR_TEXT_SHOWN else text[:EXEMPLAR_TEXT_SHOWN] + "……"
 
 
 def section_text(ws: Workspace | None, key: str | None) -> str:
@@ -67,17 +83,16 @@ def section_text(ws: Workspace | None, key: str | None) -> str:
 
 
 def section_mode(ws: Workspace | None, key: str | None) -> str:
-    """How a section was written (model, composer, edited by hand), or that it is not written yet."""
+    """Which section is open and how it was written (model, composer, by hand), or not yet."""
     section = next((s for s in ws.draft.sections if s.key == key), None) if ws else None
-    if section is None:
+    if ws is None or section is None:
         return ""
+    current = T.CURRENT_SECTION.format(label=ws.section_label(key))
     if not section.paragraphs:
-        return T.SECTION_MODE.format(mode=T.SECTION_NOT_WRITTEN)
-    mode = render.mode_label(section.mode)
-    if section.record.get("edited_by"):
-        mode += "（" + T.MODE_EDIT + "）"
+        return f"{current} · " + T.SECTION_MODE.format(mode=T.SECTION_NOT_WRITTEN)
     note = repair_note(section)
-    return T.SECTION_MODE.format(mode=mode) + (f"  \n{note}" if note else "")
+    mode = T.SECTION_MODE.format(mode=render.written_by(section))
+    return f"{current} · {mode}" + (f"  \n{note}" if note else "")
 
 
 @dataclass
@@ -86,6 +101,7 @@ class WritingPanel:
 
     section: gr.Dropdown
     section_info: gr.Markdown
+    notes: gr.HTML
     editor: gr.Textbox
     gen_one: gr.Button
     gen_all: gr.Button
@@ -101,7 +117,7 @@ def build() -> WritingPanel:
     """Lay out the writing tab inside the current Tabs context."""
     with gr.Tab(T.STEP_WRITE, id="write"):
         with gr.Row():
-            with gr.Column(scale=5):
+            with gr.Column(scale=3):
                 section = gr.Dropdown(label=T.SECTION, choices=[], elem_id="section-pick")
                 section_info = gr.Markdown("", elem_id="section-info")
                 editor = gr.Textbox(label=T.EDITOR, lines=12, max_lines=30, elem_id="editor")
@@ -111,25 +127,39 @@ def build() -> WritingPanel:
                     stop_btn = gr.Button(T.CANCEL, variant="stop", elem_id="cancel")
                     save_btn = gr.Button(T.SAVE_SECTION, elem_id="save-section")
                 progress = gr.HTML(render.progress_html(0, 0, T.PROGRESS_WAITING), elem_id="progress")
+            with gr.Column(scale=2):
+                # What the reviewer said sits beside the text it is about.
+                notes = gr.HTML("", elem_id="writer-notes")
                 gr.Markdown(f"**{T.FLAGS_TITLE}**")
                 flags = gr.HTML("", elem_id="section-flags")
-            with gr.Column(scale=4):
-                exemplars = gr.Dataframe(
-                    headers=T.EXEMPLAR_HEADERS,
-                    datatype=["bool", "bool", "str", "str", "str", "number", "str"],
-                    type="array",
-                    interactive=True,
-                    wrap=True,
-                    label=T.EXEMPLARS,
-                    max_height=620,
-                    column_widths=["10%", "10%", "17%", "12%", "8%", "8%", "35%"],
-                    static_columns=[2, 3, 4, 5, 6],
-                    elem_id="exemplars",
-                )
+        # Full width: beside the editor the seven columns were squeezed into one-character strips.
+        exemplars = gr.Dataframe(
+            headers=T.EXEMPLAR_HEADERS,
+            datatype=["bool", "bool", "str", "str", "str", "str", "str"],
+            type="array",
+            interactive=True,
+            wrap=True,
+            label=T.EXEMPLARS,
+            max_height=520,
+            column_widths=["6%", "6%", "16%", "9%", "5%", "5%", "53%"],
+            static_columns=[2, 3, 4, 5, 6],
+            elem_id="exemplars",
+        )
         with gr.Accordion(T.FULL_TEXT, open=True):
             full = gr.HTML(render.draft_html(None), elem_id="full-draft")
     return WritingPanel(
-        section, section_info, editor, gen_one, gen_all, stop_btn, save_btn, progress, flags, exemplars, full
+        section,
+        section_info,
+        notes,
+        editor,
+        gen_one,
+        gen_all,
+        stop_btn,
+        save_btn,
+        progress,
+        flags,
+        exemplars,
+        full,
     )
 
 
@@ -145,8 +175,11 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         return {
             writing.editor: section_text(ws, key),
             writing.section_info: section_mode(ws, key),
+            writing.notes: render.writer_notes_html(ws, key),
             writing.exemplars: exemplar_rows(plan_data, key, choice_data),
-            writing.flags: render.flag_list_html([f for f in ws.draft.flags if f.section == key]),
+            writing.flags: render.flag_list_html(
+                [f for f in ws.draft.flags if f.section == key], labels=ws.section_labels
+            ),
         }
 
     def on_exemplars(rows: list, key: str, plan_data: dict, choice_data: dict):
@@ -177,7 +210,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
     writing.section.input(
         on_section,
         [page.draft_id, writing.section, page.plans, page.choices],
-        [writing.editor, writing.section_info, writing.exemplars, writing.flags],
+        [writing.editor, writing.section_info, writing.notes, writing.exemplars, writing.flags],
     )
     writing.exemplars.input(
         on_exemplars, [writing.exemplars, writing.section, page.plans, page.choices], [page.choices]

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from drafting.store.reviews import ReviewError, ReviewStore, reviews_db_path
+import sqlite3
+
+from drafting.store.reviews import ReviewError, ReviewStore, comment_quote, reviews_db_path
 
 
 @pytest.fixture
@@ -15,7 +17,7 @@ def test_comment_lifecycle(store: ReviewStore) -> None:
         "d1", 2, "work:0", 1, "reviewer1", " 数字需核实 ", quote="今年共培训干部 1200 人次" * 5
     )
     assert (c.status, c.text, c.section, c.paragraph) == ("open", "数字需核实", "work:0", 1)
-    assert len(c.quote) <= 60
+    assert c.quote == "今年共培训干部 1200 人次" * 5  # the service chooses the quote; the store keeps it
     resolved = store.set_comment_status(c.id, "resolved", "writer1")
     assert (resolved.status, resolved.resolved_by) == ("resolved", "writer1")
     assert store.comments("d1", status="open") == []
@@ -103,3 +105,58 @@ def test_persists_across_instances(settings) -> None:
     path = reviews_db_path(settings.home)
     ReviewStore(path).add_comment("d1", 1, "closing", 0, "r", "保留")
     assert [c.text for c in ReviewStore(path).comments("d1")] == ["保留"]
+
+
+def test_an_override_is_kept_with_the_step(store: ReviewStore) -> None:
+    store.submit("d1", 1, "writer1", override="2 处核对标记")
+    store.decide("d1", 1, "approved", "reviewer1", override="1 条待处理批注")
+    assert [(e.action, e.override) for e in store.history("d1")] == [
+        ("submitted", "2 处核对标记"),
+        ("approved", "1 条待处理批注"),
+    ]
+
+
+def test_a_database_from_before_overrides_opens_with_its_history(settings) -> None:
+    path = reviews_db_path(settings.home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as db:  # the schema as the first four migrations left it
+        db.execute(
+            "CREATE TABLE review_events (id INTEGER PRIMARY KEY AUTOINCREMENT, draft_id TEXT NOT NULL,"
+            " version INTEGER NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,"
+            " note TEXT NOT NULL DEFAULT '', at TEXT NOT NULL)"
+        )
+        db.execute(
+            "INSERT INTO review_events (draft_id, version, action, actor, note, at)"
+            " VALUES ('d1', 1, 'returned', 'r', '请补充', '2026-01-01T00:00:00+00:00')"
+        )
+        db.execute("PRAGMA user_version = 4")
+    (event,) = ReviewStore(path).history("d1")
+    assert (event.action, event.note, event.override) == ("returned", "请补充", "")
+
+
+PARAGRAPH = (
+    "全年共举办科级干部培训班3期，培训干部180人次，较上年增长11.2%。"
+    "新建党群服务中心12个，覆盖全部行政村。"
+    "组织开展“三农”专题调研6次，形成调研报告3篇，其中2篇获区领导批示。"
+    "下一步将继续加强基层组织建设，推动各项工作落地见效。"
+)
+
+
+def test_a_short_paragraph_is_quoted_whole() -> None:
+    assert comment_quote("  举办培训班3期。\n培训干部180人次。 ") == "举办培训班3期。 培训干部180人次。"
+
+
+@pytest.mark.parametrize("focus", ["", "形成调研报告3篇", "推动各项工作落地见效", "覆盖全部行政村。组织开展"])
+def test_a_long_paragraph_is_quoted_by_whole_sentences_around_the_selection(focus: str) -> None:
+    quote = comment_quote(PARAGRAPH, focus, limit=50)
+    assert focus in quote
+    body = quote.removeprefix("……").removesuffix("……")
+    assert body in PARAGRAPH and body[-1] in "。！？；"  # never cut inside a sentence
+    assert PARAGRAPH.startswith(body) or PARAGRAPH[PARAGRAPH.index(body) - 1] == "。"
+    assert quote.startswith("……") == (not PARAGRAPH.startswith(body))
+
+
+def test_one_overlong_sentence_is_cut_but_keeps_the_selection() -> None:
+    sentence = "，".join(f"第{i}项工作稳步推进" for i in range(30)) + "。"
+    quote = comment_quote(sentence, "第25项工作稳步推进", limit=60)
+    assert "第25项工作稳步推进" in quote and quote.endswith("……")
