@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-import pytest
-
 import sqlite3
+
+import pytest
 
 from drafting.store.reviews import ReviewError, ReviewStore, comment_quote, reviews_db_path
 
