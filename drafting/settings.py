@@ -51,6 +51,13 @@ class RetrievalSettings(BaseModel):
     # sets (README "Measured"). Another model needs its own measurement.
     lexical_weight: float = 1.0
     dense_weight: float = 0.2
+    # The dense weight leans with the query (retrieval/search/fusion.py): it rises linearly from
+    # dense_weight, when at least strong_match_coverage of the query's words are in BM25's best
+    # passage, to dense_weight_weak_match at weak_match_coverage or less (paraphrases). Chosen on the
+    # sample and sample paraphrase sets (README "Measured"); dense_weight 0 still switches dense off.
+    dense_weight_weak_match: float = Field(default=1.0, ge=0)
+    weak_match_coverage: float = Field(default=0.1, ge=0, le=1)
+    strong_match_coverage: float = Field(default=0.25, ge=0, le=1)
     # Query understanding (retrieval/query.py), measured on corpus/eval and checked on the held-out
     # set corpus/eval/heldout (see README "Measured"): single characters at 0.3 and synonym-group
     # words at 0.3 of a query word's weight; passages of the part the query asks for ("明年打算",

@@ -53,6 +53,7 @@ from retrieval.index.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.index.embedder import Embedder, normalise_rows  # noqa: E402
 from retrieval.index.lexical import Bm25Index  # noqa: E402
 from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, save_snapshot  # noqa: E402
+from retrieval.index.passage_vectors import VECTOR_LAYOUT, unit_id, unit_texts  # noqa: E402
 from retrieval.index.tokens import TOKENIZER_VERSION  # noqa: E402
 from retrieval.index.vector_store import ChromaVectorStore  # noqa: E402
 from retrieval.knowledge.knowledge_base import KnowledgeBase, passage_tokens  # noqa: E402
@@ -85,14 +86,26 @@ def vocabulary(size: int = 5000) -> tuple[list[str], list[float]]:
 
 
 def synthetic_text(rng: random.Random, words: Sequence[str], cumulative: Sequence[float]) -> str:
-    """One passage: 6-14 clauses of 3-7 words drawn by frequency, some with a number."""
+    """One passage: 6-14 clauses of 3-7 words drawn by frequency, some with a number, in sentences
+    of 2-4 clauses (each sentence gets a vector of its own, as in real passages)."""
     pieces: list[str] = []
     for _ in range(rng.randint(6, 14)):  # clauses
         clause = "".join(rng.choices(words, cum_weights=cumulative, k=rng.randint(3, 7)))
         if rng.random() < 0.4:
             clause += f"{rng.randint(1, 9999)}{rng.choice(('个', '人次', '万元', '%', '家'))}"
-        pieces.append(clause)
-    return "，".join(pieces) + "。"
+        pieces.append(clause + ("。" if rng.random() < 0.33 else "，"))
+    return "".join(pieces)[:-1] + "。"
+
+
+def units(passages: Sequence[Passage]) -> tuple[list[str], list[str], list[dict]]:
+    """Unit ids, texts and metadatas of passages, as retrieval.index.passage_vectors stores them."""
+    ids, texts, metadatas = [], [], []
+    for p in passages:
+        for n, text in enumerate(unit_texts(p)):
+            ids.append(unit_id(p.id, n))
+            texts.append(text)
+            metadatas.append({"doc_id": p.doc_id, "part": p.part, "year": p.year, "kind": p.kind})
+    return ids, texts, metadatas
 
 
 def synthetic_documents(n_passages: int, rng: random.Random) -> list[tuple[DocumentRecord, list[Passage]]]:
@@ -130,6 +143,12 @@ class RandomEmbedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         rows = [np.random.default_rng(zlib.crc32(t.encode())).standard_normal(DIMENSION) for t in texts]
         return normalise_rows(np.array(rows, dtype=np.float32).reshape(len(texts), DIMENSION))
+
+
+def paraphrased(query: str) -> str:
+    """The query with words no passage holds: BM25's best hit then lacks most of the query's words,
+    so the fusion leans on dense (the path a paraphrase takes; same cost otherwise)."""
+    return query + "咱们那边怎么弄的"
 
 
 # ------------------------------------------------------------------ measuring
@@ -174,27 +193,29 @@ def bench_size(
 
         tokens: list[list[str]] = []
         tokenise_s = timed(lambda: tokens.extend(passage_tokens(p) for p in passages))
+        unit_ids, unit_text, unit_meta = units(passages)
         vectors = np.zeros((0, DIMENSION), np.float32)
 
         def embed_all() -> None:
             nonlocal vectors
             parts = []
-            for start in range(0, n, 5000):
-                parts.append(embedder.embed([p.text for p in passages[start : start + 5000]]))
+            for start in range(0, len(unit_text), 5000):
+                parts.append(embedder.embed(unit_text[start : start + 5000]))
                 if embedder is model:
-                    print(f"   embedded {start + len(parts[-1]):,}/{n:,}", flush=True)
+                    print(f"   embedded {start + len(parts[-1]):,}/{len(unit_text):,} vectors", flush=True)
             vectors = np.concatenate(parts)
 
         embed_s = timed(embed_all)
-        print(f"   embedded with {embedder.name} in {embed_s:.0f}s ({n / embed_s:,.0f}/s)", flush=True)
+        print(
+            f"   embedded {len(unit_text):,} vectors ({len(unit_text) / n:.1f} per passage) with "
+            f"{embedder.name} in {embed_s:.0f}s ({n / embed_s:,.0f} passages/s)",
+            flush=True,
+        )
 
         def store_vectors() -> None:
-            for start in range(0, n, 5000):
-                chunk = passages[start : start + 5000]
-                metadatas = [
-                    {"doc_id": p.doc_id, "part": p.part, "year": p.year, "kind": p.kind} for p in chunk
-                ]
-                store.upsert([p.id for p in chunk], vectors[start : start + 5000], metadatas)
+            for start in range(0, len(unit_ids), 5000):
+                end = start + 5000
+                store.upsert(unit_ids[start:end], vectors[start:end], unit_meta[start:end])
 
         def store_catalog() -> None:
             offset = 0
@@ -202,6 +223,7 @@ def bench_size(
                 catalog.commit_document(record, ps, tokens[offset : offset + len(ps)])
                 offset += len(ps)
             catalog.set_meta("embedder", f"{embedder.name}|{embedder.dimension}")
+            catalog.set_meta("vector_layout", VECTOR_LAYOUT)
             catalog.set_meta("tokenizer", TOKENIZER_VERSION)  # as ingest records it
 
         chroma_s = 0.0 if restart_only else timed(store_vectors)
@@ -271,7 +293,7 @@ def bench_size(
                 n,
                 f"ingest: embedding ({'real model' if embedder is model else 'random stand-in'}, {DIMENSION}-d)",
                 f"{n / embed_s:,.1f} passages/s",
-                f"{embed_s / 60:.1f} min",
+                f"{embed_s / 60:.1f} min, {len(unit_text) / n:.1f} vectors per passage",
             ),
             (n, "ingest: storing vectors (Chroma)", f"{n / chroma_s:,.0f} passages/s", f"{chroma_s:.1f} s"),
             (n, "ingest: storing catalog (SQLite)", f"{n / catalog_s:,.0f} passages/s", f"{catalog_s:.1f} s"),
@@ -295,6 +317,7 @@ def bench_size(
             ("query: lexical", lambda q: kb.search(q, k=5, mode="lexical")),
             ("query: dense", lambda q: kb.search(q, k=5, mode="dense")),
             ("query: hybrid", lambda q: kb.search(q, k=5)),
+            ("query: hybrid, paraphrase-like (dense leans in)", lambda q: kb.search(paraphrased(q), k=5)),
             ("query: hybrid, part filter", lambda q: kb.search(q, SearchFilters(part="problems"), k=5)),
             ("query: hybrid, year filter", lambda q: kb.search(q, SearchFilters(year=2024), k=5)),
             (
@@ -313,6 +336,9 @@ def bench_size(
             rows.append(
                 (n, "query: hybrid, part filter, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms")
             )
+            kb._query_vectors.clear()
+            p50, p95 = latencies(lambda q: kb.search(q, k=5), queries[100:200] or queries)
+            rows.append((n, "query: hybrid, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms"))
             print(
                 f"   hybrid + part filter with the real model: p50 {p50:.1f} ms, p95 {p95:.1f} ms", flush=True
             )
@@ -331,14 +357,19 @@ def bench_model(sample: int, rows: list) -> Embedder:
     words, weights = vocabulary()
     cumulative = list(itertools.accumulate(weights))
     texts = [synthetic_text(rng, words, cumulative) for _ in range(sample)]
-    seconds = timed(lambda: model.embed(texts))
+    passages = [
+        Passage(f"s:{n}", "s", t, "s.txt", "", None, None, None, "other", "work", "一、工作情况", 0, len(t))
+        for n, t in enumerate(texts)
+    ]
+    _, unit_text, _ = units(passages)
+    seconds = timed(lambda: model.embed(unit_text))
     rows_model_rate.append(sample / seconds)
     queries = ["".join(rng.choices(words[:600], k=rng.randint(3, 6))) for _ in range(100)]
     p50, p95 = latencies(lambda q: model.embed([q]), queries)
     mean_chars = sum(map(len, texts)) / len(texts)
     rows += [
         ("-", f"model load ({model.name}), cold start", f"{load_s:.1f} s", "weights + tokenizer"),
-        ("-", f"embedding, real model, {sample} passages", f"{sample / seconds:,.1f} passages/s", f"mean {mean_chars:.0f} chars"),
+        ("-", f"embedding, real model, {sample} passages", f"{sample / seconds:,.1f} passages/s", f"mean {mean_chars:.0f} chars, {len(unit_text) / sample:.1f} vectors each"),
         ("-", "query embedding, real model", f"p50 {p50:.1f} ms", f"p95 {p95:.1f} ms"),
     ]  # fmt: skip
     print(

@@ -8,6 +8,7 @@ from typing import Any
 from drafting.settings import RetrievalSettings
 from retrieval.index.catalog import Catalog
 from retrieval.index.embedder import HashingEmbedder
+from retrieval.index.passage_vectors import UNIT_SEPARATOR, unit_texts
 from retrieval.index.lexical import Bm25Index
 from retrieval.index.vector_store import InMemoryVectorStore, VectorStore
 from retrieval.ingest.ingestion import ParagraphParser
@@ -53,4 +54,16 @@ def write_report(path: Path, title: str, *, header: str | None = None, **parts: 
 
 
 def ids_in_store(store: InMemoryVectorStore) -> set[str]:
-    return {pid for pid, _ in store.query(HashingEmbedder(128).embed(["x"])[0], 10_000)}
+    """The passage ids that have vectors in the store (a passage has several: one per unit)."""
+    hits = store.query(HashingEmbedder(128).embed(["x"])[0], 100_000)
+    return {uid.split(UNIT_SEPARATOR, 1)[0] for uid, _ in hits}
+
+
+def vector_count(catalog: Catalog) -> int:
+    """How many vectors the catalog's passages should have in the store (a passage's whole text
+    plus each of its sentences when it has several: retrieval.index.passage_vectors)."""
+    return sum(
+        len(unit_texts(p))
+        for record in catalog.list_documents()
+        for p in catalog.document_passages(record.id)
+    )

@@ -13,9 +13,13 @@ import logging
 import sys
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from drafting.settings import Settings
 from drafting.store.accounts import AccountError, UserStore, accounts_db_path, bootstrap_admin, is_loopback
+
+if TYPE_CHECKING:
+    from drafting.service.facade import DraftingService
 
 ADMIN_PASSWORD_ENV = "DRAFTER_UI__ADMIN_PASSWORD"
 
@@ -72,18 +76,13 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     service = build_service(settings, users=store)
     if args.ingest:
-        print(f"正在入库 {args.ingest} …", flush=True)
-        try:
-            print(
-                service.knowledge.ingest_at_startup(Path(args.ingest), progress=_print_progress), flush=True
-            )
-        except Exception as exc:  # the UI is still useful without new documents: say so and go on
-            logging.getLogger(__name__).exception("ingest at start-up failed")
-            print(
-                f"错误：入库失败（{type(exc).__name__}：{exc}），网页端照常启动。",
-                file=sys.stderr,
-                flush=True,
-            )
+        # The page is served at once and the folder ingested beside it: embedding the sample corpus
+        # (each passage and each of its sentences) takes longer than starting the server, and a
+        # writer can sign in meanwhile. Search sees each document as soon as it is committed.
+        print(f"正在后台入库 {args.ingest} …（网页端可先使用，入库完成前检索只覆盖已入库的材料）", flush=True)
+        threading.Thread(
+            target=_ingest_at_startup, args=(service, Path(args.ingest)), name="startup-ingest", daemon=True
+        ).start()
     else:
         # Load the embedding model while people sign in, so the first search does not wait for it.
         threading.Thread(target=service.knowledge.warm_up, name="warm-up", daemon=True).start()
@@ -97,6 +96,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 1
     return 0
+
+
+def _ingest_at_startup(service: DraftingService, folder: Path) -> None:
+    try:
+        print(service.knowledge.ingest_at_startup(folder, progress=_print_progress), flush=True)
+    except Exception as exc:  # the UI is still useful without new documents: say so and go on
+        logging.getLogger(__name__).exception("ingest at start-up failed")
+        print(f"错误：入库失败（{type(exc).__name__}：{exc}），网页端照常使用。", file=sys.stderr, flush=True)
 
 
 def _print_progress(fraction: float, message: str) -> None:

@@ -127,10 +127,13 @@ def _with_dense_weight(kb: Any, weight: float) -> Any:
     # A shallow copy shares the catalog, indexes and model; only the fusion weights differ.
     clone = copy.copy(kb)
     config = copy.copy(kb.config)
+    # A fixed weight: the same for every query, however few of its words BM25's best passage holds.
+    fixed = {"dense_weight": weight, "dense_weight_weak_match": weight}
     if hasattr(config, "model_copy"):
-        config = config.model_copy(update={"dense_weight": weight})
+        config = config.model_copy(update=fixed)
     else:
-        config.dense_weight = weight
+        for key, value in fixed.items():
+            setattr(config, key, value)
     clone.config = config
     return clone
 
@@ -146,7 +149,8 @@ def evaluate(
 ) -> EvaluationResult:
     """Run each query in each mode against `kb` (a KnowledgeBase) and score the rankings.
 
-    `dense_weights` adds one hybrid row per weight, to choose the fusion weights by measurement."""
+    `dense_weights` adds one hybrid row per fixed weight (not leaning with the query), to choose
+    the fusion weights by measurement."""
     errors = list(label_errors)
     targets: list[tuple[LabelledQuery, dict[str, list[tuple[int, int]]]]] = []
     for q in queries:

@@ -27,6 +27,7 @@ from retrieval.index.embedder import Embedder
 from retrieval.index.lexical import NO_FILTERS, LexicalIndex
 from retrieval.index.lexical_sync import CatalogLexicalIndex, passage_tokens
 from retrieval.index.passage_vectors import REBUILD_HINT, IndexMismatchError, PassageVectors
+from retrieval.index.tokens import tokenize
 from retrieval.index.vector_store import VectorStore
 from retrieval.ingest.ingestion import (
     DocumentOutcome,
@@ -42,7 +43,14 @@ from retrieval.ingest.limits import DEFAULT_LIMITS, Limits
 from retrieval.knowledge import correcting
 from retrieval.knowledge.ingest_batch import IngestBatch
 from retrieval.knowledge.recleaning import RepetitionWatch
-from retrieval.search.fusion import Fused, FusionMethod, collapse_near_duplicates, fuse
+from retrieval.search.fusion import (
+    Fused,
+    FusionMethod,
+    collapse_near_duplicates,
+    fuse,
+    leaning_dense_weight,
+    word_coverage,
+)
 from retrieval.search.query import AnalysedQuery, Lexicon, QueryAids, analyse
 
 # Imported from here by the CLI, the views, the benchmark and the tests.
@@ -60,6 +68,9 @@ class RetrievalConfig(Protocol):
 
     lexical_weight: float
     dense_weight: float
+    dense_weight_weak_match: float
+    weak_match_coverage: float
+    strong_match_coverage: float
     char_weight: float
     synonym_weight: float
     part_cue_boost: float
@@ -335,14 +346,15 @@ class KnowledgeBase:
             v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
         )
         fetch = n * 3 if doc_level or filters.exclude_ids else n
-        raw = self.store.query(vector, fetch, part=filters.part)
+        vectors = self._vectors()
+        raw = vectors.search(vector, fetch, part=filters.part)
         rows = self.catalog.passages([pid for pid, _ in raw])
         hits = [(pid, s) for pid, s in raw if pid in rows and matches(rows[pid], filters)]
         if doc_level and len(hits) < k:
             # Few survivors of a selective filter: ask the store with a where clause after all.
             doc_ids = self.catalog.doc_ids_matching(filters)
             if doc_ids:
-                raw = self.store.query(vector, fetch, part=filters.part, where={"doc_id": doc_ids})
+                raw = vectors.search(vector, fetch, part=filters.part, where={"doc_id": doc_ids})
                 rows.update(self.catalog.passages([pid for pid, _ in raw if pid not in rows]))
                 hits = [(pid, s) for pid, s in raw if pid in rows and matches(rows[pid], filters)]
         return hits[:n], rows
@@ -373,9 +385,8 @@ class KnowledgeBase:
             dense, dense_rows = self._dense(query, filters, n, k)
             rows.update(dense_rows)
         if mode == "hybrid":
-            fused = fuse(
-                lexical, dense, self.config.lexical_weight, self.config.dense_weight, self.fusion_method
-            )
+            dense_weight = self._dense_weight(query, lexical, rows)
+            fused = fuse(lexical, dense, self.config.lexical_weight, dense_weight, self.fusion_method)
         elif mode == "lexical":
             fused = [Fused(pid, s, lexical=s) for pid, s in lexical]
         else:
@@ -395,6 +406,25 @@ class KnowledgeBase:
             )
             for (f, passage), duplicates in groups[:k]
         ]
+
+    def _dense_weight(self, query: str, lexical: list[tuple[str, float]], rows: dict[str, Passage]) -> float:
+        """The fusion's dense weight for this query: larger when BM25's best passage holds few of
+        the query's words (retrieval.search.fusion). A dense weight of 0 stays 0: dense is off."""
+        config = self.config
+        if config.dense_weight <= 0 or config.lexical_weight <= 0:
+            return config.dense_weight
+        top = lexical[0][0] if lexical else None
+        if top is not None and top not in rows:
+            rows.update(self.catalog.passages([top]))
+        words = [w for w in tokenize(query) if len(w) > 1]
+        coverage = word_coverage(words, rows[top].text) if top in rows else 0.0
+        return leaning_dense_weight(
+            coverage,
+            strong=config.dense_weight,
+            weak=config.dense_weight_weak_match,
+            low=config.weak_match_coverage,
+            high=config.strong_match_coverage,
+        )
 
     def _prefer_cued_parts(
         self, hits: list[tuple[str, float]], parts: tuple[str, ...], rows: dict[str, Passage]

@@ -3,6 +3,12 @@
 Measured on the sample corpus (`drafter eval retrieval`): BM25 over jieba is far stronger than the
 packaged English-centric model on Chinese, so fusion must be weighted, and a weight of 0 must give
 exactly the other signal's ranking (a list whose weight is 0 contributes no candidates at all).
+
+The dense weight leans with the query (`leaning_dense_weight`): a query worded like the reports
+finds most of its words in BM25's best passage, and BM25 is then the better judge; a paraphrase
+("让老人用志愿服务换取将来的照料" for a passage on 时间银行) finds almost none, BM25's ranking is
+close to noise, and the embedding model gets more say. On the sample sets the share of query words
+in BM25's best passage was 0.26-0.43 (quartiles) for fact-style queries and 0.07-0.13 for paraphrases.
 """
 
 from __future__ import annotations
@@ -114,3 +120,17 @@ def collapse_near_duplicates(
             if limit is None or len(kept) < limit:
                 kept.append((item, grams, []))
     return [(item, duplicates) for item, _, duplicates in kept]
+
+
+def word_coverage(words: Sequence[str], text: str) -> float:
+    """The share of `words` found verbatim in `text` (0 when there are no words)."""
+    return sum(word in text for word in words) / len(words) if words else 0.0
+
+
+def leaning_dense_weight(coverage: float, *, strong: float, weak: float, low: float, high: float) -> float:
+    """The dense weight for a query whose words cover `coverage` of BM25's best passage: `strong`
+    (the usual weight) at `high` coverage or more, `weak` at `low` or less, linear between."""
+    if high <= low:
+        return strong if coverage >= high else weak
+    t = min(1.0, max(0.0, (high - coverage) / (high - low)))
+    return strong + (weak - strong) * t

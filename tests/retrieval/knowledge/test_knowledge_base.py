@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from knowledge_fixtures import ids_in_store, make_kb, write_report
+from knowledge_fixtures import ids_in_store, make_kb, vector_count, write_report
 
 from retrieval.documents import SearchFilters
 from retrieval.index.embedder import HashingEmbedder
@@ -57,7 +57,8 @@ def test_ingest_folder_adds_every_supported_file(tmp_path: Path, reports: Path) 
     report = kb.ingest([reports], progress=lambda name, i, total, status: seen.append((name, status)))
     assert report.ok
     assert sorted(Path(o.path).name for o in report.added) == ["dh-2025.md", "lh-2025.txt", "qc-2024.txt"]
-    assert report.passages_written == 4 + 4 + 2 == kb.catalog.passage_count() == kb.store.count()
+    assert report.passages_written == 4 + 4 + 2 == kb.catalog.passage_count()
+    assert kb.store.count() == vector_count(kb.catalog)
     assert ("qc-2024.txt", "added") in seen and ("qc-2024.txt", "loading") in seen
     record = kb.get_document("qc-2024.txt")
     assert record is not None
@@ -103,7 +104,7 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path, reports: Path) -> No
     assert "不存在" in reasons["missing.txt"]
     assert len(report.added) == 3
     # A file that failed leaves nothing behind: no passages, no vectors, no fingerprints.
-    assert kb.catalog.document_count() == 3 and kb.store.count() == kb.catalog.passage_count()
+    assert kb.catalog.document_count() == 3 and kb.store.count() == vector_count(kb.catalog)
     assert kb.catalog.drop_orphan_fingerprints() == 0
 
 
@@ -138,7 +139,7 @@ def test_interrupted_ingest_leaves_a_consistent_index_and_can_be_rerun(tmp_path:
     report = restarted.ingest([reports])
     assert report.ok and len(report.added) == 3
     assert ids_in_store(store) == set(restarted.catalog.passages(list(ids_in_store(store))))
-    assert store.count() == restarted.catalog.passage_count() == 10
+    assert restarted.catalog.passage_count() == 10 and store.count() == vector_count(restarted.catalog)
     assert restarted.search("培训干部多少人次", k=1)[0].passage.source == "qc-2024.txt"
 
 
@@ -164,7 +165,7 @@ def test_interrupted_replacement_recovers_on_rerun(tmp_path: Path, reports: Path
     report = make_kb(tmp_path, store=store).ingest([reports])
     assert [Path(o.path).name for o in report.replaced] == ["lh-2025.txt"]
     assert len(kb.catalog.document_passages(doc_id)) == 1
-    assert store.count() == kb.catalog.passage_count()
+    assert store.count() == vector_count(kb.catalog)
 
 
 def test_repeated_header_lines_are_cleaned_across_the_batch(tmp_path: Path) -> None:
@@ -193,7 +194,7 @@ def test_remove_by_id_name_or_path(tmp_path: Path, reports: Path) -> None:
     assert removed is not None and removed.id == doc_id
     assert kb.remove(doc_id) is None
     assert kb.remove(str(reports / "qc-2024.txt")) is not None
-    assert kb.store.count() == kb.catalog.passage_count() == 2
+    assert kb.catalog.passage_count() == 2 and kb.store.count() == vector_count(kb.catalog)
     assert all(h.passage.source == "dh-2025.md" for h in kb.search("家庭医生签约 培训干部 党员", k=5))
 
 
@@ -335,6 +336,50 @@ def test_index_built_by_another_embedder_is_refused_until_rebuilt(tmp_path: Path
     assert kb.search("家庭医生签约", k=1, mode="dense")[0].passage.source == "lh-2025.txt"
 
 
+def test_index_of_an_older_vector_layout_is_refused_until_rebuilt(tmp_path: Path, reports: Path) -> None:
+    kb = make_kb(tmp_path)
+    kb.ingest([reports])
+    kb.catalog.set_meta("vector_layout", "passages/0")  # as an index from before sentence vectors
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        kb.search("培训干部", mode="dense")
+    assert kb.rebuild() == 10
+    assert kb.search("家庭医生签约", k=1, mode="dense")[0].passage.source == "lh-2025.txt"
+
+
+def test_dense_search_scores_a_passage_by_its_best_sentence(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    # The long passage's one matching sentence is drowned in its whole-text vector; the short
+    # passage shares a few characters with the query and nothing more.
+    long_text = (
+        "今年以来我们统筹推进各项工作。" * 6
+        + "新建社区食堂五处惠及独居老人。"
+        + "各项任务稳步推进成效明显。" * 6
+    )
+    write_report(folder / "long.txt", "甲单位工作总结", work=[long_text])
+    write_report(folder / "short.txt", "乙单位工作总结", work=["社区老人活动中心完成改造。"])
+    kb = make_kb(tmp_path)
+    kb.ingest([folder])
+    hits = kb.search("新建社区食堂五处惠及独居老人", k=2, mode="dense")
+    assert hits[0].passage.source == "long.txt" and hits[0].dense_score == pytest.approx(1.0, abs=0.05)
+
+
+def test_the_dense_weight_leans_on_dense_when_bm25s_best_hit_lacks_the_query_words(
+    tmp_path: Path, reports: Path
+) -> None:
+    kb = make_kb(tmp_path, dense_weight=0.2, dense_weight_weak_match=1.0)
+    kb.ingest([reports])
+    worded_like_a_report = kb.search("培训干部", k=1, mode="lexical")
+    top = {worded_like_a_report[0].passage.id: worded_like_a_report[0].passage}
+    assert kb._dense_weight("培训干部", [(next(iter(top)), 1.0)], top) == pytest.approx(0.2)
+    assert kb._dense_weight("让老人用志愿服务换取将来的照料", [(next(iter(top)), 1.0)], top) == pytest.approx(
+        1.0
+    )
+    assert kb._dense_weight("让老人用志愿服务换取将来的照料", [], {}) == pytest.approx(
+        1.0
+    )  # BM25 found nothing
+    assert make_kb(tmp_path, dense_weight=0.0)._dense_weight("照料", [], {}) == 0.0  # 0 keeps dense off
+
+
 # ---------------------------------------------------------------- the real model, the real store
 
 
@@ -359,7 +404,7 @@ def test_real_model_and_embedded_chroma_over_the_corpus(settings: Any) -> None:
     report = kb.ingest(files)
     assert report.ok, report.summary()
     assert len(report.added) == len(E2E_FILES)
-    assert kb.store.count() == kb.catalog.passage_count() > 50
+    assert kb.catalog.passage_count() > 50 and kb.store.count() == vector_count(kb.catalog)
     assert kb.embedder.name == "packaged:use-multilingual-v3" and kb.embedder.dimension == 512
 
     hits = kb.search("区委组织部去年办了多少期主体班，培训了多少干部", k=5)

@@ -2,7 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.search.fusion import char_ngrams, collapse_near_duplicates, fuse, jaccard, min_max
+from retrieval.search.fusion import (
+    char_ngrams,
+    collapse_near_duplicates,
+    fuse,
+    jaccard,
+    leaning_dense_weight,
+    min_max,
+    word_coverage,
+)
 
 LEXICAL = [("a", 9.0), ("b", 5.0), ("c", 1.0)]
 DENSE = [("d", 0.9), ("c", 0.8), ("a", 0.3)]
@@ -73,3 +81,22 @@ def test_limit_keeps_k_hits_and_still_attaches_later_duplicates() -> None:
     ]
     groups = collapse_near_duplicates(ranked, lambda r: r[1], 0.85, limit=2)
     assert [(best[0], [d[0] for d in dups]) for best, dups in groups] == [("a", ["d"]), ("b", [])]
+
+
+def test_word_coverage_is_the_share_of_query_words_in_the_text() -> None:
+    assert word_coverage(["时间银行", "志愿", "照料"], "推广时间银行，志愿者服务时长可兑换") == pytest.approx(
+        2 / 3
+    )
+    assert word_coverage([], "任何文字") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("coverage", "weight"), [(0.0, 1.0), (0.1, 1.0), (0.175, 0.6), (0.25, 0.2), (0.9, 0.2)]
+)
+def test_the_dense_weight_rises_linearly_as_coverage_falls(coverage: float, weight: float) -> None:
+    assert leaning_dense_weight(coverage, strong=0.2, weak=1.0, low=0.1, high=0.25) == pytest.approx(weight)
+
+
+def test_equal_thresholds_make_the_leaning_a_step() -> None:
+    assert leaning_dense_weight(0.3, strong=0.2, weak=1.0, low=0.3, high=0.3) == 0.2
+    assert leaning_dense_weight(0.29, strong=0.2, weak=1.0, low=0.3, high=0.3) == 1.0
