@@ -8,8 +8,8 @@ from typing import Any
 from drafting.settings import RetrievalSettings
 from retrieval.index.catalog import Catalog
 from retrieval.index.embedder import HashingEmbedder
-from retrieval.index.passage_vectors import UNIT_SEPARATOR, unit_texts
 from retrieval.index.lexical import Bm25Index
+from retrieval.index.passage_vectors import UNIT_SEPARATOR, unit_texts
 from retrieval.index.vector_store import InMemoryVectorStore, VectorStore
 from retrieval.ingest.ingestion import ParagraphParser
 from retrieval.knowledge.knowledge_base import KnowledgeBase
