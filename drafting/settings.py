@@ -95,6 +95,8 @@ class LLMSettings(BaseModel):
     timeout_s: float = 120.0
     max_retries: int = 3
     concurrency: int = 4
+    # Answers arrive streamed (live preview); false asks for whole answers, for endpoints that cannot stream.
+    stream: bool = True
     # The model's context window in tokens; a template is published only if every section prompt
     # plus max_tokens fits (drafting/prompt_lab/validation.py). 4096 is the local model's slot.
     context_tokens: int = Field(default=4096, ge=512)

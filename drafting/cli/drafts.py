@@ -63,6 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     stub.add_argument("--delay", type=float, default=0.0, help="每次回答前等待的秒数")
     stub.add_argument("--token-delay", type=float, default=0.0, help="流式输出每块之间等待的秒数")
     stub.add_argument("--model", default="stub-model", help="模型名称")
+    stub.add_argument(
+        "--habits",
+        action="store_true",
+        help="按真实模型的习惯回答（推理过程、客套话、Markdown、编号、截断、拒答……轮流出现）",
+    )
     stub.set_defaults(func=run_stub)
 
 
@@ -329,6 +334,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_stub(args: argparse.Namespace, settings: Settings) -> int:
     """Run the local test endpoint until Ctrl-C."""
+    from drafting.writing.habits_llm import HabitsResponder
     from drafting.writing.stub_llm import StubLLM
 
     try:
@@ -338,10 +344,12 @@ def run_stub(args: argparse.Namespace, settings: Settings) -> int:
             delay_s=args.delay,
             token_delay_s=args.token_delay,
             model=args.model,
+            responder=HabitsResponder() if args.habits else None,
         ).start()
     except (ValueError, OSError) as exc:
         return _fail(exc)
-    print(f"测试模型接口已启动：{stub.base_url}（模型 {stub.model}），按 Ctrl-C 停止。")
+    kind = "模拟真实模型习惯的" if args.habits else ""
+    print(f"{kind}测试模型接口已启动：{stub.base_url}（模型 {stub.model}），按 Ctrl-C 停止。")
     print(
         f"使用方法：export DRAFTER_LLM__BASE_URL={stub.base_url} DRAFTER_LLM__MODEL={stub.model}", flush=True
     )

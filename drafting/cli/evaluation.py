@@ -32,6 +32,14 @@ def register_eval(eval_sub: argparse._SubParsersAction) -> None:
     drafts.add_argument("--only", nargs="*", help="只跑这些用例编号")
     drafts.add_argument("--jobs", type=_positive_int, help="同时起草的用例数（默认：本机模型 2，其余 4）")
     drafts.add_argument("--temperature", type=float, help="固定温度（默认取配置 llm.temperature）")
+    drafts.add_argument(
+        "--repair",
+        type=int,
+        choices=range(0, 6),
+        default=0,
+        metavar="N",
+        help="每节最多按核对意见重写几次（默认 0：只测提示词本身；大于 0 时统计修复重写）",
+    )
     drafts.add_argument("--cases-dir", type=Path, default=DEFAULT_CASES, help=argparse.SUPPRESS)
     drafts.set_defaults(func=_drafts)
 
@@ -93,6 +101,7 @@ def _drafts(args: argparse.Namespace, settings: Settings) -> int:
                     repeats=args.repeats,
                     jobs=jobs,
                     cases_label=args.cases,
+                    repair_attempts=args.repair,
                     on_case=progress,
                 )
                 store.save(run)

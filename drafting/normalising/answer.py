@@ -64,8 +64,7 @@ def clean_text(
 ) -> tuple[str, list[Removal]]:
     """The text-level habits: reasoning, full-width digits, fact ids, placeholders, courtesy text."""
     rules = rules or default_rules()
-    text, blocks = strip_reasoning(text)
-    removals = [Removal("reasoning", _abbreviated(b)) for b in blocks]
+    text, removals = without_reasoning(text)
     for step in (
         inline.fullwidth_digits,
         lambda t: inline.fact_ids(t, context.fact_ids),
@@ -100,6 +99,12 @@ def normalise_answer(
     )
     paragraphs = [p for p in paragraphs if p.text.strip()]
     return NormalisedAnswer(paragraphs, removals)
+
+
+def without_reasoning(text: str) -> tuple[str, list[Removal]]:
+    """The text without reasoning blocks, each block recorded (its start and length when long)."""
+    text, blocks = strip_reasoning(text)
+    return text, [Removal("reasoning", _abbreviated(b)) for b in blocks]
 
 
 def _abbreviated(block: str) -> str:
@@ -211,7 +216,7 @@ def _joined(items: Sequence[Block], removals: list[Removal], *, ordinals: bool) 
     parts = []
     for n, item in enumerate(items, start=1):
         text = strip_numbering(item.text).strip()
-        text = _with_lead(text, n) if ordinals else text
+        text = _with_lead(text, n) if ordinals and len(items) > 1 else text
         if any(c in text.rstrip("。") for c in "。！？") or n == len(items):
             text = text.rstrip("；;，,、") + ("" if text[-1:] in "。！？" else "。")
         else:
@@ -261,8 +266,7 @@ def _numbered(blocks: Sequence[Block], base_level: int, removals: list[Removal])
 def continuation_text(text: str, rules: AnswerRules | None = None) -> tuple[str, list[Removal]]:
     """The rest of a truncated answer as the model sent it, without reasoning or a new preamble."""
     rules = rules or default_rules()
-    text, blocks = strip_reasoning(text)
-    removals = [Removal("reasoning", _abbreviated(b)) for b in blocks]
+    text, removals = without_reasoning(text)
     text, made = courtesy.strip_preamble(text, rules)
     return text, removals + made
 

@@ -57,10 +57,11 @@ def open_eval_model(
         yield EvalModel("offline", None, "离线模板撰写（不用大模型，提示词不起作用）", None, None)
         return
     if spec == "habits":
+        from drafting.writing.habits_llm import HabitsResponder
         from drafting.writing.stub_llm import StubLLM
 
-        responder = _habits_responder()
-        with StubLLM(model="habits-fake", responder=responder) as stub:
+        # A fresh responder per run: its turns start from the first habit each time.
+        with StubLLM(model="habits-fake", responder=HabitsResponder()) as stub:
             chat = _endpoint(stub.base_url, "habits-fake", settings, temperature, seed)
             yield EvalModel("habits", chat, "模拟真实模型习惯的本机假模型", temperature, seed)
         return
@@ -115,12 +116,3 @@ def _served_model(url: str) -> str | None:
     if isinstance(models, list) and models and isinstance(models[0], dict) and models[0].get("id"):
         return str(models[0]["id"])
     return None
-
-
-def _habits_responder():  # type: ignore[no-untyped-def]
-    """The habits fake's answer function (preambles, Markdown, echoed headings, …)."""
-    try:
-        from drafting.writing.stub_llm import habits_responder  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise EvalModelError("这一版还没有“模型习惯”假模型（stub-llm --habits）。") from exc
-    return habits_responder

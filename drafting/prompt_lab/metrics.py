@@ -1,9 +1,10 @@
 """What one drafted case measures: facts kept, details invented, outline kept, length, copying.
 
 Every figure is read off the finished draft and the case's expectations, so the same numbers
-describe a composer draft, a stub draft and a real model's draft. Normalisation removals and
-repairs are read from the sections when the pipeline records them; ``None`` means this pipeline
-does not record them (shown as "—"), which is different from 0.
+describe a composer draft, a stub draft and a real model's draft. Normalisation removals are
+counted on the model-written sections, repairs (requests asking again) on the sections' repair
+records; ``None`` means nothing was there to count (composer drafts are not normalised; repair off),
+shown as "—", which is different from 0.
 """
 
 from __future__ import annotations
@@ -181,10 +182,12 @@ def _extra_checks(m: CaseMetrics) -> list[Any]:
 
 
 def _removals(draft: Draft) -> int | None:
-    # Section.removals exists once the answer-normalisation stage is in the pipeline.
-    if not draft.sections or not hasattr(draft.sections[0], "removals"):
+    # Only a model's answers go through normalisation; a section the repair loop replaced with the
+    # composer's text still counts (its removals are its kept attempt's, none).
+    written = [s for s in draft.sections if s.mode.startswith("llm:") or s.record.get("repair")]
+    if not written:
         return None
-    return sum(len(getattr(s, "removals", None) or []) for s in draft.sections)
+    return sum(len(s.removals) for s in written)
 
 
 def _repairs(draft: Draft) -> int | None:

@@ -155,7 +155,9 @@ def format_run(run: EvalRun, *, show_failures: bool = True) -> str:
     rows = [["用例", *CASE_COLUMNS]] + [[m.case_id, *case_row(m)] for m in first]
     parts = [header(run), "", _table(rows), "", "合计（各次重复的中位数）："]
     parts.append(_table([["指标", "合计"]] + [[m.label, _fmt(run_totals(run)[m.key])] for m in METRICS]))
-    parts.append("整理删改、修复重写为“—”：这次运行的流水线没有记录它们（未启用或尚未实现），不是 0。")
+    parts.append(
+        "整理删改为“—”：离线撰写，没有模型回答可整理；修复重写为“—”：未启用（--repair N），都不是 0。"
+    )
     if run.repeats > 1:
         parts += ["", f"{run.repeats} 次重复的波动（最小 / 中位数 / 最大）：", format_spread(run)]
     if show_failures:

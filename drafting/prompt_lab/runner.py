@@ -90,9 +90,14 @@ def run_eval(
     repeats: int = 1,
     jobs: int = 2,
     cases_label: str = "all",
+    repair_attempts: int = 0,
     on_case: Callable[[int, CaseMetrics], None] | None = None,
 ) -> EvalRun:
-    """Draft every case ``repeats`` times with ``template@version`` on ``model`` and measure it."""
+    """Draft every case ``repeats`` times with ``template@version`` on ``model`` and measure it.
+
+    ``repair_attempts`` 0 (the default) measures what the prompt alone makes the model write; more
+    lets the repair loop ask again, to measure the whole model path (repairs then count).
+    """
     from drafting.writing.pipeline import build_pipeline
 
     run = EvalRun(
@@ -108,6 +113,7 @@ def run_eval(
             "max_tokens": settings.llm.max_tokens,
             "jobs": jobs,
             "exemplars": "case references",
+            "repair_attempts": repair_attempts,
         },
         started=datetime.now(UTC).isoformat(timespec="seconds"),
     )
@@ -127,8 +133,7 @@ def run_eval(
             template_version=version,
             concurrency=1,
             temperature=model.temperature,
-            # A version is measured on what its prompt makes the model write, before any repair.
-            repair_attempts=0,
+            repair_attempts=repair_attempts,
         )
         t0 = time.monotonic()
         try:

@@ -139,6 +139,7 @@ class OpenAIChatModel:
         temperature: float = 0.3,
         max_tokens: int = 1500,
         seed: int | None = None,
+        streaming: bool = True,
         http_client: Any = None,
     ) -> None:
         import openai  # imported here so the offline path never loads the SDK
@@ -153,6 +154,7 @@ class OpenAIChatModel:
         self.max_tokens = max_tokens
         # A fixed seed (evaluations) makes sampling repeatable on endpoints that take one.
         self.seed = seed
+        self.streaming = streaming  # False: stream() asks for the whole answer (no live preview)
         # Endpoints that reject stream_options (older vLLM/Ollama) get one retry without it.
         self._include_usage = True
         self._client = openai.OpenAI(
@@ -207,7 +209,15 @@ class OpenAIChatModel:
         self, messages: Sequence[Message], *, temperature: float | None = None, max_tokens: int | None = None
     ) -> ChatStream:
         """Text deltas as they arrive; the stream's ``usage`` is set once it is exhausted."""
+        if not self.streaming:  # for endpoints that cannot stream: one delta, the whole answer
+            return ChatStream(self.name, self._whole(list(messages), temperature, max_tokens))
         return ChatStream(self.name, self._deltas(list(messages), self._params(temperature, max_tokens)))
+
+    def _whole(
+        self, messages: list[Message], temperature: float | None, max_tokens: int | None
+    ) -> Iterator[str | dict[str, int] | Finish]:
+        result = self.complete(messages, temperature=temperature, max_tokens=max_tokens)
+        yield from _chunks(result, len(result.text))
 
     def _open_stream(self, messages: list[Message], params: dict[str, Any]) -> Any:
         import openai
@@ -430,5 +440,6 @@ def build_chat_model(settings: Settings, *, http_client: Any = None) -> ChatMode
         max_retries=llm.max_retries,
         temperature=llm.temperature,
         max_tokens=llm.max_tokens,
+        streaming=llm.stream,
         http_client=http_client,
     )

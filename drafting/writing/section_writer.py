@@ -20,8 +20,14 @@ from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import attribute_paragraph
 from drafting.model import FactSheet, Outline, Paragraph, Removal, Section
-from drafting.normalising.answer import AnswerContext, continuation_text, normalise_answer, trim_unfinished
-from drafting.normalising.reasoning import ReasoningFilter, strip_reasoning
+from drafting.normalising.answer import (
+    AnswerContext,
+    continuation_text,
+    normalise_answer,
+    trim_unfinished,
+    without_reasoning,
+)
+from drafting.normalising.reasoning import ReasoningFilter
 from drafting.normalising.rules import AnswerRules, default_rules
 from drafting.outlines.outline import PART_LABELS
 from drafting.outlines.planning import SectionSpec
@@ -223,7 +229,8 @@ class SectionWriter:
         if text is None or reason != "length":
             return text, usage, {}
         # Cut off by the token limit: ask once for the rest, showing the model what it wrote.
-        written, _ = strip_reasoning(text)
+        written, made = without_reasoning(text)  # what was shown; its reasoning recorded here
+        removals += made
         follow_up = [
             *messages,
             {"role": "assistant", "content": written},

@@ -4,8 +4,9 @@ It answers ``POST /v1/chat/completions`` (plain JSON, or SSE ``data:`` chunks en
 when ``stream`` is set, with usage in a last chunk when ``stream_options.include_usage`` is set)
 and ``GET /v1/models``. The default answer is built only from the fact lines found in the prompt,
 so a draft written through the stub stays grounded. Faults can be injected per request (429, 500,
-garbage, empty choices, a hang longer than the client's timeout, a dropped connection), and every
-request is logged with monotonic timestamps so tests can assert on retries and on overlap.
+garbage, empty choices, a hang longer than the client's timeout, a dropped connection). A responder
+may return a StubAnswer instead of text, to end with ``finish_reason`` "length" or to send a separate
+``reasoning_content`` (drafting/writing/habits_llm.py uses both). Every request is logged with monotonic timestamps so tests can assert on retries and on overlap.
 
 It binds loopback addresses only: it is a test double, never a service.
 """
@@ -34,7 +35,18 @@ FAULTS: tuple[str, ...] = (
     "drop",
     "stream_garbage",
 )
-Responder = Callable[[list[dict[str, Any]]], str]
+
+
+@dataclass(frozen=True)
+class StubAnswer:
+    """An answer with more than its text: why it ended, and reasoning sent in a field of its own."""
+
+    content: str
+    finish_reason: str = "stop"  # "length": cut off by the token limit
+    reasoning_content: str | None = None  # as DeepSeek and vLLM reasoning parsers send it
+
+
+Responder = Callable[[list[dict[str, Any]]], "str | StubAnswer"]
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 
@@ -284,15 +296,17 @@ class _Handler(BaseHTTPRequestHandler):
             return
         messages = body["messages"]
         try:
-            text = self.stub._config.responder(messages)
+            answer = self.stub._config.responder(messages)
         except Exception as exc:  # a test's responder failing is a 500, as a real server would do
             self._send_json(entry, 500, _error(f"responder failed: {exc}", "server_error"))
             return
+        answer = StubAnswer(answer) if isinstance(answer, str) else answer
+        usage = _usage(messages, answer.content)
         if body.get("stream"):
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-            self._send_stream(entry, text, _usage(messages, text) if include_usage else None, fault)
+            self._send_stream(entry, answer, usage if include_usage else None, fault)
         else:
-            self._send_json(entry, 200, self._completion(text, _usage(messages, text), fault))
+            self._send_json(entry, 200, self._completion(answer, usage, fault))
 
     # ------------------------------------------------------------ faults
 
@@ -322,12 +336,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     # ------------------------------------------------------------ responses
 
-    def _completion(self, text: str, usage: dict[str, int], fault: str | None) -> dict[str, Any]:
+    def _completion(self, answer: StubAnswer, usage: dict[str, int], fault: str | None) -> dict[str, Any]:
+        message = {"role": "assistant", "content": answer.content}
+        if answer.reasoning_content is not None:
+            message["reasoning_content"] = answer.reasoning_content
         choices = [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": text},
-                "finish_reason": "stop",
+                "message": message,
+                "finish_reason": answer.finish_reason,
                 "logprobs": None,
             }
         ]
@@ -341,7 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         }
 
     def _send_stream(
-        self, entry: StubRequest, text: str, usage: dict[str, int] | None, fault: str | None
+        self, entry: StubRequest, answer: StubAnswer, usage: dict[str, int] | None, fault: str | None
     ) -> None:
         config = self.stub._config
         self.send_response(200)
@@ -362,11 +379,13 @@ class _Handler(BaseHTTPRequestHandler):
             if fault == "stream_garbage":
                 self.wfile.write(b"data: {not json at all\n\n")
             elif fault != "empty_choices":
-                for start in range(0, len(text), config.chunk_chars):
-                    if start and not self.stub._wait(config.token_delay_s):
-                        return
-                    self._event(chunk({"content": text[start : start + config.chunk_chars]}))
-                self._event(chunk({}, "stop"))
+                pieces = [("reasoning_content", answer.reasoning_content or ""), ("content", answer.content)]
+                for name, text in pieces:
+                    for start in range(0, len(text), config.chunk_chars):
+                        if start and not self.stub._wait(config.token_delay_s):
+                            return
+                        self._event(chunk({name: text[start : start + config.chunk_chars]}))
+                self._event(chunk({}, answer.finish_reason))
             if usage is not None:
                 self._event({**base, "choices": [], "usage": usage})
             # Stamped before the last write: once the client has [DONE], the log must show it.

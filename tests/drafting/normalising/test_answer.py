@@ -77,6 +77,12 @@ def test_headings_with_text_under_them_lead_their_paragraph_when_the_outline_wan
     ]
 
 
+def test_a_list_of_one_item_is_a_plain_sentence_without_an_ordinal():
+    result = normalise_answer("- 开展企业新型学徒制培训800人", AREA)
+    assert shape(result) == [("body", 0, "开展企业新型学徒制培训800人。")]
+    assert [r.reason for r in result.removals] == ["list_item"]
+
+
 def test_an_item_already_led_by_yi_shi_keeps_its_lead():
     result = normalise_answer("- 一是加强学习\n- 二是抓好实践", AREA)
     assert shape(result) == [("body", 0, "一是加强学习；二是抓好实践。")]

@@ -152,3 +152,46 @@ def test_clear_errors(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
     )
     assert "出错的用例" in capsys.readouterr().out
     assert main(["eval", "show", "999"]) == 2
+
+
+def test_habits_model_counts_what_normalisation_removed(
+    capsys: pytest.CaptureFixture[str], settings: Settings
+) -> None:
+    only = ["half-year-basic", "numbers-verbatim", "quarterly-keywords"]
+    only = [c.case.id for c in load_case_groups(CASES, "dev") if c.case.id in only]
+    code = main(
+        ["eval", "drafts", "--template", "section@v1", "--model", "habits", "--cases", "dev", "--only", *only]
+    )
+    out = capsys.readouterr().out
+    assert "模型 habits" in out and "整理" in out
+    run = EvalRunStore(settings.home / "prompt_lab.sqlite3").history()[0]
+    rows = EvalRunStore(settings.home / "prompt_lab.sqlite3").get(run.id).results[0]
+    assert code in (0, 1) and not any(m.error for m in rows)
+    # Real counts from the sections: every case's draft had habits taken out; repair was off.
+    assert all(m.removals and m.removals > 0 for m in rows)
+    assert all(m.repairs is None for m in rows)
+    assert sum(m.unsupported_number for m in rows) == 0
+
+
+def test_repairs_are_counted_when_the_run_repairs(
+    capsys: pytest.CaptureFixture[str], settings: Settings
+) -> None:
+    def invents_until_asked_again(messages):
+        text = facts_responder(messages)
+        if "【核对发现的问题】" not in messages[-1]["content"]:
+            text += "全年累计投入资金9,999万元。"
+        return text
+
+    with StubLLM(responder=invents_until_asked_again) as stub:
+        code = main(
+            ["eval", "drafts", "--template", "section@v1", "--model", stub.base_url, "--cases", "dev",
+             "--only", "half-year-basic", "--repair", "1"]
+        )  # fmt: skip
+        asked_again = sum("【核对发现的问题】" in r.messages[-1]["content"] for r in stub.chat_requests)
+    assert code == 0, capsys.readouterr().err
+    store = EvalRunStore(settings.home / "prompt_lab.sqlite3")
+    run = store.get(store.history()[0].id)
+    (m,) = run.results[0]
+    assert run.settings["repair_attempts"] == 1
+    assert m.repairs == asked_again > 0 and m.unsupported_number == 0
+    assert m.removals == 0  # the stub's answers carry no habits: counted, and none found

@@ -224,10 +224,16 @@ def test_an_endpoint_error_during_repair_costs_only_that_attempt(settings):
 def test_every_attempt_is_normalised_and_the_section_keeps_the_kept_attempts_removals(settings):
     def responder(messages):
         if is_section(messages, "干部教育培训") and not is_repair(messages):
-            return "<think>先列事实。</think>好的，以下是本部分正文：\n\n" + facts_responder(messages) + INVENTED
+            return (
+                "<think>先列事实。</think>好的，以下是本部分正文：\n\n" + facts_responder(messages) + INVENTED
+            )
         if is_repair(messages):
             # The repair answer has habits of its own; the check must see them already removed.
-            return "Sure! Here is the revised section:\n\n" + facts_responder(messages) + "\n\n希望以上内容对您有所帮助！"
+            return (
+                "Sure! Here is the revised section:\n\n"
+                + facts_responder(messages)
+                + "\n\n希望以上内容对您有所帮助！"
+            )
         return facts_responder(messages)
 
     _, draft, _ = run(settings, responder, attempts=1)
@@ -238,7 +244,9 @@ def test_every_attempt_is_normalised_and_the_section_keeps_the_kept_attempts_rem
     assert {r["reason"] for r in first["removals"]} == {"reasoning", "preamble"}
     assert {r["reason"] for r in second["removals"]} == {"preamble", "closing"}
     assert second["flags"] == []  # the English preamble and the closing offer were not flagged
-    assert [(r.reason, r.text) for r in work0.removals] == [(r["reason"], r["text"]) for r in second["removals"]]
+    assert [(r.reason, r.text) for r in work0.removals] == [
+        (r["reason"], r["text"]) for r in second["removals"]
+    ]
     text = text_of(work0)
     assert "Sure" not in text and "希望以上内容" not in text and "先列事实" not in text
 
