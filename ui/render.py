@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 
 from drafting.model import Draft, Flag, Section
-from drafting.service.facade import PART_LABELS, Comment, ReviewStep, Workspace, repair_note
+from drafting.service.facade import PART_LABELS, Comment, ReviewStep, Workspace, section_notes
 from ui import text as T
 
 Span = tuple[int, int]
@@ -94,7 +94,7 @@ def section_html(
         )
     elif not section.paragraphs and section.status == "pending":
         parts.append(f'<p class="doc-empty">{escape(T.SECTION_EMPTY)}</p>')
-    if section.paragraphs and (note := repair_note(section)):
+    for note in section_notes(section) if section.paragraphs else []:
         parts.append(f'<p class="doc-repair">{escape(note)}</p>')
     parts.append("</div>")
     return "".join(parts)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -9,6 +10,7 @@ from drafting.model import Section
 from drafting.normalising.answer import REASON_LABELS
 
 _SHOWN_CHARS = 60
+_TAGS = re.compile(r"</?(?:think|thinking|reasoning)\s*>", re.IGNORECASE)  # the note quotes the words only
 
 
 def removals_json(sections: Sequence[Section]) -> list[dict[str, Any]]:
@@ -57,6 +59,29 @@ def format_removals(sections: Sequence[Section], label: Any = None) -> str:
     return "\n".join(lines)
 
 
-def _short(text: str) -> str:
+def removals_note(section: Section, examples: int = 2, chars: int = 16) -> str:
+    """One Chinese line for the writer and the reviewer: what normalisation did to the section's
+    answer, by habit, with the first texts it dropped; "" when it did nothing."""
+    finish = section.record.get("finish") or {}
+    lines = []
+    if finish.get("truncated"):
+        lines.append(
+            "模型回答因长度限制中断，"
+            + ("已续写完整。" if finish.get("complete") else "续写后仍不完整，已删去末尾半句。")
+        )
+    if section.removals:
+        by_reason: dict[str, list[str]] = {}
+        for removal in section.removals:
+            by_reason.setdefault(removal.reason, []).append("" if removal.replacement else removal.text)
+        items = []
+        for reason, texts in by_reason.items():
+            shown = [_short(_TAGS.sub("", t), chars) for t in texts if _TAGS.sub("", t).strip()][:examples]
+            quoted = f"（{'、'.join(f'“{t}”' for t in shown)}）" if shown else ""
+            items.append(f"{REASON_LABELS.get(reason, reason)} {len(texts)} 处{quoted}")
+        lines.append(f"整理模型回答，删改 {len(section.removals)} 处：{'；'.join(items)}。")
+    return "".join(lines)
+
+
+def _short(text: str, limit: int = _SHOWN_CHARS) -> str:
     text = " ".join(text.split())
-    return text if len(text) <= _SHOWN_CHARS else text[:_SHOWN_CHARS] + "…"
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -51,6 +51,7 @@ from drafting.service.views import (
     SectionPlan,
     ServiceError,
     Workspace,
+    section_notes,
 )
 from drafting.settings import Settings
 from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
@@ -79,6 +80,7 @@ __all__ = [
     "Workspace",
     "build_service",
     "repair_note",
+    "section_notes",
     "ConnectionResult",
     "ModelSettingsView",
     "sheet_rows",

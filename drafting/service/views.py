@@ -15,6 +15,7 @@ from typing import Any, Literal
 from drafting.facts.sheet import FactsError
 from drafting.facts.table import FactTableError
 from drafting.model import Draft, Fact, FactSheet, Flag, Section
+from drafting.normalising.report import removals_note
 from drafting.outlines.outline import OutlineError
 from drafting.store.accounts import AccountError, PermissionDenied
 from drafting.store.draft_json import DraftFormatError
@@ -22,6 +23,7 @@ from drafting.store.drafts import DraftNotFound, VersionInfo
 from drafting.store.reviews import Comment, ReviewError, ReviewState
 from drafting.word.export import ExportError
 from drafting.word.preview import PreviewError
+from drafting.writing.repair import repair_note
 from drafting.writing.templates import TemplateError
 from retrieval.documents import Passage, SearchHit
 from retrieval.errors import DocumentError
@@ -227,3 +229,9 @@ class FileResult:
 class Preview:
     pages: tuple[Path, ...]  # rendered page images, when LibreOffice is available
     note: str  # why there are no images, if there are none
+
+
+def section_notes(section: Section) -> list[str]:
+    """What a reader of a model-written section should know about how it came to be: whether it
+    was repaired or replaced and why, and what normalisation removed from the model's answer."""
+    return [note for note in (repair_note(section), removals_note(section)) if note]

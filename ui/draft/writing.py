@@ -12,7 +12,7 @@ from typing import Any
 
 import gradio as gr
 
-from drafting.service.facade import PART_LABELS, SectionPlan, Workspace, repair_note
+from drafting.service.facade import PART_LABELS, SectionPlan, Workspace, section_notes
 from ui import render
 from ui import text as T
 from ui.draft.context import DraftContext
@@ -90,7 +90,7 @@ def section_mode(ws: Workspace | None, key: str | None) -> str:
     current = T.CURRENT_SECTION.format(label=ws.section_label(key))
     if not section.paragraphs:
         return f"{current} · " + T.SECTION_MODE.format(mode=T.SECTION_NOT_WRITTEN)
-    note = repair_note(section)
+    note = "  \n".join(section_notes(section))
     mode = T.SECTION_MODE.format(mode=render.written_by(section))
     return f"{current} · {mode}" + (f"  \n{note}" if note else "")
 
