@@ -38,6 +38,24 @@ def _passage_rows(passages: list[Any]) -> list[list[Any]]:
 
 def build(service: DraftingService) -> dict[str, Any]:
     """Lay out the knowledge-base page in the current Blocks context and wire its events."""
+    # Searching is what most visits are for: it comes first, uploading and corrections below.
+    with gr.Accordion(T.KB_SEARCH, open=True):
+        with gr.Row(elem_classes="toolbar"):
+            query = gr.Textbox(
+                label=T.KB_QUERY, placeholder=T.KB_QUERY_PLACEHOLDER, scale=4, elem_id="kb-query"
+            )
+            part = gr.Dropdown(
+                label=T.KB_PART,
+                choices=[(T.KB_ANY, "")] + [(v, k) for k, v in PART_LABELS.items()],
+                value="",
+                scale=1,
+            )
+            year = gr.Textbox(label=T.KB_YEAR, placeholder=T.KB_YEAR_PLACEHOLDER, scale=1)
+            org = gr.Textbox(label=T.KB_ORG, scale=1)
+            k = gr.Slider(label=T.KB_K, minimum=1, maximum=20, step=1, value=8, scale=1)
+        search_btn = gr.Button(T.KB_SEARCH, variant="primary", elem_id="kb-search")
+        hits = gr.HTML("", elem_id="kb-hits")
+
     with gr.Row():
         with gr.Column(scale=2):
             upload = gr.File(
@@ -55,6 +73,7 @@ def build(service: DraftingService) -> dict[str, Any]:
                 interactive=False,
                 wrap=True,
                 label=T.KB_RESULTS,
+                column_widths=["40%", "12%", "12%", "36%"],
                 elem_id="kb-results",
             )
 
@@ -66,6 +85,8 @@ def build(service: DraftingService) -> dict[str, Any]:
             interactive=False,
             wrap=True,
             max_height=360,
+            # Sized to fit 1440 px: without widths the last columns were pushed out of view.
+            column_widths=["9%", "17%", "21%", "9%", "11%", "7%", "6%", "10%", "10%"],
             elem_id="kb-docs",
         )
         with gr.Row(elem_classes="toolbar"):
@@ -83,6 +104,7 @@ def build(service: DraftingService) -> dict[str, Any]:
                 wrap=True,
                 label=T.KB_REMOVED_LINES,
                 max_height=360,
+                column_widths=["14%", "56%", "30%"],
                 scale=2,
                 elem_id="kb-removed",
             )
@@ -104,6 +126,7 @@ def build(service: DraftingService) -> dict[str, Any]:
             wrap=True,
             max_height=360,
             label=T.KB_PASSAGES,
+            column_widths=["16%", "8%", "22%", "54%"],
             elem_id="kb-passages",
         )
         with gr.Row(elem_classes="toolbar"):
@@ -113,23 +136,6 @@ def build(service: DraftingService) -> dict[str, Any]:
                 label=T.KB_MOVE_PART, choices=[(v, k) for k, v in PART_LABELS.items()], value="work", scale=1
             )
             move_btn = gr.Button(T.KB_MOVE, scale=1, elem_id="kb-move")
-
-    with gr.Accordion(T.KB_SEARCH, open=True):
-        with gr.Row(elem_classes="toolbar"):
-            query = gr.Textbox(
-                label=T.KB_QUERY, placeholder=T.KB_QUERY_PLACEHOLDER, scale=4, elem_id="kb-query"
-            )
-            part = gr.Dropdown(
-                label=T.KB_PART,
-                choices=[(T.KB_ANY, "")] + [(v, k) for k, v in PART_LABELS.items()],
-                value="",
-                scale=1,
-            )
-            year = gr.Textbox(label=T.KB_YEAR, placeholder=T.KB_YEAR_PLACEHOLDER, scale=1)
-            org = gr.Textbox(label=T.KB_ORG, scale=1)
-            k = gr.Slider(label=T.KB_K, minimum=1, maximum=20, step=1, value=8, scale=1)
-        search_btn = gr.Button(T.KB_SEARCH, variant="primary", elem_id="kb-search")
-        hits = gr.HTML("", elem_id="kb-hits")
 
     def doc_updates(user: str | None) -> tuple[list[list[Any]], dict]:
         listing = service.knowledge.documents(user)

@@ -253,6 +253,11 @@ PROMPTS_HELP = (
     "修改后另存为新版本，旧版本保留；缺少变量会在生成时报错。只有提示词维护人可以保存。"
     "网页保存的版本放在数据目录里，不在程序的 prompts/ 目录中。"
 )
+PROMPTS_OFFLINE = (
+    "当前为离线模板撰写：起草不调用模型，这里的提示词不起作用。"
+    "管理员在“模型设置”中配置模型后，生成才会使用这些提示词。"
+)
+PROMPTS_ONLINE = "当前起草使用{mode}：生成时使用各模板的当前版本。"
 PROMPTS_VERSION_SHIPPED = "{version}（prompts/）"
 PROMPTS_VERSION_SAVED = "{version}（网页保存）"
 PROMPTS_ORIGIN_SAVED = (

@@ -46,6 +46,10 @@ class GenerationService:
         self.runs: dict[str, tuple[str, threading.Event]] = {}
         self._runs_lock = threading.Lock()
 
+    def uses_model(self) -> bool:
+        """Whether new sections are written by a model (prompts matter) or offline by the composer."""
+        return self._planner.chat is not None
+
     def mode_label(self) -> str:
         """Who writes new sections: the configured model, or the offline composer."""
         chat = self._planner.chat

@@ -31,6 +31,16 @@ class PromptService:
         return {t: library.versions(t) for t in library.names()}
 
     @user_errors
+    def template_purposes(self, name: str | None) -> dict[str, str]:
+        """What each template is for, from its first version's ``description`` (anyone signed in).
+
+        Later versions describe what changed ("同 v1，但……"); the first says what the template does.
+        """
+        self._access.user(name)
+        library = self._library()
+        return {t: library.get(t, library.listing(t)[0].version).description for t in library.names()}
+
+    @user_errors
     def prompt_versions(self, name: str | None, template: str) -> list[TemplateVersion]:
         """The versions of one template, oldest first, each with the file it is read from.
 

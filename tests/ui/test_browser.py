@@ -245,7 +245,8 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
     context, page = sign_in("admin1")
     _tab(page, "提示词")
     expect(page.locator("#prompt-pick input")).not_to_have_value("")
-    name = page.locator("#prompt-pick input").input_value()  # the first template (repair, section, …)
+    # The picker names a template by its purpose, then its folder: "按提纲逐节起草（section）".
+    name = re.fullmatch(r".+（(\w+)）", page.locator("#prompt-pick input").input_value()).group(1)
     latest = max(int(p.stem[1:]) for p in (templates / name).glob("v*.md"))
     expect(page.locator("#prompt-version input")).to_have_value(f"v{latest}（prompts/）")
     page.locator("#prompt-open").click()
