@@ -6,7 +6,6 @@ the stop button cancels the run by its id. The buttons are laid out by ui/draft/
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from html import escape
@@ -18,8 +17,6 @@ from ui import text as T
 from ui.draft.context import DraftContext
 from ui.draft.writing import WritingPanel
 from ui.handlers import guarded, notify, username
-
-REDRAW_EVERY_S = 0.2  # streamed text reaches the page at most this often (section ends always do)
 
 
 def warn(message: str) -> None:
@@ -52,7 +49,6 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         order = plan_data.get("order") or []
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         texts: dict[str, str] = {}
-        shown = 0.0
         done, total = 0, len(order) if whole else 1
         yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
         for event in service.generation.generate(
@@ -84,10 +80,6 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
                     progress: render.progress_html(done, total, note),
                 }
                 return
-            now = time.monotonic()
-            if event.kind == "delta" and now - shown < REDRAW_EVERY_S:
-                continue  # every chunk redrawn would resend the whole growing text many times a second
-            shown = now
             update: dict = {progress: render.progress_html(done, total)}
             if key in texts:
                 update[editor] = texts[key]
