@@ -15,6 +15,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from page_actions import choose, field, need, shot, tab, visible
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -33,42 +34,13 @@ UNSUPPORTED = "全年新建党群服务中心987个。"
 state: dict[str, str] = {}
 
 
-def _need(*keys: str) -> None:
-    missing = [k for k in keys if k not in state]
-    if missing:
-        pytest.skip(f"an earlier step did not finish: {', '.join(missing)}")
-
-
-def _shot(page, screenshots: Path, name: str) -> None:
-    page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
-
-
-def _visible(scope, text: str | re.Pattern):
-    # Gradio's tables keep hidden copies of their cells for measuring; only the shown ones count.
-    return scope.get_by_text(text).filter(visible=True)
-
-
-def _field(page, elem_id: str):
-    # A Gradio textbox is an <input> or a <textarea> depending on its size.
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
-
-
-def _choose(page, dropdown_id: str, option: str | re.Pattern) -> None:
-    page.locator(f"#{dropdown_id} input").click()
-    page.get_by_role("option", name=option).first.click()
-
-
-def _tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
-
 def test_sign_in_page_is_chinese(browser, server, screenshots: Path) -> None:
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 720})
     page = context.new_page()
     page.goto(server.url + "/")
     page.get_by_role("button", name="登录").wait_for()
     expect(page.get_by_text("请使用管理员分配的账号登录")).to_be_visible()
-    _shot(page, screenshots, "01-sign-in")
+    shot(page, screenshots, "01-sign-in")
     page.get_by_label("用户名").fill("writer1")
     page.get_by_label("密码").fill("wrong-password")
     page.get_by_role("button", name="登录").click()
@@ -78,49 +50,49 @@ def test_sign_in_page_is_chinese(browser, server, screenshots: Path) -> None:
 
 def test_upload_reports(browser, server, sign_in, screenshots: Path) -> None:
     context, page = sign_in("writer1")
-    _tab(page, "知识库")
+    tab(page, "知识库")
     page.locator("#kb-upload input[type=file]").set_input_files([str(REPORTS / n) for n in UPLOADS])
     expect(page.locator("#kb-upload")).to_contain_text(Path(UPLOADS[1]).stem)
     page.locator("#kb-ingest").click()
     results = page.locator("#kb-results")
-    _visible(results, "新增").first.wait_for(timeout=120_000)
-    expect(_visible(results, "新增")).to_have_count(len(UPLOADS))
-    _visible(page.locator("#kb-docs"), UPLOADS[0]).first.wait_for()
-    _choose(page, "kb-doc-pick", re.compile(re.escape(UPLOADS[1])))
+    visible(results, "新增").first.wait_for(timeout=120_000)
+    expect(visible(results, "新增")).to_have_count(len(UPLOADS))
+    visible(page.locator("#kb-docs"), UPLOADS[0]).first.wait_for()
+    choose(page, "kb-doc-pick", re.compile(re.escape(UPLOADS[1])))
     page.locator("#kb-doc-open").click()
-    expect(_field(page, "kb-doc-text")).to_have_value(re.compile("组织"))
+    expect(field(page, "kb-doc-text")).to_have_value(re.compile("组织"))
     # Only admins may remove documents: the button is not even offered to a writer.
     expect(page.locator("#kb-doc-remove")).to_be_hidden()
-    _field(page, "kb-query").fill("干部教育培训明年打算")
+    field(page, "kb-query").fill("干部教育培训明年打算")
     page.locator("#kb-search").click()
     page.locator("#kb-hits table").wait_for()
     # The page says what the search added to the writer's words.
     expect(page.locator("#kb-hits .note")).to_contain_text("优先显示计划部分")
-    _shot(page, screenshots, "02-knowledge")
+    shot(page, screenshots, "02-knowledge")
     state["uploaded"] = "yes"
     context.close()
 
 
 def test_draft_with_the_stub_model(browser, server, sign_in, screenshots: Path) -> None:
-    _need("uploaded")
+    need(state, "uploaded")
     context, page = sign_in("writer1")
-    _field(page, "org").fill("青川区委组织部")
-    _tab(page, "粘贴文本")
-    _field(page, "facts-text").fill(FACTS)
+    field(page, "org").fill("青川区委组织部")
+    tab(page, "粘贴文本")
+    field(page, "facts-text").fill(FACTS)
     page.locator("#facts-parse").click()  # no period yet: the message says which field is missing
     expect(page.locator("#facts-msg")).to_contain_text("缺少时期")
-    _field(page, "period").fill("2026年上半年")
-    _field(page, "next-period").fill("2026年下半年")
+    field(page, "period").fill("2026年上半年")
+    field(page, "next-period").fill("2026年下半年")
     page.locator("#facts-parse").click()
     page.locator("#facts-msg").get_by_text("已解析 4 条事实").wait_for()
-    _tab(page, "表格录入")
-    _visible(page.locator("#facts-table"), "完成12个软弱涣散村党组织整顿").first.wait_for()
-    _shot(page, screenshots, "03-facts")
+    tab(page, "表格录入")
+    visible(page.locator("#facts-table"), "完成12个软弱涣散村党组织整顿").first.wait_for()
+    shot(page, screenshots, "03-facts")
     page.locator("#prepare").click()
     page.locator("#draft-status").get_by_text("第 1 版").wait_for()
     # The writer sees the past passages retrieved for the section before generating.
-    _choose(page, "section-pick", re.compile("干部教育培训"))
-    _visible(page.locator("#exemplars"), re.compile(r"\.docx|\.txt")).first.wait_for()
+    choose(page, "section-pick", re.compile("干部教育培训"))
+    visible(page.locator("#exemplars"), re.compile(r"\.docx|\.txt")).first.wait_for()
 
     page.locator("#gen-all").click()
     page.locator("#full-draft .streaming").wait_for()  # text appears while it is being written
@@ -129,20 +101,20 @@ def test_draft_with_the_stub_model(browser, server, sign_in, screenshots: Path) 
     expect(page.locator("#full-draft")).to_contain_text("模型 stub-model")  # who wrote each section
     expect(page.locator("#full-draft")).to_contain_text("举办科级干部培训班3期")
     expect(page.locator("#who")).to_contain_text("模型 stub-model")
-    _shot(page, screenshots, "04-draft-generated")
+    shot(page, screenshots, "04-draft-generated")
     state["generated"] = "yes"
     context.close()
 
 
 def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, tmp_path: Path) -> None:
-    _need("generated")
+    need(state, "generated")
     context, page = sign_in("writer1")
-    _choose(page, "draft-pick", re.compile("工作总结"))
+    choose(page, "draft-pick", re.compile("工作总结"))
     page.locator("#draft-open").click()
     page.locator("#draft-status").get_by_text("第 2 版").wait_for()
-    _tab(page, "② 分节起草")
-    _choose(page, "section-pick", re.compile("干部教育培训"))
-    editor = _field(page, "editor")
+    tab(page, "② 分节起草")
+    choose(page, "section-pick", re.compile("干部教育培训"))
+    editor = field(page, "editor")
     expect(editor).to_have_value(re.compile("培训"))
     editor.click()
     editor.press("Control+End")
@@ -151,18 +123,18 @@ def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, 
     # The check runs as the writer types; wait for the one that has seen the whole number.
     flags.locator("mark.flag-unsupported_number").filter(has_text="987").first.wait_for()
     expect(flags).to_contain_text("数字无事实依据")
-    _shot(page, screenshots, "05-edit-flag")
+    shot(page, screenshots, "05-edit-flag")
 
     page.locator("#save-section").click()
     page.locator("#draft-status").get_by_text("第 3 版").wait_for()
     expect(page.locator("#full-draft")).to_contain_text(UNSUPPORTED)
 
-    _tab(page, "③ 全文和版本")
+    tab(page, "③ 全文和版本")
     page.locator("#diff-run").click()
     page.locator("#diff ins").filter(has_text="987").wait_for()
-    _shot(page, screenshots, "06-versions-diff")
+    shot(page, screenshots, "06-versions-diff")
 
-    _tab(page, "④ 导出")
+    tab(page, "④ 导出")
     page.locator("#export").click()
     link = page.locator("#docx-file a").first
     link.wait_for()
@@ -174,25 +146,25 @@ def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, 
     assert UNSUPPORTED in text and "举办科级干部培训班3期" in text
     page.locator("#preview").click()
     page.locator("#pages img, #page-html .doc-page").first.wait_for(timeout=180_000)
-    _shot(page, screenshots, "07-export-preview")
+    shot(page, screenshots, "07-export-preview")
 
-    _tab(page, "⑤ 批注和送审")
+    tab(page, "⑤ 批注和送审")
     page.locator("#submit").click()
     # The flagged number is still there: sending it asks first.
     expect(page.locator("#submit-confirm-msg")).to_contain_text("核对标记未处理")
     page.locator("#submit-confirm-yes").click()
     page.locator("#draft-status").get_by_text("待审核").wait_for()
-    _shot(page, screenshots, "08-submitted")
+    shot(page, screenshots, "08-submitted")
     state["submitted"] = "yes"
     context.close()
 
 
 def test_reviewer_clicks_a_paragraph_to_see_its_sources(browser, server, sign_in, screenshots: Path) -> None:
-    _need("submitted")
+    need(state, "submitted")
     context, page = sign_in("reviewer1")
     # The reviewer lands on the review page; writing is not theirs to do.
     expect(page.get_by_role("tab", name="起草")).to_be_disabled()
-    _choose(page, "review-pick", re.compile("工作总结"))
+    choose(page, "review-pick", re.compile("工作总结"))
     page.locator("#review-open").click()
     paragraph = page.locator("#review-draft p.clickable").filter(has_text="举办科级干部培训班3期").first
     paragraph.click()
@@ -204,11 +176,11 @@ def test_reviewer_clicks_a_paragraph_to_see_its_sources(browser, server, sign_in
     flagged = page.locator("#review-draft p.clickable").filter(has_text="987").first
     expect(flagged.locator("mark.flag-unsupported_number")).to_have_count(1)
     paragraph.click()
-    _field(page, "comment-text").fill("请核实培训人次的统计口径")
+    field(page, "comment-text").fill("请核实培训人次的统计口径")
     page.locator("#comment-add").click()
     page.locator("#review-comments").get_by_text("请核实培训人次的统计口径").wait_for()
-    _shot(page, screenshots, "09-review")
-    _field(page, "decision-note").fill("第（一）部分数字需核实")
+    shot(page, screenshots, "09-review")
+    field(page, "decision-note").fill("第（一）部分数字需核实")
     page.locator("#return").click()
     page.locator("#review-status").get_by_text("已退回").wait_for()
     state["reviewed"] = "yes"
@@ -218,22 +190,22 @@ def test_reviewer_clicks_a_paragraph_to_see_its_sources(browser, server, sign_in
 def test_writer_sees_the_comment_and_another_writer_sees_nothing(
     browser, server, sign_in, screenshots: Path
 ) -> None:
-    _need("reviewed")
+    need(state, "reviewed")
     context, page = sign_in("writer1")
     # The count comes with the page's own list of drafts, so it also proves the list has loaded.
     expect(page.locator("#draft-status")).to_contain_text("我可以打开的材料：1 份")
-    _choose(page, "draft-pick", re.compile("工作总结"))
+    choose(page, "draft-pick", re.compile("工作总结"))
     page.locator("#draft-open").click()
     page.locator("#draft-status").get_by_text("已退回").wait_for()
-    _tab(page, "⑤ 批注和送审")
+    tab(page, "⑤ 批注和送审")
     page.locator("#writer-comments").get_by_text("请核实培训人次的统计口径").wait_for()
     context.close()
 
     context, page = sign_in("writer2")
     expect(page.locator("#draft-status")).to_contain_text("我可以打开的材料：0 份")
-    _field(page, "draft-pick").click()
+    field(page, "draft-pick").click()
     expect(page.get_by_role("option", name=re.compile("工作总结"))).to_have_count(0)
-    _shot(page, screenshots, "10-other-writer")
+    shot(page, screenshots, "10-other-writer")
     context.close()
 
 
@@ -243,7 +215,7 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
     templates = Path(__file__).resolve().parents[2] / "prompts" / "templates"
     shipped = {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()}
     context, page = sign_in("admin1")
-    _tab(page, "提示词")
+    tab(page, "提示词")
     expect(page.locator("#prompt-pick input")).not_to_have_value("")
     # The picker names a template by its purpose, then its folder: "按提纲逐节起草（section）".
     name = re.fullmatch(r".+（(\w+)）", page.locator("#prompt-pick input").input_value()).group(1)
@@ -258,7 +230,7 @@ def test_a_prompt_saved_in_the_browser_goes_under_the_data_directory(
     origin = page.locator("#prompt-origin")
     expect(origin).to_contain_text(str(server.home / "prompts" / "templates" / name))
     expect(origin).to_contain_text(f"prompts/templates/{name}/")
-    _shot(page, screenshots, "11-prompts-saved")
+    shot(page, screenshots, "11-prompts-saved")
     assert (server.home / "prompts" / "templates" / name / f"{new}.md").is_file()
     assert {p: p.read_bytes() for p in sorted(templates.rglob("*")) if p.is_file()} == shipped
     context.close()
@@ -268,11 +240,11 @@ def test_prompt_lab_compares_two_versions_then_publishes_and_rolls_back(
     browser, server, sign_in, screenshots: Path
 ) -> None:
     context, page = sign_in("admin1")
-    _tab(page, "提示词")
+    tab(page, "提示词")
     expect(page.locator("#lab-model")).to_contain_text(server.env["DRAFTER_LLM__BASE_URL"])
     expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v1", timeout=30_000)
-    _choose(page, "lab-case", "numbers-verbatim")
-    _choose(page, "lab-b", "v2")
+    choose(page, "lab-case", "numbers-verbatim")
+    choose(page, "lab-b", "v2")
     page.locator("#lab-render").click()
     expect(page.locator("#lab-prompt")).to_contain_text(
         "# 节 opening", timeout=60_000
@@ -285,22 +257,22 @@ def test_prompt_lab_compares_two_versions_then_publishes_and_rolls_back(
     page.locator("#lab-compare").click()
     expect(page.locator("#lab-compare-note")).to_contain_text("变差的用例", timeout=180_000)
     expect(page.locator("#lab-compare-note")).to_contain_text(server.env["DRAFTER_LLM__BASE_URL"])
-    expect(_visible(page.locator("#lab-table"), "无出处数字").first).to_be_visible()
+    expect(visible(page.locator("#lab-table"), "无出处数字").first).to_be_visible()
     expect(page.locator("#lab-chart")).to_be_visible()
-    expect(_visible(page.locator("#lab-outputs"), "numbers-verbatim").first).to_be_visible()
-    _shot(page, screenshots, "12-prompt-lab-comparison")
+    expect(visible(page.locator("#lab-outputs"), "numbers-verbatim").first).to_be_visible()
+    shot(page, screenshots, "12-prompt-lab-comparison")
 
-    _choose(page, "lab-a", "v2")
+    choose(page, "lab-a", "v2")
     page.locator("#lab-publish").click()
     expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v2", timeout=120_000)
     expect(page.locator("#lab-active")).to_contain_text("admin1 发布 v2")
-    _choose(page, "lab-a", "v1")
+    choose(page, "lab-a", "v1")
     page.locator("#lab-publish").click()
     expect(page.locator("#lab-active")).to_contain_text("admin1 发布 v1", timeout=120_000)
     page.locator("#lab-rollback").click()
     expect(page.locator("#lab-active")).to_contain_text("admin1 回退到 v2", timeout=30_000)
     expect(page.locator("#lab-active")).to_contain_text("当前使用的版本：v2")
-    _shot(page, screenshots, "13-prompt-lab-published")
+    shot(page, screenshots, "13-prompt-lab-published")
 
 
 def test_admin_sets_tests_and_saves_the_model_endpoint(
@@ -308,7 +280,7 @@ def test_admin_sets_tests_and_saves_the_model_endpoint(
 ) -> None:
     secret = "sk-browser-secret-0987654321"
     context, page = sign_in("admin1")
-    _tab(page, "模型设置")
+    tab(page, "模型设置")
     status = page.locator("#model-status")
     expect(status).to_contain_text("配置文件或环境变量")
     expect(status).to_contain_text(f"模型 {stub.model}")
@@ -323,7 +295,7 @@ def test_admin_sets_tests_and_saves_the_model_endpoint(
     expect(status).to_contain_text("网页设置")
     expect(status).to_contain_text("已设置（不显示）")
     expect(key_box).to_have_value("")  # the key is never shown again
-    _shot(page, screenshots, "14-model-settings")
+    shot(page, screenshots, "14-model-settings")
     saved = server.home / "model_endpoint.json"
     assert stat.S_IMODE(saved.stat().st_mode) == 0o600
     assert secret not in page.content()

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from page_actions import choose, field, need, shot, tab
 from playwright.sync_api import expect
 
 from drafting.writing.stub_llm import facts_responder
@@ -72,33 +73,8 @@ def users(server) -> None:
         assert done.returncode == 0 or "已存在" in done.stderr, done.stderr
 
 
-def _need(*keys: str) -> None:
-    missing = [k for k in keys if k not in state]
-    if missing:
-        pytest.skip(f"an earlier step did not finish: {', '.join(missing)}")
-
-
-def _shot(page, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    print(f"screenshot {path}")
-
-
-def _field(page, elem_id: str):
-    return page.locator(f"#{elem_id} textarea, #{elem_id} input").first
-
-
-def _choose(page, dropdown_id: str, option: str | re.Pattern) -> None:
-    page.locator(f"#{dropdown_id} input").click()
-    page.get_by_role("option", name=option).first.click()
-
-
-def _tab(page, name: str) -> None:
-    page.get_by_role("tab", name=name).click()
-
-
 def _open_mine(page) -> None:
-    _choose(page, "draft-pick", re.compile(PERIOD))
+    choose(page, "draft-pick", re.compile(PERIOD))
     page.locator("#draft-open").click()
     page.locator("#draft-status").get_by_text(PERIOD).wait_for()
 
@@ -110,7 +86,7 @@ def _no_error_badges(page) -> None:
 
 def test_knowledge_page_searches_first_and_fits_1440(sign_in, shots: Path) -> None:
     context, page = sign_in(WRITER)
-    _tab(page, "知识库")
+    tab(page, "知识库")
     search_top = page.locator("#kb-query").bounding_box()["y"]
     assert search_top < page.locator("#kb-upload").bounding_box()["y"]
     page.locator("#kb-upload input[type=file]").set_input_files([str(REPORT)])
@@ -126,19 +102,19 @@ def test_knowledge_page_searches_first_and_fits_1440(sign_in, shots: Path) -> No
         cell = page.locator("#kb-docs th").filter(has_text=header).filter(visible=True).first.bounding_box()
         assert frame["x"] <= cell["x"] and cell["x"] + cell["width"] <= frame["x"] + frame["width"] + 1
         assert cell["height"] < 60, f"{header} header wraps: {cell}"
-    _shot(page, shots, "r01-knowledge")
+    shot(page, shots, "r01-knowledge")
     state["kb"] = "yes"
     context.close()
 
 
 def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Path) -> None:
-    _need("kb")
+    need(state, "kb")
     context, page = sign_in(WRITER)
-    _field(page, "org").fill("青川区委组织部")
-    _field(page, "period").fill(PERIOD)
-    _field(page, "next-period").fill("2027年下半年")
-    _tab(page, "粘贴文本")
-    _field(page, "facts-text").fill(FACTS)
+    field(page, "org").fill("青川区委组织部")
+    field(page, "period").fill(PERIOD)
+    field(page, "next-period").fill("2027年下半年")
+    tab(page, "粘贴文本")
+    field(page, "facts-text").fill(FACTS)
     page.locator("#facts-parse").click()
     page.locator("#facts-msg").get_by_text("已解析").wait_for()
     page.locator("#prepare").click()
@@ -167,7 +143,7 @@ def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Pat
     assert scores.count() >= 1
     heights = [scores.nth(i).bounding_box()["height"] for i in range(scores.count())]
     assert max(heights) < 130, heights
-    _shot(page, shots, "r02-prepared")
+    shot(page, shots, "r02-prepared")
 
     # Stop a generation half-way: nothing is saved and the page shows the saved draft again.
     stub.set_responder(lambda messages: (time.sleep(3), facts_responder(messages))[1])
@@ -180,7 +156,7 @@ def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Pat
         stub.set_responder(None)
     expect(page.locator("#full-draft .streaming")).to_have_count(0)
     expect(page.locator("#draft-status")).to_contain_text("第 1 版")
-    _shot(page, shots, "r03-cancelled")
+    shot(page, shots, "r03-cancelled")
 
     page.locator("#gen-all").click()
     page.locator("#draft-status").get_by_text("第 2 版").wait_for(timeout=120_000)
@@ -190,7 +166,7 @@ def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Pat
     # Reopening a generated draft shows how far it got, not "0/0 · 等待开始".
     context, page = sign_in(WRITER)
     _open_mine(page)
-    _tab(page, "② 分节起草")
+    tab(page, "② 分节起草")
     progress = page.locator("#progress")
     expect(progress).to_contain_text(re.compile(r"已完成 (\d+)/\1 节"))
     expect(progress).not_to_contain_text("等待开始")
@@ -202,8 +178,8 @@ def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Pat
     expect(page.locator("#full-draft .doc-mode").first).to_contain_text("模型 stub-model")
 
     # A hand edit: that section's tag becomes 人工修改, the others keep the model's name.
-    _choose(page, "section-pick", work_one)
-    editor = _field(page, "editor")
+    choose(page, "section-pick", work_one)
+    editor = field(page, "editor")
     expect(editor).to_have_value(re.compile("培训"))
     state["original"] = editor.input_value()
     editor.fill(state["original"] + "\n" + UNSUPPORTED)
@@ -213,13 +189,13 @@ def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Pat
     expect(edited.locator(".doc-mode")).to_have_text("人工修改")
     expect(page.locator("#full-draft .doc-mode").filter(has_text="模型 stub-model").first).to_be_visible()
     expect(page.locator("#section-info")).to_contain_text("人工修改")
-    _shot(page, shots, "r04-edited")
+    shot(page, shots, "r04-edited")
 
     # Sending with flags open asks; cancelling sends nothing; confirming records the override.
-    _tab(page, "⑤ 批注和送审")
+    tab(page, "⑤ 批注和送审")
     page.locator("#submit").click()
     expect(page.locator("#submit-confirm-msg")).to_contain_text("核对标记未处理。仍要送审吗")
-    _shot(page, shots, "r05-confirm-submit")
+    shot(page, shots, "r05-confirm-submit")
     page.locator("#submit-confirm-no").click()
     expect(page.locator("#writer-review-msg")).to_contain_text("已取消")
     expect(page.locator("#submit-confirm")).to_be_hidden()
@@ -258,15 +234,15 @@ def _select_and_click(paragraph, words: str) -> None:
 
 
 def test_reviewer_comments_refuses_an_empty_return_then_returns(sign_in, shots: Path) -> None:
-    _need("submitted")
+    need(state, "submitted")
     context, page = sign_in(REVIEWER)
     # Nothing open yet: the page speaks to a reviewer, not about preparing a draft.
     expect(page.locator("#review-draft")).to_contain_text("尚未打开待审材料")
     expect(page.locator("#review-draft")).not_to_contain_text("准备起草")
     expect(page.locator("#review-status")).to_contain_text("待审")
-    _shot(page, shots, "r06-reviewer-start")
+    shot(page, shots, "r06-reviewer-start")
 
-    _choose(page, "review-pick", re.compile(PERIOD))
+    choose(page, "review-pick", re.compile(PERIOD))
     page.locator("#review-open").click()
     expect(page.locator("#review-history")).to_contain_text("核对标记")
     paragraph = page.locator("#review-draft p.clickable").filter(has_text="987").first
@@ -274,7 +250,7 @@ def test_reviewer_comments_refuses_an_empty_return_then_returns(sign_in, shots: 
     sources = page.locator("#review-sources")
     sources.get_by_text("所选段落").wait_for()
     page.locator("#review-draft p.selected").wait_for()
-    _field(page, "comment-text").fill("987 个党群服务中心从何而来？")
+    field(page, "comment-text").fill("987 个党群服务中心从何而来？")
     page.locator("#comment-add").click()
     comments = page.locator("#review-comments")
     comments.get_by_text("987 个党群服务中心从何而来").wait_for()
@@ -298,9 +274,9 @@ def test_reviewer_comments_refuses_an_empty_return_then_returns(sign_in, shots: 
     _no_error_badges(page)
     expect(page.locator("#review-pick input")).to_have_value(picked)
     expect(page.locator("#review-status")).to_contain_text("待审核")
-    _shot(page, shots, "r07-return-without-reason")
+    shot(page, shots, "r07-return-without-reason")
 
-    _field(page, "decision-note").fill(RETURN_REASON)
+    field(page, "decision-note").fill(RETURN_REASON)
     page.locator("#return").click()
     expect(page.locator("#review-msg")).to_contain_text("已退回第 3 版")
     expect(page.locator("#review-msg")).not_to_contain_text("原因")
@@ -309,32 +285,32 @@ def test_reviewer_comments_refuses_an_empty_return_then_returns(sign_in, shots: 
     expect(history).to_contain_text("退回修改")
     expect(history).to_contain_text(RETURN_REASON)
     _no_error_badges(page)
-    _shot(page, shots, "r08-returned")
+    shot(page, shots, "r08-returned")
     state["returned"] = "yes"
     context.close()
 
 
 def test_writer_sees_the_reason_where_they_edit_and_resends(sign_in, shots: Path) -> None:
-    _need("returned")
+    need(state, "returned")
     context, page = sign_in(WRITER)
     _open_mine(page)
     expect(page.locator("#draft-status")).to_contain_text("已退回")
-    _tab(page, "② 分节起草")
+    tab(page, "② 分节起草")
     notes = page.locator("#writer-notes")
     expect(notes).to_contain_text(f"审核人 {REVIEWER}")
     expect(notes).to_contain_text(RETURN_REASON)
     expect(notes).to_contain_text("其他小节还有 1 条待处理批注")
-    _choose(page, "section-pick", state["submitted"])
+    choose(page, "section-pick", state["submitted"])
     expect(notes).to_contain_text("本节待处理批注 1 条")
     expect(notes).to_contain_text("987 个党群服务中心从何而来")
-    _shot(page, shots, "r09-writer-sees-reason")
+    shot(page, shots, "r09-writer-sees-reason")
 
-    _field(page, "editor").fill(state["original"])
+    field(page, "editor").fill(state["original"])
     page.locator("#save-section").click()
     page.locator("#draft-status").get_by_text("第 4 版").wait_for()
-    _tab(page, "⑤ 批注和送审")
+    tab(page, "⑤ 批注和送审")
     expect(page.locator("#writer-history")).to_contain_text(RETURN_REASON)
-    _choose(page, "comment-pick", re.compile("987"))
+    choose(page, "comment-pick", re.compile("987"))
     page.locator("#resolve").click()
     expect(page.locator("#writer-comments")).to_contain_text("已解决")
     page.locator("#submit").click()
@@ -345,15 +321,15 @@ def test_writer_sees_the_reason_where_they_edit_and_resends(sign_in, shots: Path
         confirm.click()
     status.wait_for()
     expect(page.locator("#writer-history")).to_contain_text("修改后重新送审")
-    _shot(page, shots, "r10-resubmitted")
+    shot(page, shots, "r10-resubmitted")
     state["resubmitted"] = "yes"
     context.close()
 
 
 def test_reviewer_approves_and_both_see_the_history(sign_in, shots: Path) -> None:
-    _need("resubmitted")
+    need(state, "resubmitted")
     context, page = sign_in(REVIEWER)
-    _choose(page, "review-pick", re.compile(PERIOD))
+    choose(page, "review-pick", re.compile(PERIOD))
     page.locator("#review-open").click()
     expect(page.locator("#review-history")).to_contain_text("修改后重新送审")
     page.locator("#approve").click()
@@ -362,33 +338,33 @@ def test_reviewer_approves_and_both_see_the_history(sign_in, shots: Path) -> Non
     expect(confirm.or_(done)).to_be_visible()
     if confirm.is_visible():
         expect(page.locator("#approve-confirm-msg")).to_contain_text("仍要审核通过吗")
-        _shot(page, shots, "r11-confirm-approve")
+        shot(page, shots, "r11-confirm-approve")
         confirm.click()
     done.wait_for()
     history = page.locator("#review-history")
     expect(history).to_contain_text("审核通过")
     expect(history).to_contain_text(REVIEWER)
     _no_error_badges(page)
-    _shot(page, shots, "r12-approved")
+    shot(page, shots, "r12-approved")
     context.close()
 
     context, page = sign_in(WRITER)
     _open_mine(page)
     expect(page.locator("#draft-status")).to_contain_text("已通过")
-    _tab(page, "⑤ 批注和送审")
+    tab(page, "⑤ 批注和送审")
     rows = page.locator("#writer-history tbody tr")
     expect(rows).to_have_count(4)
     expect(rows.nth(0)).to_contain_text("送审")
     expect(rows.nth(1)).to_contain_text("退回修改")
     expect(rows.nth(2)).to_contain_text("修改后重新送审")
     expect(rows.nth(3)).to_contain_text("审核通过")
-    _shot(page, shots, "r13-writer-history")
+    shot(page, shots, "r13-writer-history")
     context.close()
 
 
 def test_prompts_page_opens_the_template_and_says_what_it_is_for(sign_in, shots: Path) -> None:
     context, page = sign_in("admin1")
-    _tab(page, "提示词")
+    tab(page, "提示词")
     # The preselected template's text is there without clicking 打开.
     expect(page.locator("#prompt-text")).to_contain_text("## system")
     expect(page.locator("#prompt-pick input")).to_have_value(re.compile(r"按提纲逐节起草（section）"))
@@ -398,5 +374,5 @@ def test_prompts_page_opens_the_template_and_says_what_it_is_for(sign_in, shots:
     assert all(re.fullmatch(r"[^（]{2,}（\w+）", o) for o in options), options
     page.get_by_role("option", name=re.compile("repair")).first.click()
     expect(page.locator("#prompt-text")).to_contain_text("修改一节初稿")
-    _shot(page, shots, "r14-prompts")
+    shot(page, shots, "r14-prompts")
     context.close()

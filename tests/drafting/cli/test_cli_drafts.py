@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import docx
 import pytest
+from stub_command import stub_llm_command
 
 from drafting.cli.main import main
 from drafting.service import components
@@ -320,25 +318,13 @@ def test_export_to_an_unwritable_place(capsys, workdir):
 
 
 def test_stub_llm_command_serves_until_terminated(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "drafting", "stub-llm", "--delay", "0"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = process.stdout.readline()
-        assert "http://127.0.0.1:" in first
-        url = first.split("：", 1)[1].split("（", 1)[0]
+    with stub_llm_command("--delay", "0") as served:
+        assert "http://127.0.0.1:" in served.first_line
         import httpx
 
-        assert httpx.get(url + "/models", timeout=5).json()["data"][0]["id"] == "stub-model"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
-    assert "已停止" in out
+        assert httpx.get(served.url + "/models", timeout=5).json()["data"][0]["id"] == "stub-model"
+    assert served.returncode == 0, served.err
+    assert "已停止" in served.out
 
 
 def test_stub_llm_refuses_a_public_address(capsys):

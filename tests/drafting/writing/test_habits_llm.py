@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
 import pytest
+from stub_command import stub_llm_command
 
 from drafting.writing.chat import OpenAIChatModel
 from drafting.writing.habits_llm import (
@@ -121,21 +119,9 @@ def test_reasoning_in_its_own_field_over_both_wire_forms():
 
 
 def test_stub_llm_command_serves_the_habits(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "drafting", "stub-llm", "--habits", "--model", "habits"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        first = process.stdout.readline()
-        assert "模拟真实模型习惯" in first
-        url = first.split("：", 1)[1].split("（", 1)[0]
-        chat = OpenAIChatModel(base_url=url, model="habits", max_retries=0, timeout_s=10)
+    with stub_llm_command("--habits", "--model", "habits") as served:
+        assert "模拟真实模型习惯" in served.first_line
+        chat = OpenAIChatModel(base_url=served.url, model="habits", max_retries=0, timeout_s=10)
         text = chat.complete(PROMPT).text
-    finally:
-        process.send_signal(signal.SIGTERM)
-        out, err = process.communicate(timeout=20)
-    assert process.returncode == 0, err
+    assert served.returncode == 0, served.err
     assert text.startswith(f"<think>\n{THINK_MARK}")  # the first turn: a reasoning block
