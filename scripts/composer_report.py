@@ -75,6 +75,7 @@ def measure(code_root: Path) -> dict:
         capture_output=True,
         text=True,
         env={"PYTHONPATH": str(code_root), "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"},
+        cwd=code_root,  # `python -c` puts the working directory first on sys.path, before PYTHONPATH
         check=False,
     )
     if result.returncode != 0:

@@ -14,7 +14,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 
 from drafting.mentions.names import extract_names, extract_quotes, name_supported
-from drafting.mentions.numbers import DateParts, date_supported, extract_numbers
+from drafting.mentions.numbers import (
+    DateParts,
+    NumberMention,
+    date_supported,
+    extract_numbers,
+    same_measure,
+)
 from drafting.model import Draft, Fact, FactSheet, Flag, FlagKind, Outline
 from drafting.outlines.outline import PART_LABELS
 from retrieval.documents import PARTS, Part, Passage
@@ -68,26 +74,56 @@ class _Evidence:
     """What the writer gave, prepared for lookups."""
 
     text: str  # every given text, whitespace removed, joined with a separator
-    numbers: frozenset[tuple[str, object]]
+    general: frozenset[tuple[str, object]]  # numbers of the sheet itself: org, title, date, periods
+    by_section: dict[str, frozenset[tuple[str, object]]]  # "work:0" / "problems" → its facts' numbers
+    by_part: dict[str, frozenset[tuple[str, object]]]  # for sections whose key names no area
+    measured: tuple[NumberMention, ...]  # every number in the facts and areas, with unit and noun
     dates: frozenset[DateParts]
     years: frozenset[int]
     names: frozenset[str]
 
+    def supports(self, number: NumberMention, section: str | None, part: str | None) -> bool:
+        """Whether a draft's count or percentage is backed (see ``check_draft``)."""
+        if number.key in self.general:
+            return True
+        own = self.by_section.get(section or "")
+        if own is None:
+            own = self.by_part.get(part or "", frozenset())
+        if number.key in own:
+            return True
+        return any(same_measure(number, known) for known in self.measured)
+
 
 def _evidence(sheet: FactSheet) -> _Evidence:
-    texts = [f.text for f in sheet.all_facts()]
-    for groups in sheet.parts.values():
-        texts += [t for g in groups for t in (g.area, g.keyword) if t]
-    texts += [
-        t for t in (sheet.org, sheet.addressee, sheet.speaker, sheet.title, sheet.date, sheet.superior) if t
+    by_section: dict[str, set[tuple[str, object]]] = {}
+    by_part: dict[str, set[tuple[str, object]]] = {}
+    measured: list[NumberMention] = []
+    texts: list[str] = []
+    for part, groups in sheet.parts.items():
+        for i, group in enumerate(groups):
+            own = [f.text for f in group.facts] + [t for t in (group.area, group.keyword, group.heading) if t]
+            texts += own
+            mentions = [m for t in own for m in extract_numbers(t)]
+            measured += [m for m in mentions if m.kind != "date"]
+            keys = {m.key for m in mentions if m.kind != "date"}
+            by_section.setdefault(f"{part}:{i}", set()).update(keys)
+            by_section.setdefault(part, set()).update(keys)
+            by_part.setdefault(part, set()).update(keys)
+    sheet_texts = [
+        t
+        for t in (sheet.org, sheet.addressee, sheet.speaker, sheet.title, sheet.date, sheet.superior)
+        + (sheet.period, sheet.next_period)
+        if t
     ]
-    texts += [g.heading for groups in sheet.parts.values() for g in groups if g.heading]
-    texts += [t for t in (sheet.period, sheet.next_period) if t]
+    texts += sheet_texts
     mentions = [m for t in texts for m in extract_numbers(t)]
     dates = frozenset(m.date for m in mentions if m.date is not None)
     return _Evidence(
         text="｜".join(_SPACE.sub("", t) for t in texts),
-        numbers=frozenset(m.key for m in mentions if m.kind != "date"),
+        general=frozenset(m.key for t in sheet_texts for m in extract_numbers(t) if m.kind != "date"),
+        by_section={k: frozenset(v) for k, v in by_section.items()},
+        by_part={k: frozenset(v) for k, v in by_part.items()},
+        measured=tuple(measured),
         dates=dates,
         years=frozenset(d[0] for d in dates if d[0] is not None),
         names=frozenset(_SPACE.sub("", n.text) for t in texts for n in extract_names(t)),
@@ -105,13 +141,20 @@ def check_draft(
 
     ``references`` are the past passages the draft may have copied from. Required parts come
     from ``outline``; without it, every part the sheet has facts for is required.
+
+    A count or percentage is supported by a number of the same value in the sheet itself (org,
+    title, date, periods), in the facts of its own section (the area "work:1" stands for, all of
+    "problems"; a section whose key names no area stands for its whole part), or in a fact
+    anywhere that carries the same measure (``drafting.mentions.numbers.same_measure``): a
+    "3个" about brands is not backed by a "3个" about public institutions. A date is supported
+    by any date the writer gave (a year of the period or the date line included).
     """
     evidence = _evidence(sheet)
     stock = _stock_text(outline, sheet) if outline is not None else ""
     flags: list[Flag] = []
-    for section, index, text in _texts(draft):
-        flags += _check_text(text, section, index, evidence, references, stock)
-    bodies = [text for _, _, text in _texts(draft)]
+    for section, part, index, text in _texts(draft):
+        flags += _check_text(text, section, part, index, evidence, references, stock)
+    bodies = [text for _, _, _, text in _texts(draft)]
     for fact in sheet.all_facts():
         if not any(fact_used(fact, body) for body in bodies):
             flags.append(Flag("unused_fact", fact.text, detail=fact.id))
@@ -121,22 +164,23 @@ def check_draft(
     return GroundingReport(flags)
 
 
-def _texts(draft: Draft) -> Iterator[tuple[str | None, int | None, str]]:
-    """(section key, paragraph index, text): the title and addressee, then headings and paragraphs."""
+def _texts(draft: Draft) -> Iterator[tuple[str | None, str | None, int | None, str]]:
+    """(section key, part, paragraph index, text): the title and addressee, then headings and paragraphs."""
     for key, text in (("title", draft.title), ("addressee", draft.addressee)):
         if text:
-            yield key, None, text
+            yield key, None, None, text
     for section in draft.sections:
         if section.heading:
-            yield section.key, None, section.heading
+            yield section.key, section.part, None, section.heading
         for i, paragraph in enumerate(section.paragraphs):
             if paragraph.text:
-                yield section.key, i, paragraph.text
+                yield section.key, section.part, i, paragraph.text
 
 
 def _check_text(
     text: str,
     section: str | None,
+    part: str | None,
     index: int | None,
     ev: _Evidence,
     references: Sequence[Passage],
@@ -157,7 +201,10 @@ def _check_text(
     for number in extract_numbers(text):
         if in_hole(number.start, number.end):
             continue
-        supported = _date_known(number.date, ev) if number.kind == "date" else number.key in ev.numbers
+        if number.kind == "date":
+            supported = _date_known(number.date, ev)
+        else:
+            supported = ev.supports(number, section, part)
         if not supported:
             flag("unsupported_number", number.start, number.end)
     for quote in extract_quotes(text):

@@ -69,9 +69,9 @@ _PERCENT_ARABIC = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*[%�
 _PERCENT_CHINESE = re.compile(f"百分之({_CN_RUN})")
 _ARABIC = re.compile(
     r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?!\d)|\d+)(\.\d+)?(万亿|千万|百万|亿|万|千)?"
-    f"(?:(?:余|多)?{_MEASURE})?"
+    f"(?:(?:余|多)?({_MEASURE}))?"
 )
-_CHINESE = re.compile(f"(?<![零〇○一二两三四五六七八九十百千万亿])(第)?({_CN_RUN})(?:余|多|来)?{_MEASURE}")
+_CHINESE = re.compile(f"(?<![零〇○一二两三四五六七八九十百千万亿])(第)?({_CN_RUN})(?:余|多|来)?({_MEASURE})")
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,91 @@ class NumberMention:
     kind: NumberKind
     value: Decimal | None = None  # counts and percentages, in base units (万 and 亿 expanded)
     date: DateParts | None = None
+    unit: str = ""  # the measure word, normalised ("期", "人", "元", "%"); "" for a bare number
+    counted: str = ""  # the words next to the number that say what it counts (see same_measure)
+    head: str = ""  # the counted noun's last two characters, where its end is known ("品牌")
 
     @property
     def key(self) -> tuple[str, object]:
         """What two mentions must share to be the same number (dates compare by parts)."""
         return (self.kind, self.date if self.kind == "date" else self.value)
+
+
+# Spellings of one unit: "180名" and "180人" count the same people, "1.2亿元" and "12000万元" the
+# same money (the 万/亿 is already in the value).
+_UNIT_ALIASES = {"名": "人", "位": "人", "万元": "元", "亿元": "元", "万": "", "亿": "", "千米": "公里"}
+_UNIT_ALIASES |= {"千克": "公斤", "个百分点": "百分点", "场次": "场"}
+# Classifiers that count things of any sort: "3个" may be brands or public institutions, "5家"
+# hospitals or firms. For these the unit alone does not say what is counted; the noun must agree.
+# Every other unit (期 场 次 轮 人 人次 元 % 百分点 公里 亩 天 个月 倍 …) is a measure or an event
+# count, and the unit itself is what two mentions must share.
+CLASSIFIERS = frozenset(
+    "个项件批类种条处支套台座所家户篇份本册起宗笔例张间组村门部节课班首幅封棵株头只箱袋辆栋幢页"
+)
+_HEAD_CHARS = 6  # how far before a number its counted noun may reach ("示范品牌3个")
+_PHRASE_CHARS = 12  # how far after a classifier ("3个处级事业单位分类改革")
+_NOT_COUNTED = re.compile("^(?:以上|以下|左右|之多|多|余)+")
+# Words that link a noun to its number ("示范点达到3个", "党支部共5个"); the noun sits before them.
+_LINKING = re.compile(
+    "(?:达到|增至|增加到|增加|新增|共计|共有|累计|总计|合计|总数|数量|分别|超过|完成|达|共|为|有|至|到|已|约|近|超|逾|计)+$"
+)
+_CJK_BEFORE = re.compile("[\u3400-\u9fff]+$")
+_CJK_AFTER = re.compile("^[\u3400-\u9fff]+")
+
+
+def same_measure(a: NumberMention, b: NumberMention) -> bool:
+    """Whether two mentions of one value carry the same measure, i.e. may be the same claim.
+
+    Used when a draft's number is not in the facts of its own section but the value occurs in
+    another section's facts: "3期" about training classes is backed by a "3期" anywhere, but
+    "打造市级示范品牌3个" is not backed by "推进3个处级事业单位…".
+
+    * Same kind (count, percent) and value, and the same normalised **unit**: the measure word
+      right after the number ("期", "人次", "元" for 万元/亿元, "%", "百分点"), with spellings of
+      one unit merged (名/位 = 人, 场次 = 场). A bare number has the unit "".
+    * When the unit is a general classifier (``CLASSIFIERS``: 个 项 件 家 所 …) it does not say
+      what is counted, so the **counted noun** must agree too. Chinese puts it on either side:
+      - "N个X" ("推进3个处级事业单位分类改革"): ``counted`` is the words after the classifier, up
+        to twelve characters. Where the noun ends is known only when the clause ends within six
+        characters ("建成3个示范点，"); then its last two characters are the ``head`` noun (范点).
+      - "X N个" ("打造市级示范品牌3个", "示范点达到3个"): a number that closes its clause counts
+        the words before it, linking words (达到, 共, 累计, 完成 …) skipped; ``counted`` is up to
+        six characters and ``head`` their last two (品牌, 范点).
+      Two nouns agree when a head occurs in the other mention's words ("示范点3个" and
+      "3个示范点"; "事业单位3个" and "3个处级事业单位"), or, with no head on either side,
+      when their first six characters share a pair of adjacent characters. So "三个市级示范品牌"
+      and "3个示范点" do not agree: a 品牌 is not a 示范点. A side with no words at all (a number
+      alone in its clause) cannot disagree.
+    """
+    if a.key != b.key or a.unit != b.unit:
+        return False
+    if a.unit not in CLASSIFIERS or not a.counted or not b.counted:
+        return True
+    heads = [(m.head, other) for m, other in ((a, b), (b, a)) if m.head]
+    if heads:
+        return any(head in other.counted for head, other in heads)
+    return bool(_char_pairs(a.counted[:_HEAD_CHARS]) & _char_pairs(b.counted[:_HEAD_CHARS]))
+
+
+def _char_pairs(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def _counted(text: str, start: int, end: int) -> tuple[str, str]:
+    """The words a number counts and their head noun, if known (see ``same_measure``)."""
+    after = _CJK_AFTER.match(text[end:])
+    following = _NOT_COUNTED.sub("", after.group(0)) if after else ""
+    if following:
+        words = following[:_PHRASE_CHARS]
+        return words, (words[-2:] if len(following) <= _HEAD_CHARS else "")
+    before = _CJK_BEFORE.search(text[:start])
+    preceding = _LINKING.sub("", before.group(0)) if before else ""
+    return preceding[-_HEAD_CHARS:], preceding[-2:]
+
+
+def _unit(measure: str | None) -> str:
+    measure = measure or ""
+    return _UNIT_ALIASES.get(measure, measure)
 
 
 def chinese_numeral_value(text: str) -> Decimal | None:
@@ -171,10 +251,15 @@ def extract_numbers(text: str) -> list[NumberMention]:
         taken[start:end] = [True] * (end - start)
         return True
 
-    def add(match: re.Match[str], kind: NumberKind, *, value: Decimal | None = None, date=None) -> None:
+    def add(
+        match: re.Match[str], kind: NumberKind, *, value: Decimal | None = None, date=None, unit: str = ""
+    ) -> None:
         start, end = match.span()
         if claim(start, end):
-            found.append(NumberMention(original[start:end], start, end, kind, value, date))
+            counted, head = _counted(original, start, end) if kind != "date" else ("", "")
+            found.append(
+                NumberMention(original[start:end], start, end, kind, value, date, unit, counted, head)
+            )
 
     for match in _FIXED.finditer(text):
         claim(*match.span())
@@ -186,22 +271,22 @@ def extract_numbers(text: str) -> list[NumberMention]:
             if date is not None:
                 add(match, "date", date=date)
     for match in _PERCENT_ARABIC.finditer(text):
-        add(match, "percent", value=_arabic_value(match.group(1), match.group(2), None))
+        add(match, "percent", value=_arabic_value(match.group(1), match.group(2), None), unit="%")
     for match in _PERCENT_CHINESE.finditer(text):
         value = chinese_numeral_value(match.group(1))
         if value is not None:
-            add(match, "percent", value=value)
+            add(match, "percent", value=value, unit="%")
     for match in _ARABIC.finditer(text):
         value = _arabic_value(match.group(1), match.group(2), match.group(3))
         if value is not None:
-            add(match, "count", value=value)
+            add(match, "count", value=value, unit=_unit(match.group(4)))
     for match in _CHINESE.finditer(text):
         numeral = match.group(2)
         if numeral == "一" or not re.search("[零〇○一二两三四五六七八九十]", numeral):
             continue  # "一批" is vague; "万名" without a digit is not a count
         value = chinese_numeral_value(numeral)
         if value is not None:
-            add(match, "count", value=value)
+            add(match, "count", value=value, unit=_unit(match.group(3)))
     return sorted(found, key=lambda m: m.start)
 
 

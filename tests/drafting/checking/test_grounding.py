@@ -254,3 +254,79 @@ def test_attribute_paragraph_finds_the_facts_a_paragraph_rests_on() -> None:
     text = "今年以来，举办科级干部培训班三期、培训一百八十人次，联合区民政局开展“红色物业”试点，3月15日前完成验收。"
     assert attribute_paragraph(text, SHEET) == ["work.0.0", "work.1.0"]
     assert attribute_paragraph("各项工作取得新进展。", SHEET) == []
+
+
+# ---------------------------------------------------------------- numbers by section and measure
+
+MEASURED = parse_facts_mapping(
+    {
+        "kind": "half-year",
+        "org": "某某市机关事务管理局",
+        "period": "2026年上半年",
+        "parts": {
+            "work": [
+                {"area": "事业单位改革", "facts": ["推进3个处级事业单位分类改革", "举办业务培训班3期"]},
+                {"area": "党建品牌", "facts": ["建成3个示范点，开展主题党日12场", "发展党员180名"]},
+                {"area": "节能降耗", "facts": ["投入节能改造资金1.2亿元，公共机构能耗下降5%"]},
+            ],
+            "plans": [{"area": "党建品牌", "facts": ["新建党群服务站5个"]}],
+        },
+    },
+    kinds=OUTLINES,
+)
+
+
+def _section_flags(key: str, part: Part, text: str) -> list[str]:
+    section = Section(key, part, "", 0, [Paragraph(text)])
+    draft = Draft("", "half-year", "某某市机关事务管理局", "2026年上半年", [section])
+    return [f.text for f in check_draft(draft, MEASURED).of_kind("unsupported_number")]
+
+
+def test_a_classifier_count_about_another_thing_in_another_section_is_flagged() -> None:
+    # Issue 10: only "推进3个处级事业单位…" says 3 个, and it is about public institutions.
+    assert _section_flags("work:2", "work", "打造市级示范品牌3个。") == ["3个"]
+    assert _section_flags("work:2", "work", "打造三个市级示范品牌。") == ["三个"]
+
+
+def test_the_same_value_is_supported_in_its_own_section_whatever_it_counts() -> None:
+    # Within its own area the writer's numbers are the writer's: the check stays as lenient as before.
+    assert _section_flags("work:0", "work", "打造市级示范品牌3个，办班三期。") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "上半年建成示范点3个。",  # X N个 backed by N个X: the counted noun agrees
+        "全局举办业务培训班3期。",  # 期 names its measure: any 3期 backs it
+        "共组织主题党日活动十二场次。",  # 场次 = 场
+        "发展党员180人。",  # 名 = 人
+        "投入资金12000万元，能耗下降百分之五。",  # amounts and percentages carry their unit
+        "处级事业单位改革完成3个。",  # the head (改革) is among the words after "3个"
+    ],
+)
+def test_a_number_outside_its_section_with_the_same_measure_is_supported(text: str) -> None:
+    assert _section_flags("opening", "opening", text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("打造市级示范品牌3个。", "3个"),
+        ("新建3家示范单位。", "3家"),  # 家 never occurs with 3 in the facts
+        ("培训干部3人。", "3人"),  # 3 is 期 and 个 in the facts, never people
+        ("节约经费5万元。", "5万元"),  # 5 is a percentage and a count of 站, not money
+        ("开展检查12次。", "12次"),  # 12 is 场, not 次
+        ("建成3个党群服务站。", "3个"),  # the 3 个 in the facts are 示范点 and 事业单位
+    ],
+)
+def test_a_number_outside_its_section_with_another_measure_is_flagged(text: str, span: str) -> None:
+    assert _section_flags("opening", "opening", text) == [span]
+
+
+def test_numbers_of_the_sheet_itself_and_years_of_the_period_are_supported_anywhere() -> None:
+    assert _section_flags("closing", "closing", "2026年上半年，我局各项工作稳步推进。") == []
+
+
+def test_a_section_without_an_area_index_stands_for_its_whole_part() -> None:
+    # A hand-added plan section: the plan part's facts back it, the work part's only by measure.
+    assert _section_flags("plans-extra", "plans", "新建党群服务站5个，另建示范品牌3个。") == ["3个"]

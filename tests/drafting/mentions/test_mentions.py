@@ -7,7 +7,13 @@ from decimal import Decimal
 import pytest
 
 from drafting.mentions.names import extract_names, extract_quotes, is_generic, name_supported
-from drafting.mentions.numbers import DateParts, chinese_numeral_value, date_supported, extract_numbers
+from drafting.mentions.numbers import (
+    DateParts,
+    chinese_numeral_value,
+    date_supported,
+    extract_numbers,
+    same_measure,
+)
 
 
 def _numbers(text: str) -> list[tuple[str, str, object]]:
@@ -136,6 +142,35 @@ def test_words_that_merely_end_like_names_are_not_names(text: str) -> None:
     assert extract_names(text) == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "以品牌创建引领党支部建设提质增效",  # issue 10: an ordinary phrase, not a body
+        "召开党委会议，实现本届党委任期目标，组织所属党支部开展活动",
+        "全县3个社区党委、12所中小学、部分乡镇卫生院、个别党支部，每一所学校",
+        "三个社区党委，五大中心，新建5个乡镇卫生院",
+        "理论学习中心组开展集中学习，推动高效办成一件事，全程网办、接诉即办",
+        "业委会和居委会，家委会",
+        "我代表县委讲几点意见",
+    ],
+)
+def test_ordinary_phrases_around_kinds_of_bodies_are_not_names(text: str) -> None:
+    assert [n.text for n in extract_names(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("启动县疾控中心迁建，要加快推进县疾控中心建设", ["县疾控中心", "县疾控中心"]),
+        ("新增茶叶专业合作社2家，建成街道综治中心", ["茶叶专业合作社", "街道综治中心"]),
+        ("3个江城燃气有限公司项目", ["江城燃气有限公司"]),
+        ("推进市发展和改革委员会牵头的工作，配合县住房和城乡建设局", ["改革委员会", "城乡建设局"]),
+    ],
+)
+def test_a_verb_before_a_body_is_cut_off_and_the_body_kept(text: str, names: list[str]) -> None:
+    assert [n.text for n in extract_names(text)] == names
+
+
 def test_generic_and_supported_names() -> None:
     assert is_generic("上级党委") and is_generic("区委") and not is_generic("市财政局")
     known = "云溪区委组织部｜依托网络学院开展培训｜市卫生健康委员会｜区委组织部牵头"
@@ -146,3 +181,46 @@ def test_generic_and_supported_names() -> None:
     assert not name_supported("省卫生健康委员会", known, names)
     assert not name_supported("青川区委组织部", known, names)
     assert not name_supported("卫生健康委员会办公室", known, names)
+
+
+@pytest.mark.parametrize(
+    ("text", "unit", "counted", "head"),
+    [
+        ("推进3个处级事业单位分类改革", "个", "处级事业单位分类改革", ""),  # N个X: words after, end unknown
+        ("建成3个示范点，", "个", "示范点", "范点"),  # N个X closing its clause: the head is known
+        ("打造市级示范品牌3个", "个", "市级示范品牌", "品牌"),  # X N个: words before
+        ("全区示范点达到３个。", "个", "全区示范点", "范点"),  # linking word skipped, full-width digit
+        ("建成3个以上示范点", "个", "示范点", "范点"),
+        ("投入1.2亿元", "元", "投入", "投入"),  # 亿 is in the value, the unit is 元
+        ("12000万元", "元", "", ""),
+        ("培训干部180名", "人", "培训干部", "干部"),  # 名 = 人
+        ("参学率百分之九十", "%", "参学率", "学率"),
+        ("增长11.2个百分点", "百分点", "增长", "增长"),
+        ("开展活动12场次", "场", "开展活动", "活动"),
+        ("编号2026", "", "编号", "编号"),
+    ],
+)
+def test_numbers_carry_their_unit_and_what_they_count(text: str, unit: str, counted: str, head: str) -> None:
+    (mention,) = [m for m in extract_numbers(text) if m.kind != "date"]
+    assert (mention.unit, mention.counted, mention.head) == (unit, counted, head)
+
+
+@pytest.mark.parametrize(
+    ("draft", "fact", "same"),
+    [
+        ("打造市级示范品牌3个", "推进3个处级事业单位分类改革", False),  # issue 10's example
+        ("打造三个市级示范品牌。", "建成3个示范点，", False),  # 品牌 is not 示范点
+        ("上半年建成示范点3个", "建成3个示范点，", True),  # X N个 and N个X, one noun
+        ("事业单位改革完成3个", "推进3个处级事业单位分类改革", True),
+        ("新建3家医院", "新建3个医院", False),  # another unit
+        ("举办培训班3期", "出版简报3期", True),  # 期 is a measure of its own: unit suffices
+        ("培训180人", "培训干部180名", True),
+        ("投入1.2亿元", "投入12000万元", True),
+        ("，3个。", "推进3个处级事业单位分类改革", True),  # no words beside it: cannot disagree
+        ("建成3个党群服务站", "建成3个示范点并投入使用", False),  # no head either side: no shared pair
+        ("建成3个示范点并投入使用", "新建3个示范点", True),
+    ],
+)
+def test_same_measure(draft: str, fact: str, same: bool) -> None:
+    (a,), (b,) = extract_numbers(draft), extract_numbers(fact)
+    assert same_measure(a, b) is same and same_measure(b, a) is same
