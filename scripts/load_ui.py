@@ -146,6 +146,8 @@ def session(
             f"负载测试单位{user}",
             "2026年上半年",
             "2026年下半年",
+            "",  # superior: from prompts/bodies.yaml
+            False,  # subheadings in the register, not plain
             api_name="/prepare",
         )
         marks["prepare"] = time.perf_counter() - t

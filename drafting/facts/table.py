@@ -1,11 +1,17 @@
-"""The facts table of the draft page (部分 / 方面 / 事实), to and from a fact sheet."""
+"""The facts table of the draft page (部分 / 方面 / 事实), to and from a fact sheet.
+
+The 方面 cell takes the same notes as pasted text (drafting.facts.area_label): "粮食生产（小标题：
+稳住粮食生产基本盘）" gives the area its own subheading, "农村改厕（回应：1）" links a plan to a problem.
+Sheet-wide settings the table has no row for (superior, headings) are passed beside the rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from drafting.model import FactSheet
+from drafting.facts.area_label import format_area_label, parse_area_label
+from drafting.model import FactGroup, FactSheet
 from retrieval.documents import PARTS
 
 PART_LABELS: dict[str, str] = {
@@ -33,15 +39,26 @@ class FactTableError(ValueError):
 
 
 def rows_to_mapping(
-    rows: Sequence[Sequence[Any]], *, kind: str, org: str, period: str, next_period: str | None
+    rows: Sequence[Sequence[Any]],
+    *,
+    kind: str,
+    org: str,
+    period: str,
+    next_period: str | None,
+    superior: str | None = None,
+    plain_headings: bool = False,
 ) -> dict[str, Any]:
-    """The facts table (部分, 方面, 事实) as the facts mapping; a bad row raises ServiceError naming it."""
+    """The facts table (部分, 方面, 事实) as the facts mapping; a bad row raises FactTableError naming it.
+
+    ``superior`` overrides who leads the body; ``plain_headings`` keeps area subheadings as the
+    bare area names (the mapping's ``headings: plain``).
+    """
     parts: dict[str, list[dict[str, Any]]] = {}
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
         cells = [("" if c is None else str(c)).strip() for c in list(row)[:3]]
         cells += [""] * (3 - len(cells))
-        part_label, area, fact = cells
+        part_label, area_cell, fact = cells
         if not any(cells) or cells == ["nan", "nan", "nan"]:
             continue
         part = _PART_BY_LABEL.get(part_label) or _PART_ALIASES.get(part_label)
@@ -53,11 +70,22 @@ def rows_to_mapping(
         if not fact:
             problems.append(f"第 {number} 行“事实”列：不能为空")
             continue
+        label = parse_area_label(area_cell)
+        if label.answers and part != "plans":
+            problems.append(f"第 {number} 行“方面”列：只有“计划”部分的方面可以写（回应：…）")
+            continue
+        area = label.area or None
         groups = parts.setdefault(part, [])
-        group = next((g for g in groups if g["area"] == (area or None)), None)
+        group = next((g for g in groups if g["area"] == area), None)
         if group is None:
-            group = {"area": area or None, "facts": []}
+            group = {"area": area, "facts": []}
             groups.append(group)
+        for key, value in (("keyword", label.keyword), ("heading", label.heading)):
+            if value and not group.get(key):
+                group[key] = value
+        for answer in label.answers:
+            if answer not in group.setdefault("answers", []):
+                group["answers"].append(answer)
         group["facts"].append(fact)
     if problems:
         raise FactTableError("事实表有误：\n" + "\n".join(problems))
@@ -68,16 +96,26 @@ def rows_to_mapping(
     mapping: dict[str, Any] = {"kind": kind, "org": org, "period": period, "parts": parts}
     if next_period:
         mapping["next_period"] = next_period
+    if superior:
+        mapping["superior"] = superior
+    if plain_headings:
+        mapping["headings"] = "plain"
     return mapping
 
 
 def sheet_rows(sheet: FactSheet | None) -> list[list[str]]:
-    """A fact sheet as the facts table (部分, 方面, 事实)."""
+    """A fact sheet as the facts table (部分, 方面, 事实), an area's notes in its 方面 cell."""
     if sheet is None:
         return []
     return [
-        [PART_LABELS.get(part, part), group.area or "", fact.text]
+        [PART_LABELS.get(part, part), _area_cell(group), fact.text]
         for part in PARTS
         for group in sheet.parts.get(part, ())
         for fact in group.facts
     ]
+
+
+def _area_cell(group: FactGroup) -> str:
+    if not group.area:
+        return ""
+    return format_area_label(group.area, group.keyword, group.heading, group.answers)

@@ -8,10 +8,15 @@
     基层组织建设：                 ← a line that is only "area：" heads the lines below it
     1. 完成村级党组织星级评定        ← bullets (1. 1、 （1） • - · ① 一是 …) are dropped
     疫情防控（突出“早”字）：提前部署  ← a quarterly highlight's keyword
-    (header lines 上级：… and 小标题：原样 give the sheet's superior and plain headings; an area's
-    own heading and a plan's answers have no text form: use the YAML form for those)
+    粮食生产（小标题：稳住粮食生产基本盘）：  ← the area's own subheading
     一、存在问题                   ← markers may carry numbering and brackets
     基层党组织书记年龄结构偏大
+    【计划】
+    农村改厕（回应：1）：完善户厕管护机制  ← a plan answering problem 1 (or 回应：几个字)
+
+Header lines 上级：… and 小标题：原样 give the sheet's superior and plain subheadings. An area's
+notes in brackets (突出“X”字, 小标题：…, 回应：…) are read by drafting.facts.area_label, the same
+as in the facts table's 方面 column.
 
 Lines before the first marker belong to the work part. Blank lines are ignored. A line
 starting with "：" has no area (an escape for facts that themselves begin with "xx："). A short
@@ -24,6 +29,7 @@ import re
 from collections.abc import Collection
 from typing import Any
 
+from drafting.facts.area_label import AreaLabel, format_area_label, parse_area_label
 from drafting.facts.sheet import FactsError, parse_facts_mapping
 from drafting.model import FactSheet
 from retrieval.documents import Part
@@ -94,8 +100,10 @@ _BULLET = re.compile(
 )
 _AREA = re.compile(
     r"^(?P<area>[^：:，。；,;!?！？\d]{1,20}?)"
-    r"(?:（突出[“\"‘']?(?P<keyword>[^”\"’'）]{1,6})[”\"’']?字）)?\s*[：:]\s*(?P<rest>.*)$"
+    r"(?P<notes>(?:（(?:突出[^（）]{1,10}字|(?:小标题|回应|针对)\s*[：:][^（）]{1,80})）)*)"
+    r"\s*[：:]\s*(?P<rest>.*)$"
 )
+_NO_AREA = AreaLabel("")
 _PUNCT = re.compile(r"[，。；、,;:：!?！？]")
 
 
@@ -124,7 +132,7 @@ def parse_facts_text(
     header: dict[str, str] = {}
     parts: dict[Part, dict[str | None, dict[str, Any]]] = {}
     part: Part = "work"
-    heading_area: tuple[str | None, str | None] = (None, None)
+    heading_area = _NO_AREA
     at_top = True
     for raw in text.splitlines():
         line = raw.strip().strip("\u3000\ufeff")
@@ -135,14 +143,18 @@ def parse_facts_text(
             continue
         at_top = False
         if (marker := _marker(line)) is not None:
-            part, heading_area = marker, (None, None)
+            part, heading_area = marker, _NO_AREA
             continue
-        area, keyword, fact = _split_line(line, heading_area)
+        label, fact = _split_line(line, heading_area)
         if fact is None:
-            heading_area = (area, keyword)
+            heading_area = label
             continue
-        group = parts.setdefault(part, {}).setdefault(area, {"area": area, "keyword": None, "facts": []})
-        group["keyword"] = group["keyword"] or keyword
+        area = label.area or None
+        group = parts.setdefault(part, {}).setdefault(area, {"area": area, "facts": []})
+        for key, value in (("keyword", label.keyword), ("heading", label.heading)):
+            group[key] = group.get(key) or value
+        if label.answers:
+            group["answers"] = [*group.get("answers", []), *label.answers]
         group["facts"].append(fact)
     if not parts:
         raise FactsError("没有找到任何事实：请每行写一条事实，用【工作】【问题】【计划】分隔各部分")
@@ -158,7 +170,7 @@ def parse_facts_text(
         if key in header:
             data[key] = header[key]
     data["parts"] = {
-        p: [{k: v for k, v in g.items() if v is not None} for g in groups.values()]
+        p: [{k: v for k, v in g.items() if v is not None and v != []} for g in groups.values()]
         for p, groups in parts.items()
     }
     return parse_facts_mapping(data, kinds=kinds)
@@ -169,21 +181,19 @@ def _marker(line: str) -> Part | None:
     return _MARKER_WORDS.get(match.group("word")) if match else None
 
 
-def _split_line(
-    line: str, heading: tuple[str | None, str | None]
-) -> tuple[str | None, str | None, str | None]:
-    """(area, keyword, fact) for a fact line; fact None when the line heads an area."""
+def _split_line(line: str, heading: AreaLabel) -> tuple[AreaLabel, str | None]:
+    """(area label, fact) for a fact line; fact None when the line heads an area."""
     if line[0] in "：:":
-        return None, None, line[1:].strip() or None
+        return _NO_AREA, line[1:].strip() or None
     is_subheading = _SUBHEADING.match(line) is not None
     line = _BULLET.sub("", line, count=1).strip()
     match = _AREA.match(line)
     if match:
         rest = match.group("rest").strip()
-        return match.group("area").strip(), match.group("keyword"), rest or None
+        return parse_area_label(match.group("area").strip() + match.group("notes")), rest or None
     if is_subheading and len(line) <= 20 and not _PUNCT.search(line) and not re.search(r"\d", line):
-        return line, None, None
-    return heading[0], heading[1], line
+        return AreaLabel(line), None
+    return heading, line
 
 
 def facts_to_text(sheet: FactSheet) -> str:
@@ -198,16 +208,15 @@ def facts_to_text(sheet: FactSheet) -> str:
     names = {"opening": "开头", "work": "工作", "problems": "问题", "plans": "计划", "closing": "结尾"}
     for part, groups in sheet.parts.items():
         lines.append(f"【{names[part]}】")
-        active: tuple[str | None, str | None] = (None, None)  # the area heading lines below belong to
+        active = _NO_AREA  # the area the lines below belong to
         for group in groups:
-            label = group.area or ""
-            if group.area and group.keyword:
-                label += f"（突出“{group.keyword}”字）"
+            label = ""
             if group.area:
+                label = format_area_label(group.area, group.keyword, group.heading, group.answers)
                 lines.append(f"{label}：")
-                active = (group.area, group.keyword)
+                active = parse_area_label(label)
             for fact in group.facts:
-                expected = (group.area, group.keyword if group.area else None, fact.text)
+                expected = (active if group.area else _NO_AREA, fact.text)
                 plain = _split_line(fact.text, active) == expected and _marker(fact.text) is None
                 lines.append(fact.text if plain else f"{label}：{fact.text}")
     return "\n".join(lines) + "\n"

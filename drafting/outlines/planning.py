@@ -263,11 +263,16 @@ def section_variables(
     low, high = op.length
     if spec.count > 1:  # the outline's length is for the whole part
         low, high = low // spec.count, max(high // spec.count, 1)
-    values = slot_values(sheet)
+    values = slot_values(sheet, outline)
     return {
         "report_label": outline.label,
         "title": compose_title(outline, sheet),
         "org": sheet.org,
+        # How the body names itself after its first mention and whose leadership it works under
+        # (prompts/bodies.yaml, or the sheet's superior): "我局", "在县委、县政府的坚强领导下".
+        "self_name": values["self"],
+        "superior": values["superior"],
+        "led_by": values["led_by"],
         "period": sheet.period,
         "next_period": values["next_period"],
         "part": spec.part,

@@ -81,15 +81,28 @@ class DraftService:
 
     @user_errors
     def facts_from_rows(
-        self, rows: Sequence[Sequence[Any]], *, kind: str, org: str, period: str, next_period: str | None
+        self,
+        rows: Sequence[Sequence[Any]],
+        *,
+        kind: str,
+        org: str,
+        period: str,
+        next_period: str | None,
+        superior: str | None = None,
+        plain_headings: bool = False,
     ) -> FactSheet:
-        """The facts table → a fact sheet, validated like a facts file (messages name row or field)."""
+        """The facts table → a fact sheet, validated like a facts file (messages name row or field).
+
+        ``superior`` and ``plain_headings`` are the sheet's ``superior:`` and ``headings: plain``.
+        """
         mapping = rows_to_mapping(
             rows,
             kind=kind,
             org=(org or "").strip(),
             period=(period or "").strip(),
             next_period=(next_period or "").strip() or None,
+            superior=(superior or "").strip() or None,
+            plain_headings=plain_headings,
         )
         if not mapping["parts"]:
             raise ServiceError("事实表为空：请至少填写一条事实。")

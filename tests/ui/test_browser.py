@@ -22,9 +22,10 @@ pytestmark = pytest.mark.browser
 
 REPORTS = Path(__file__).resolve().parents[2] / "corpus" / "reports"
 UPLOADS = ["2025-青川区委组织部-上半年工作总结.docx", "2024-青川区委组织部-年度工作总结.txt"]
-FACTS = """【工作】
+FACTS = """上级：区委
+【工作】
 干部教育培训：举办科级干部培训班3期，培训干部180人次
-基层组织建设：完成12个软弱涣散村党组织整顿
+基层组织建设（小标题：夯实基层组织）：完成12个软弱涣散村党组织整顿
 【问题】
 基层党组织书记年龄结构偏大
 【计划】
@@ -87,6 +88,9 @@ def test_draft_with_the_stub_model(browser, server, sign_in, screenshots: Path) 
     page.locator("#facts-msg").get_by_text("已解析 4 条事实").wait_for()
     tab(page, "表格录入")
     visible(page.locator("#facts-table"), "完成12个软弱涣散村党组织整顿").first.wait_for()
+    # The area's own heading stays in its 方面 cell; the header line fills the superior field.
+    visible(page.locator("#facts-table"), "基层组织建设（小标题：夯实基层组织）").first.wait_for()
+    expect(field(page, "superior")).to_have_value("区委")
     shot(page, screenshots, "03-facts")
     page.locator("#prepare").click()
     page.locator("#draft-status").get_by_text("第 1 版").wait_for()

@@ -25,6 +25,8 @@ class FactsPanel:
     org: gr.Textbox
     period: gr.Textbox
     next_period: gr.Textbox
+    superior: gr.Textbox
+    plain_headings: gr.Checkbox
     facts_table: gr.Dataframe
     facts_text: gr.Textbox
     parse_btn: gr.Button
@@ -43,6 +45,13 @@ def build(kinds: list[tuple[str, str]]) -> FactsPanel:
             period = gr.Textbox(label=T.PERIOD, placeholder=T.PERIOD_PLACEHOLDER, scale=2, elem_id="period")
             next_period = gr.Textbox(
                 label=T.NEXT_PERIOD, placeholder=T.NEXT_PERIOD_PLACEHOLDER, scale=2, elem_id="next-period"
+            )
+        with gr.Row():
+            superior = gr.Textbox(
+                label=T.SUPERIOR, placeholder=T.SUPERIOR_PLACEHOLDER, scale=3, elem_id="superior"
+            )
+            plain_headings = gr.Checkbox(
+                label=T.PLAIN_HEADINGS, value=False, scale=1, elem_id="plain-headings"
             )
         with gr.Tabs():
             with gr.Tab(T.FACTS_TABLE_TAB):
@@ -71,7 +80,17 @@ def build(kinds: list[tuple[str, str]]) -> FactsPanel:
         facts_msg = gr.HTML("", elem_id="facts-msg")
         prepare_btn = gr.Button(T.PREPARE, variant="primary", elem_id="prepare")
     return FactsPanel(
-        kind, org, period, next_period, facts_table, facts_text, parse_btn, facts_msg, prepare_btn
+        kind,
+        org,
+        period,
+        next_period,
+        superior,
+        plain_headings,
+        facts_table,
+        facts_text,
+        parse_btn,
+        facts_msg,
+        prepare_btn,
     )
 
 
@@ -86,22 +105,41 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
                 text, kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
             )
         except ServiceError as exc:  # shown beside the text, where the writer fixes it
-            return gr.skip(), render.message_html(T.FACTS_INVALID.format(error=exc), "error")
+            error = render.message_html(T.FACTS_INVALID.format(error=exc), "error")
+            return gr.skip(), gr.skip(), gr.skip(), error
         rows = sheet_rows(sheet)
         counts: dict[str, int] = {}
         for row in rows:
             counts[row[0]] = counts.get(row[0], 0) + 1
         summary = "，".join(f"{part} {n} 条" for part, n in counts.items())
-        return rows, render.message_html(T.FACTS_PARSED.format(n=len(rows), summary=summary), "ok")
+        parsed = render.message_html(T.FACTS_PARSED.format(n=len(rows), summary=summary), "ok")
+        # Header lines of the text (上级：…, 小标题：原样) land in their own fields, not lost.
+        superior = sheet.superior if sheet.superior else gr.skip()
+        plain = True if sheet.headings == "plain" else gr.skip()
+        return rows, superior, plain, parsed
 
     @guarded
     def on_prepare(
-        request: gr.Request, current: str, rows: list, kind_v: str, org_v: str, period_v: str, next_v: str
+        request: gr.Request,
+        current: str,
+        rows: list,
+        kind_v: str,
+        org_v: str,
+        period_v: str,
+        next_v: str,
+        superior_v: str,
+        plain_v: bool,
     ):
         user = username(request)
         try:
             sheet = service.drafts.facts_from_rows(
-                rows or [], kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+                rows or [],
+                kind=kind_v or "",
+                org=org_v or "",
+                period=period_v or "",
+                next_period=next_v,
+                superior=superior_v,
+                plain_headings=bool(plain_v),
             )
         except ServiceError as exc:
             return {facts.facts_msg: render.message_html(T.FACTS_INVALID.format(error=exc), "error")}
@@ -117,12 +155,21 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
     facts.parse_btn.click(
         on_parse,
         [facts.facts_text, facts.kind, facts.org, facts.period, facts.next_period],
-        [facts.facts_table, facts.facts_msg],
+        [facts.facts_table, facts.superior, facts.plain_headings, facts.facts_msg],
     )
     # Named endpoint: scripts/load_ui.py drives it through gradio_client, as a browser would.
     facts.prepare_btn.click(
         on_prepare,
-        [page.draft_id, facts.facts_table, facts.kind, facts.org, facts.period, facts.next_period],
+        [
+            page.draft_id,
+            facts.facts_table,
+            facts.kind,
+            facts.org,
+            facts.period,
+            facts.next_period,
+            facts.superior,
+            facts.plain_headings,
+        ],
         [*page.targets, facts.facts_msg, page.tabs],
         api_name="prepare",
     )

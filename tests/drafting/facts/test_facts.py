@@ -167,6 +167,14 @@ def _roundtrip_sheets() -> list[FactSheet]:
     ]
     tricky["title"] = "关于2026年上半年工作的报告"
     sheets.append(parse_facts_mapping(tricky, kinds=KINDS))
+    headed = _valid()
+    headed["superior"] = "市委组织部"
+    headed["headings"] = "plain"
+    headed["parts"]["work"][0]["heading"] = "聚焦能力提升，扎实开展干部教育培训"
+    headed["parts"]["problems"].append({"area": "阵地建设", "facts": ["部分村级活动场所面积不足"]})
+    headed["parts"]["plans"][0]["answers"] = [1, "活动场所"]
+    headed["parts"]["plans"].append({"area": "人才工作", "heading": "育好用好人才", "facts": ["完成培训"]})
+    sheets.append(parse_facts_mapping(headed, kinds=KINDS))
     return sheets
 
 
@@ -301,3 +309,47 @@ def test_file_errors_name_the_file_and_every_field(tmp_path: Path) -> None:
 )
 def test_next_period_is_inferred(period: str, expected: str | None) -> None:
     assert infer_next_period(period) == expected
+
+
+HEADED_TEXT = """提纲：half-year
+单位：临河县农业农村局
+时期：2026年上半年
+上级：县委、县政府
+【工作】
+粮食生产（小标题：稳住粮食生产基本盘）：
+落实粮食播种面积48.6万亩
+夏粮总产量12.4万吨
+乡村产业（含农产品加工）：新培育龙头企业6家
+【问题】
+户厕管护机制不健全
+部分村集体经济收入偏低
+【计划】
+农村改厕（回应：1）：完善户厕管护机制
+集体经济（针对：集体经济、2）（小标题：发展壮大村级集体经济）：
+推进“一村一品”
+"""
+
+
+def test_pasted_text_gives_areas_their_own_heading_and_plans_their_answers() -> None:
+    sheet = parse_facts_text(HEADED_TEXT, kinds=KINDS)
+    work, plans = sheet.parts["work"], sheet.parts["plans"]
+    assert sheet.superior == "县委、县政府"
+    assert [(g.area, g.heading, len(g.facts)) for g in work] == [
+        ("粮食生产", "稳住粮食生产基本盘", 2),  # the heading line's notes hold for the lines below
+        ("乡村产业（含农产品加工）", None, 1),  # a bracket that is no note stays in the name
+    ]
+    assert [(g.area, g.heading, g.answers) for g in plans] == [
+        ("农村改厕", None, ("1",)),
+        ("集体经济", "发展壮大村级集体经济", ("集体经济", "2")),
+    ]
+    assert parse_facts_text(facts_to_text(sheet), kinds=KINDS) == sheet
+
+
+def test_an_answer_outside_the_plans_or_to_no_problem_is_named() -> None:
+    with pytest.raises(FactsError, match=r"parts\.work\[0\]\.answers"):
+        parse_facts_text(
+            "提纲：half-year\n单位：某局\n时期：2026年上半年\n粮食生产（回应：1）：事实", kinds=KINDS
+        )
+    text = HEADED_TEXT.replace("（回应：1）", "（回应：5）")
+    with pytest.raises(FactsError, match="找不到对应的问题“5”"):
+        parse_facts_text(text, kinds=KINDS)

@@ -68,6 +68,63 @@ def test_rows_to_mapping_groups_areas() -> None:
     assert mapping["next_period"] == "2026年下半年"
 
 
+def test_facts_table_carries_area_headings_answers_superior_and_plain_headings(service) -> None:
+    rows = [
+        ["工作", "粮食生产（小标题：稳住粮食生产基本盘）", "落实粮食播种面积48.6万亩"],
+        ["工作", "粮食生产", "夏粮总产量12.4万吨"],  # the notes given once hold for the whole area
+        ["问题", "", "户厕管护机制不健全"],
+        ["计划", "农村改厕（回应：1）", "完善户厕管护机制"],
+    ]
+    sheet = service.drafts.facts_from_rows(
+        rows,
+        kind="half-year",
+        org="临河县农业农村局",
+        period="2026年上半年",
+        next_period=None,
+        superior="县委、县政府",
+        plain_headings=True,
+    )
+    (work,), (plan,) = sheet.parts["work"], sheet.parts["plans"]
+    assert (work.area, work.heading, len(work.facts)) == ("粮食生产", "稳住粮食生产基本盘", 2)
+    assert (plan.area, plan.answers) == ("农村改厕", ("1",))
+    assert (sheet.superior, sheet.headings) == ("县委、县政府", "plain")
+    table = sheet_rows(sheet)
+    assert table[0][1] == table[1][1] == "粮食生产（小标题：稳住粮食生产基本盘）"
+    assert table[3][1] == "农村改厕（回应：1）"
+    again = service.drafts.facts_from_rows(
+        table,
+        kind="half-year",
+        org="临河县农业农村局",
+        period="2026年上半年",
+        next_period=None,
+        superior="县委、县政府",
+        plain_headings=True,
+    )
+    assert again == sheet
+
+
+def test_facts_table_answers_only_in_plans_and_to_known_problems(service) -> None:
+    def rows_with(area: str, part: str = "计划") -> list[list[str]]:
+        return [["工作", "", "举办培训班3期"], ["问题", "", "书记年龄偏大"], [part, area, "推进换届"]]
+
+    with pytest.raises(ServiceError, match="第 3 行“方面”列"):
+        service.drafts.facts_from_rows(
+            rows_with("换届（回应：1）", "工作"),
+            kind="half-year",
+            org="某局",
+            period="2026年上半年",
+            next_period=None,
+        )
+    with pytest.raises(ServiceError, match="找不到对应的问题“3”"):
+        service.drafts.facts_from_rows(
+            rows_with("换届（回应：3）"),
+            kind="half-year",
+            org="某局",
+            period="2026年上半年",
+            next_period=None,
+        )
+
+
 # ---------------------------------------------------------------- drafting, editing, versions
 
 

@@ -269,3 +269,28 @@ def test_section_without_facts_asks_for_a_placeholder(tmp_path: Path) -> None:
     user = rendered.messages[1]["content"]
     assert "本节没有提供事实" in user and "本节没有参考材料" in user
     assert fact_lines(rendered.messages) == []
+
+
+@pytest.mark.parametrize(
+    ("org", "superior", "self_name", "led_by"),
+    [
+        ("临河县农业农村局", None, "我局", "在县委、县政府的坚强领导下"),
+        ("云溪区委组织部", None, "我部", "在区委的坚强领导下"),
+        ("云溪能源集团有限公司党委", "市国资委党委", "公司党委", "在市国资委党委的坚强领导下"),
+    ],
+)
+def test_section_v3_tells_the_model_how_the_body_names_itself(
+    org: str, superior: str | None, self_name: str, led_by: str
+) -> None:
+    outlines = load_outlines(REPO / "prompts" / "outlines")
+    sheet = parse_facts_file(REPO / "corpus" / "facts" / "half-year.yaml")
+    sheet = type(sheet)(**{**sheet.__dict__, "org": org, "superior": superior})
+    spec = next(s for s in plan_sections(outlines["half-year"], sheet) if s.key == "work:0")
+    variables = section_variables(spec, sheet, outlines["half-year"])
+    assert (variables["self_name"], variables["led_by"]) == (self_name, led_by)
+    rendered = PromptLibrary(TEMPLATES).render("section", variables, version="v3")
+    system, user = rendered.messages[0]["content"], rendered.messages[1]["content"]
+    assert f"一律写“{self_name}”" in system and f"只写“{led_by}”" in system
+    assert f"单位：{org}（本节中自称“{self_name}”）" in user
+    # The older versions ignore the new variables; the library still renders them.
+    assert "自称" not in PromptLibrary(TEMPLATES).render("section", variables, version="v2").text
