@@ -89,7 +89,12 @@ ALLOWED: dict[str, set[str]] = {
         "retrieval.index",
         "retrieval.search",
     },
-    "retrieval.evaluation": {"retrieval.documents", "retrieval.errors", "retrieval.ingest", "retrieval.knowledge"},
+    "retrieval.evaluation": {
+        "retrieval.documents",
+        "retrieval.errors",
+        "retrieval.ingest",
+        "retrieval.knowledge",
+    },
     # The LangChain adapter (optional extra) sees only the domain types; it is handed a knowledge base.
     "retrieval.langchain_retriever": {"retrieval.documents"},
 }

@@ -175,6 +175,9 @@ def _texts(draft: Draft) -> Iterator[tuple[str | None, str | None, int | None, s
         for i, paragraph in enumerate(section.paragraphs):
             if paragraph.text:
                 yield section.key, section.part, i, paragraph.text
+    for key, text in (("signature", draft.signature), ("date", draft.date)):
+        if text:  # the 落款 and 成文日期, e.g. 【待补充：成文日期】 when the facts gave no date
+            yield key, None, None, text
 
 
 def _check_text(
@@ -319,12 +322,17 @@ def _part_present(draft: Draft, part: Part) -> bool:
     )
 
 
+_BLOCK_LABELS = {"signature": "落款", "date": "成文日期"}
+
+
 def section_label(key: str | None) -> str:
     """A section key in words: "work:0" → "工作情况第1节"."""
     if key in (None, "title"):
         return "标题"
     if key == "addressee":
         return "主送机关"
+    if key in _BLOCK_LABELS:
+        return _BLOCK_LABELS[key]
     part, _, number = key.partition(":")
     label = PART_LABELS.get(part, part)
     return f"{label}第{int(number) + 1}节" if number.isdigit() else label
@@ -345,7 +353,7 @@ def format_report(report: GroundingReport) -> str:
             lines.append(f"[{label}] 稿子里没有“{flag.text}”部分")
             continue
         where = section_label(flag.section)
-        if flag.section not in (None, "title", "addressee"):
+        if flag.section not in (None, "title", "addressee", *_BLOCK_LABELS):
             where += "标题" if flag.paragraph is None else f"第{flag.paragraph + 1}段"
         if flag.start is not None and flag.end is not None:
             where += f"第{flag.start + 1}–{flag.end}字"

@@ -6,7 +6,9 @@ The facts file (see corpus/facts/*.yaml and prompts/README.md)::
     org: 某某区委组织部
     period: 2026年上半年
     next_period: 2026年下半年  # optional; inferred from period when it can be
-    title / addressee / speaker / date   # optional
+    title / addressee / speaker   # optional
+    date: 2026年7月5日          # optional: 成文日期 (2026-07-05 too); without it the Word file
+                               # carries 【待补充：成文日期】 under the signature
     superior: 市委组织部和区委  # optional: who leads the body (else from prompts/bodies.yaml)
     headings: plain            # optional: area subheadings are the bare area names
     parts:
@@ -35,6 +37,7 @@ import datetime as dt
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from drafting.facts.dates import DATE_HINT, format_date, parse_date
 from drafting.model import Fact, FactGroup, FactSheet
 from drafting.outlines.outline import OutlineError, load_outlines, type_name
 from drafting.outlines.planning import infer_next_period
@@ -159,7 +162,13 @@ def _check_answers(parts: Mapping[Part, tuple[FactGroup, ...]], problems: list[s
 def _sheet_text(data: Mapping, name: str, problems: list[str]) -> str | None:
     value = data.get(name)
     if name == "date" and isinstance(value, dt.date):
-        return f"{value.year}年{value.month}月{value.day}日"  # YAML reads 2026-07-05 as a date
+        return format_date(value)  # YAML reads 2026-07-05 as a date
+    if name == "date" and isinstance(value, str) and value.strip():
+        parsed = parse_date(value)
+        if parsed is None:
+            problems.append(f"date: 无法识别的成文日期“{value.strip()}”，{DATE_HINT}")
+            return None
+        return format_date(parsed)
     if value is None:
         if name not in _OPTIONAL_FIELDS:
             problems.append(f"{name}: 必须填写")

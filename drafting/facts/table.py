@@ -47,6 +47,7 @@ def rows_to_mapping(
     next_period: str | None,
     superior: str | None = None,
     plain_headings: bool = False,
+    date: str | None = None,
 ) -> dict[str, Any]:
     """The facts table (部分, 方面, 事实) as the facts mapping; a bad row raises FactTableError naming it.
 
@@ -100,6 +101,8 @@ def rows_to_mapping(
         mapping["superior"] = superior
     if plain_headings:
         mapping["headings"] = "plain"
+    if date:
+        mapping["date"] = date  # 成文日期; parse_facts_mapping checks and normalises it
     return mapping
 
 

@@ -1,7 +1,7 @@
 """The plain-text form of a fact sheet, for facts pasted from a notepad or a chat message.
 
     提纲：half-year              ← optional header lines, only at the top
-    单位：某某区委组织部            (提纲/单位/时期/下一时期/标题/主送/讲话人/日期)
+    单位：某某区委组织部            (提纲/单位/时期/下一时期/标题/主送/讲话人/成文日期)
     时期：2026年上半年
     【工作】                      ← part markers, see PART_MARKERS
     干部教育培训：举办科级干部培训班3期，培训180人次     ← "area：fact" (： or :)
@@ -76,13 +76,14 @@ HEADER_KEYS: dict[str, str] = {
     "主送": "addressee",
     "主送机关": "addressee",
     "讲话人": "speaker",
+    "成文日期": "date",
     "日期": "date",
     "上级": "superior",
     "领导机关": "superior",
     "小标题": "headings",
 }
 _HEADER_LABELS = {"kind": "提纲", "org": "单位", "period": "时期", "next_period": "下一时期"}
-_HEADER_LABELS |= {"title": "标题", "addressee": "主送", "speaker": "讲话人", "date": "日期"}
+_HEADER_LABELS |= {"title": "标题", "addressee": "主送", "speaker": "讲话人", "date": "成文日期"}
 _HEADER_LABELS |= {"superior": "上级"}
 
 _MARKER_WORDS = {word: part for part, words in PART_MARKERS.items() for word in words}

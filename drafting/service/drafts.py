@@ -66,7 +66,7 @@ class DraftService:
 
     @user_errors
     def parse_facts_text(
-        self, text: str, *, kind: str, org: str, period: str, next_period: str | None
+        self, text: str, *, kind: str, org: str, period: str, next_period: str | None, date: str | None = None
     ) -> FactSheet:
         """Pasted plain text → a fact sheet; FactsError messages (naming the field) become ServiceError."""
         if not (text or "").strip():
@@ -77,6 +77,7 @@ class DraftService:
             org=org.strip(),
             period=period.strip(),
             next_period=(next_period or "").strip() or None,
+            date=(date or "").strip() or None,
         )
 
     @user_errors
@@ -90,6 +91,7 @@ class DraftService:
         next_period: str | None,
         superior: str | None = None,
         plain_headings: bool = False,
+        date: str | None = None,
     ) -> FactSheet:
         """The facts table → a fact sheet, validated like a facts file (messages name row or field).
 
@@ -103,6 +105,7 @@ class DraftService:
             next_period=(next_period or "").strip() or None,
             superior=(superior or "").strip() or None,
             plain_headings=plain_headings,
+            date=(date or "").strip() or None,
         )
         if not mapping["parts"]:
             raise ServiceError("事实表为空：请至少填写一条事实。")

@@ -26,9 +26,11 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph as DocxParagraph
 from docx.text.run import Run
 
+from drafting.facts.dates import DATE_PLACEHOLDER, normalise_date
 from drafting.model import Draft, Flag, Paragraph
 from drafting.word import styles
 from drafting.word.layout import LayoutProfile, split_title, text_width_chars
+from drafting.word.properties import set_properties
 
 COMMENT_AUTHOR = "起草助手"
 COMMENT_INITIALS = "起草"
@@ -60,41 +62,6 @@ def clean_text(text: str | None) -> str:
     if not text:
         return ""
     return _XML_ILLEGAL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-
-
-_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
-
-
-def _cn_number(text: str) -> int | None:
-    """十二 → 12, 三十一 → 31, 五 → 5 (month and day numbers only)."""
-    if not text or any(c not in _CN_DIGITS and c != "十" for c in text):
-        return None
-    if "十" not in text:
-        return int("".join(_CN_DIGITS[c] for c in text))
-    tens, _, ones = text.partition("十")
-    return int(_CN_DIGITS.get(tens, "1") if tens else 1) * 10 + (int(_CN_DIGITS[ones]) if ones else 0)
-
-
-def normalise_date(text: str) -> str:
-    """A date in the standard's form: Arabic numerals, no leading zeros ("2026年7月5日").
-
-    Accepts 二〇二六年七月五日, 2026年07月05日, 2026-07-05 and 2026.7.5; anything else is
-    returned unchanged (after clean-up) rather than guessed at.
-    """
-    text = clean_text(text).strip()
-    m = re.fullmatch(r"(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?", text)
-    if m:
-        return "{}年{}月{}日".format(*(int(g) for g in m.groups()))
-    m = re.fullmatch(
-        r"([〇零○Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日",
-        text,
-    )
-    if m:
-        year = "".join(_CN_DIGITS[c] for c in m.group(1))
-        month, day = _cn_number(m.group(2)), _cn_number(m.group(3))
-        if month and day:
-            return f"{year}年{month}月{day}日"
-    return text
 
 
 def with_colon(line: str) -> str:
@@ -223,6 +190,7 @@ class DocxExporter:
             raise ExportError("草稿为空：没有标题也没有正文，无法导出。")
         doc = self._new_document()
         self._write(doc, draft, comments=comments)
+        set_properties(doc, draft, " ".join(clean_text(draft.title).split()))
         return write_atomically(out, doc.save)
 
     # ------------------------------------------------------------ document set-up
@@ -272,7 +240,7 @@ class DocxExporter:
             if draft.speaker and clean_text(draft.speaker).strip():
                 body.add(styles.SPEAKER, clean_text(draft.speaker).strip())
             if draft.date and clean_text(draft.date).strip():
-                body.add(styles.SPEAKER, "（" + normalise_date(draft.date).strip("（）()") + "）")
+                body.add(styles.SPEAKER, "（" + normalise_date(clean_text(draft.date)).strip("（）()") + "）")
         if title:
             body.blank()  # the standard's one blank line under the title block
         for line in (draft.addressee, draft.greeting):
@@ -310,19 +278,34 @@ class DocxExporter:
 
     def _signature(self, doc: Document, body: _Body, draft: Draft) -> None:
         """Organisation 右空二字 one blank line under the text, date on the next line two
-        characters further right; a date longer than the name pushes the name left instead."""
+        characters further right; a date longer than the name pushes the name left instead.
+
+        A report without a date gets the 【待补充：成文日期】 placeholder there, so the gap shows.
+        The block is chained to the last body paragraph, so a page break never leaves the
+        signature alone on the last page (the standard forbids it; LibreOffice and Word both
+        honour keep-with-next).
+        """
         # One line each: the right indents below are computed for a single line.
         org = " ".join(clean_text(draft.signature).split())
-        date = normalise_date(" ".join(clean_text(draft.date).split()))
+        date = normalise_date(clean_text(draft.date))
         if not org and not date:
             return
+        date = date or DATE_PLACEHOLDER
         org_right = max(2.0, text_width_chars(date) + 4 - text_width_chars(org))
         date_right = org_right + text_width_chars(org) - 2 - text_width_chars(date)
+        if doc.paragraphs:
+            _keep_with_next(doc.paragraphs[-1])
         body.blank()
+        _keep_with_next(doc.paragraphs[-1])
+        written = [text for text in (org, date) if text]
         for text, right in ((org, org_right), (date, date_right)):
             if text:
-                body.add(styles.SIGNATURE, text)
-                _set_right_indent(doc.paragraphs[-1], right, self._char_pt(doc))
+                body.add(styles.SIGNATURE, text, {WD_COLOR_INDEX.YELLOW: placeholder_spans(text)})
+                paragraph = doc.paragraphs[-1]
+                _set_right_indent(paragraph, right, self._char_pt(doc))
+                paragraph.paragraph_format.keep_together = True
+                if text != written[-1]:
+                    _keep_with_next(paragraph)
 
     def _char_pt(self, doc: Document) -> float:
         size = doc.styles[styles.NORMAL].font.size
@@ -331,6 +314,12 @@ class DocxExporter:
 
 def _heading_style(level: int) -> str:
     return styles.HEADINGS[min(max(level, 1), 4) - 1]
+
+
+def _keep_with_next(paragraph: DocxParagraph) -> None:
+    """Chain a paragraph to the next; widow control keeps at least two of its lines together."""
+    paragraph.paragraph_format.keep_with_next = True
+    paragraph.paragraph_format.widow_control = True
 
 
 def _set_right_indent(paragraph: DocxParagraph, chars: float, char_pt: float) -> None:

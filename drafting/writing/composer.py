@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from drafting.facts.dates import DATE_PLACEHOLDER
 from drafting.model import Draft, Fact, FactSheet, Outline, OutlinePart, Paragraph, Section
 from drafting.outlines.outline import PART_LABELS, fill_pattern
 from drafting.outlines.planning import (
@@ -116,6 +117,7 @@ def assemble_draft(outline: Outline, sheet: FactSheet, sections: list[Section]) 
                 Section(section.part, section.part, heading, 1, [lead] if lead else [], status="done")
             )
         assembled.append(section)
+    signature = None if outline.greeting else sheet.org
     return Draft(
         title=compose_title(outline, sheet),
         kind=outline.name,
@@ -125,8 +127,9 @@ def assemble_draft(outline: Outline, sheet: FactSheet, sections: list[Section]) 
         addressee=compose_addressee(outline, sheet),
         greeting=outline.greeting,
         speaker=sheet.speaker,
-        signature=None if outline.greeting else sheet.org,
-        date=sheet.date,
+        signature=signature,
+        # A report's 成文日期 sits under the signature; a missing one is a visible gap to fill.
+        date=sheet.date or (DATE_PLACEHOLDER if signature else None),
     )
 
 

@@ -27,6 +27,7 @@ class FactsPanel:
     next_period: gr.Textbox
     superior: gr.Textbox
     plain_headings: gr.Checkbox
+    date: gr.Textbox
     facts_table: gr.Dataframe
     facts_text: gr.Textbox
     parse_btn: gr.Button
@@ -49,6 +50,9 @@ def build(kinds: list[tuple[str, str]]) -> FactsPanel:
         with gr.Row():
             superior = gr.Textbox(
                 label=T.SUPERIOR, placeholder=T.SUPERIOR_PLACEHOLDER, scale=3, elem_id="superior"
+            )
+            date = gr.Textbox(
+                label=T.DOC_DATE, placeholder=T.DOC_DATE_PLACEHOLDER, scale=2, elem_id="doc-date"
             )
             plain_headings = gr.Checkbox(
                 label=T.PLAIN_HEADINGS, value=False, scale=1, elem_id="plain-headings"
@@ -86,6 +90,7 @@ def build(kinds: list[tuple[str, str]]) -> FactsPanel:
         next_period,
         superior,
         plain_headings,
+        date,
         facts_table,
         facts_text,
         parse_btn,
@@ -99,24 +104,31 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
     service = page.service
 
     @guarded
-    def on_parse(request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str):
+    def on_parse(
+        request: gr.Request, text: str, kind_v: str, org_v: str, period_v: str, next_v: str, date_v: str
+    ):
         try:
             sheet = service.drafts.parse_facts_text(
-                text, kind=kind_v or "", org=org_v or "", period=period_v or "", next_period=next_v
+                text,
+                kind=kind_v or "",
+                org=org_v or "",
+                period=period_v or "",
+                next_period=next_v,
+                date=date_v,
             )
         except ServiceError as exc:  # shown beside the text, where the writer fixes it
             error = render.message_html(T.FACTS_INVALID.format(error=exc), "error")
-            return gr.skip(), gr.skip(), gr.skip(), error
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), error
         rows = sheet_rows(sheet)
         counts: dict[str, int] = {}
         for row in rows:
             counts[row[0]] = counts.get(row[0], 0) + 1
         summary = "，".join(f"{part} {n} 条" for part, n in counts.items())
         parsed = render.message_html(T.FACTS_PARSED.format(n=len(rows), summary=summary), "ok")
-        # Header lines of the text (上级：…, 小标题：原样) land in their own fields, not lost.
+        # Header lines of the text (上级：…, 小标题：原样, 成文日期：…) land in their own fields, not lost.
         superior = sheet.superior if sheet.superior else gr.skip()
         plain = True if sheet.headings == "plain" else gr.skip()
-        return rows, superior, plain, parsed
+        return rows, superior, plain, sheet.date or gr.skip(), parsed
 
     @guarded
     def on_prepare(
@@ -129,6 +141,7 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
         next_v: str,
         superior_v: str,
         plain_v: bool,
+        date_v: str,
     ):
         user = username(request)
         try:
@@ -140,6 +153,7 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
                 next_period=next_v,
                 superior=superior_v,
                 plain_headings=bool(plain_v),
+                date=date_v,
             )
         except ServiceError as exc:
             return {facts.facts_msg: render.message_html(T.FACTS_INVALID.format(error=exc), "error")}
@@ -154,8 +168,8 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
 
     facts.parse_btn.click(
         on_parse,
-        [facts.facts_text, facts.kind, facts.org, facts.period, facts.next_period],
-        [facts.facts_table, facts.superior, facts.plain_headings, facts.facts_msg],
+        [facts.facts_text, facts.kind, facts.org, facts.period, facts.next_period, facts.date],
+        [facts.facts_table, facts.superior, facts.plain_headings, facts.date, facts.facts_msg],
     )
     # Named endpoint: scripts/load_ui.py drives it through gradio_client, as a browser would.
     facts.prepare_btn.click(
@@ -169,6 +183,7 @@ def wire(page: DraftContext, facts: FactsPanel) -> None:
             facts.next_period,
             facts.superior,
             facts.plain_headings,
+            facts.date,
         ],
         [*page.targets, facts.facts_msg, page.tabs],
         api_name="prepare",

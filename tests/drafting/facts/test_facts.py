@@ -353,3 +353,38 @@ def test_an_answer_outside_the_plans_or_to_no_problem_is_named() -> None:
     text = HEADED_TEXT.replace("（回应：1）", "（回应：5）")
     with pytest.raises(FactsError, match="找不到对应的问题“5”"):
         parse_facts_text(text, kinds=KINDS)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("2026年07月05日", "2026年7月5日"),
+        ("2026.7.5", "2026年7月5日"),
+        ("二〇二六年七月五日", "2026年7月5日"),
+    ],
+)
+def test_the_document_date_is_stored_in_the_standard_form(given: str, expected: str) -> None:
+    data = _valid()
+    data["date"] = given
+    assert parse_facts_mapping(data, kinds=KINDS).date == expected
+
+
+@pytest.mark.parametrize("given", ["七月上旬", "2026年2月30日", "下周一"])
+def test_a_date_that_is_no_calendar_date_is_refused_with_the_form_to_use(given: str) -> None:
+    data = _valid()
+    data["date"] = given
+    [problem] = _problems(data)
+    assert problem.startswith("date: 无法识别的成文日期") and given in problem and "2026年7月5日" in problem
+
+
+def test_the_pasted_text_form_takes_the_document_date_and_writes_it_back() -> None:
+    text = "提纲：half-year\n单位：某某区委组织部\n时期：2026年上半年\n成文日期：2026-07-05\n举办培训班3期\n"
+    sheet = parse_facts_text(text, kinds=KINDS)
+    assert sheet.date == "2026年7月5日"
+    assert "成文日期：2026年7月5日" in facts_to_text(sheet)
+    assert parse_facts_text(facts_to_text(sheet), kinds=KINDS) == sheet
+    assert parse_facts_text(text.replace("成文日期", "日期"), kinds=KINDS).date == "2026年7月5日"
+
+
+def test_no_date_is_fine() -> None:
+    assert parse_facts_mapping(_valid(), kinds=KINDS).date is None

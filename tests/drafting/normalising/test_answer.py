@@ -24,7 +24,14 @@ def shape(result):
 
 
 def test_numbering_follows_the_official_sequence():
-    assert [numbering(1, n) for n in (1, 2, 10, 11, 20, 23)] == ["一、", "二、", "十、", "十一、", "二十、", "二十三、"]
+    assert [numbering(1, n) for n in (1, 2, 10, 11, 20, 23)] == [
+        "一、",
+        "二、",
+        "十、",
+        "十一、",
+        "二十、",
+        "二十三、",
+    ]
     assert [numbering(2, n) for n in (1, 12)] == ["（一）", "（十二）"]
     assert [numbering(3, 2), numbering(4, 3)] == ["2.", "（3）"]
 
@@ -56,7 +63,9 @@ def test_echoed_headings_in_any_numbering_style_are_dropped(echo):
 
 
 def test_list_items_become_one_run_in_paragraph_not_headings():
-    answer = "主要做法如下。\n\n1. 加强理论学习\n2. 强化制度建设；\n3. 推进品牌创建。\n\n- 完善考核\n- 压实责任"
+    answer = (
+        "主要做法如下。\n\n1. 加强理论学习\n2. 强化制度建设；\n3. 推进品牌创建。\n\n- 完善考核\n- 压实责任"
+    )
     result = normalise_answer(answer, AREA)
     assert shape(result) == [
         ("body", 0, "主要做法如下。"),
@@ -69,7 +78,10 @@ def test_list_items_become_one_run_in_paragraph_not_headings():
 def test_headings_with_text_under_them_lead_their_paragraph_when_the_outline_wants_no_subheadings():
     answer = "**1、分类施训**\n举办培训班3期。\n\n### 二、讲堂\n开设讲堂6期。\n\n**下一步**"
     result = normalise_answer(answer, AREA)
-    assert shape(result) == [("body", 0, "一是分类施训。举办培训班3期。"), ("body", 0, "二是讲堂。开设讲堂6期。")]
+    assert shape(result) == [
+        ("body", 0, "一是分类施训。举办培训班3期。"),
+        ("body", 0, "二是讲堂。开设讲堂6期。"),
+    ]
     assert [r.reason for r in result.removals if r.reason != "markdown"] == [
         "empty_heading",
         "heading_to_text",

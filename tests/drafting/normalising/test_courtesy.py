@@ -15,8 +15,14 @@ RULES = default_rules()
 @pytest.mark.parametrize(
     ("answer", "removed"),
     [
-        ("好的，以下是“干部教育培训”部分的正文：\n\n举办培训班3期。", "好的，以下是“干部教育培训”部分的正文："),
-        ("Sure! Here is the section you asked for:\n举办培训班3期。", "Sure! Here is the section you asked for:"),
+        (
+            "好的，以下是“干部教育培训”部分的正文：\n\n举办培训班3期。",
+            "好的，以下是“干部教育培训”部分的正文：",
+        ),
+        (
+            "Sure! Here is the section you asked for:\n举办培训班3期。",
+            "Sure! Here is the section you asked for:",
+        ),
         ("好的，以下是正文：举办培训班3期。", "好的，以下是正文："),
         ("**当然可以。**\n\n举办培训班3期。", "**当然可以。**"),
         ("Certainly.\n举办培训班3期。", "Certainly."),
@@ -29,7 +35,11 @@ def test_preambles_go(answer, removed):
 
 
 def test_official_openings_are_not_preambles():
-    for answer in ("现将有关情况报告如下：\n一是……", "以下是正文", "上半年，在区委的坚强领导下，举办培训班3期。"):
+    for answer in (
+        "现将有关情况报告如下：\n一是……",
+        "以下是正文",
+        "上半年，在区委的坚强领导下，举办培训班3期。",
+    ):
         assert strip_preamble(answer, RULES) == (answer, [])
 
 
@@ -56,7 +66,8 @@ def test_a_closing_phrase_inside_the_body_stays():
 
 
 @pytest.mark.parametrize(
-    "answer", ["抱歉，我无法协助完成这个请求。", "I'm sorry, but I can't help with that.", "I can't help with that."]
+    "answer",
+    ["抱歉，我无法协助完成这个请求。", "I'm sorry, but I can't help with that.", "I can't help with that."],
 )
 def test_refusals_are_recognised(answer):
     assert refusal(answer, RULES) is not None

@@ -8,11 +8,17 @@ from drafting.normalising.inline import fact_ids, fullwidth_digits, inline_markd
 def test_fullwidth_digits_become_ascii_and_each_change_is_recorded():
     text, removals = fullwidth_digits("举办培训班３期，培训１８０人次，增长１２．５%。")
     assert text == "举办培训班3期，培训180人次，增长12.5%。"
-    assert [(r.text, r.replacement) for r in removals] == [("３", "3"), ("１８０", "180"), ("１２．５", "12.5")]
+    assert [(r.text, r.replacement) for r in removals] == [
+        ("３", "3"),
+        ("１８０", "180"),
+        ("１２．５", "12.5"),
+    ]
 
 
 def test_fact_ids_in_any_bracket_and_list_form_are_removed():
-    text, removals = fact_ids("举办培训班3期[work.0.0]，培训180人次【work.0.1】（事实：work.1.0、work.1.1）。")
+    text, removals = fact_ids(
+        "举办培训班3期[work.0.0]，培训180人次【work.0.1】（事实：work.1.0、work.1.1）。"
+    )
     assert text == "举办培训班3期，培训180人次。"
     assert [r.text for r in removals] == ["[work.0.0]", "【work.0.1】", "（事实：work.1.0、work.1.1）"]
 
@@ -23,8 +29,13 @@ def test_bare_fact_ids_are_removed_only_when_known():
 
 
 def test_placeholder_variants_become_the_one_form():
-    text, removals = placeholders("培训[待补充：人数]人次，（待补充）场次，[待补充…]，【待补充：已是标准写法】。")
-    assert text == "培训【待补充：人数】人次，【待补充：相关内容】场次，【待补充：相关内容】，【待补充：已是标准写法】。"
+    text, removals = placeholders(
+        "培训[待补充：人数]人次，（待补充）场次，[待补充…]，【待补充：已是标准写法】。"
+    )
+    assert (
+        text
+        == "培训【待补充：人数】人次，【待补充：相关内容】场次，【待补充：相关内容】，【待补充：已是标准写法】。"
+    )
     assert len(removals) == 3  # the standard form is not a change
 
 

@@ -182,6 +182,8 @@ def test_a_comment_quotes_the_sentences_around_the_selected_words(service, sheet
     long_text = "。".join(p.text.rstrip("。") for p in section.paragraphs) * 3
     service.editing.save_section("w1", did, key, long_text)
     version = service.drafts.open_draft("w1", did).version
-    comment = service.reviews.add_comment("w1", did, version, key, 0, "987 从何而来？", focus="党群服务中心987个")
+    comment = service.reviews.add_comment(
+        "w1", did, version, key, 0, "987 从何而来？", focus="党群服务中心987个"
+    )
     assert "党群服务中心987个" in comment.quote
     assert comment.quote.removesuffix("……")[-1] in "。！？；"

@@ -145,7 +145,10 @@ def test_empty_parts_get_placeholders_and_grounding_flags_them() -> None:
     assert [(f.kind, f.section) for f in report.flags] == [
         ("placeholder", "problems"),
         ("placeholder", "plans:0"),
+        ("placeholder", "date"),  # no date in the facts: the 成文日期 under the signature is a gap
     ]
+    assert draft.signature == "某某区委组织部"
+    assert draft.date == "【待补充：成文日期】"
 
 
 def test_titles() -> None:
