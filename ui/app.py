@@ -11,19 +11,12 @@ from pathlib import Path
 import gradio as gr
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
-from ui import knowledge_page, model_page, prompt_lab_page, prompts_page, review_page
+from ui import knowledge_page, locale, model_page, prompt_lab_page, prompts_page, review_page
 from ui import text as T
 from ui.draft import page as draft_page
 from ui.handlers import guarded, username
 
 STYLE = Path(__file__).with_name("style.css")
-
-# Gradio's own labels (upload area, table menus, sign-in form) follow the browser's language; this
-# product is Chinese-only, so report Chinese to the frontend whatever the browser says.
-FORCE_CHINESE = (
-    "<script>try{Object.defineProperty(navigator,'language',{get:()=>'zh-CN'});"
-    "Object.defineProperty(navigator,'languages',{get:()=>['zh-CN','zh']});}catch(e){}</script>"
-)
 
 
 def theme() -> gr.themes.Base:
@@ -126,7 +119,9 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
         ],
         theme=theme(),
         css_paths=[STYLE],
-        head=FORCE_CHINESE,
+        # Gradio's own words follow the browser's language; this product is Chinese-only.
+        app_kwargs={"middleware": locale.middleware()},
+        i18n=gr.I18n(**{locale.LOCALE: T.GRADIO_ZH_CN}),
         prevent_thread_lock=not block,
         quiet=True,
     )

@@ -299,3 +299,33 @@ MODEL_KEY_SET = "已设置（不显示）"
 MODEL_KEY_UNSET = "未设置"
 MODEL_TEST_OK = "连接成功：用时 {seconds:.1f} 秒，模型回复“{reply}”。"
 MODEL_TEST_FAILED = "连接失败（用时 {seconds:.1f} 秒）：{error}"
+
+# Gradio's own words its Chinese (zh-CN) translation lacks, so they would show in English, plus
+# "common.complete" and "common.upload", which no language of this Gradio translates (the raw
+# key was shown). Passed
+# to Gradio as gr.I18n translations; keys are Gradio's, values what the user sees.
+GRADIO_ZH_CN = {
+    "common.complete": "已完成",
+    "common.upload": "上传",
+    "common.download_all": "全部下载",
+    "common.progress": "进度",
+    "common.run": "运行",
+    "common.runs": "运行记录",
+    "common.runs_description": "查看本浏览器保存的运行记录",
+    "common.back_to_app": "返回",
+    "common.back_to_app_description": "返回应用",
+    "common.record": "录制",
+    "common.stop_recording": "停止录制",
+    "common.screen_studio": "屏幕录制",
+    "common.share_gradio_tab": "分享页面",
+    "chatbot.complete": "已完成",
+    "dataframe.import_empty_file": "拖入的文件是空的。",
+    "dataframe.import_no_column_names": "拖入的文件没有列名。",
+    "dataframe.import_ragged_row": "文件第 {line} 行有 {fields} 列，表头有 {columns} 列。",
+    "dataframe.import_static_columns": "这张表的列不可修改，不能导入。",
+    "dataframe.import_fixed_columns": "这张表只能有 {expected} 列，文件有 {actual} 列。",
+    "dataframe.import_fixed_rows": "这张表只能有 {expected} 行，文件有 {actual} 行。",
+    "dataframe.filter": "筛选",
+    "dataframe.clear_filter": "清除筛选",
+    "status.queue_position": "排队中：第 {position} 位，共 {size} 位",
+}

@@ -28,7 +28,14 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PASSWORD = "browser-test-pass"
-USERS = {"writer1": "writer", "writer2": "writer", "reviewer1": "reviewer", "admin1": "admin"}
+USERS = {
+    "writer1": "writer",
+    "writer2": "writer",
+    "writer3": "writer",
+    "reviewer1": "reviewer",
+    "maintainer1": "maintainer",
+    "admin1": "admin",
+}
 
 
 @dataclass
