@@ -117,9 +117,9 @@ class ForceLocaleMiddleware:
             if message.get("more_body", False):
                 return
             body = insert_first_in_head(b"".join(chunks), self.snippet)
-            headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
-            headers.append((b"content-length", str(len(body)).encode()))
-            await send({**start, "headers": headers})
+            kept = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
+            kept.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": kept})
             await send({"type": "http.response.body", "body": body})
 
         await self.app(scope, receive, rewrite)
