@@ -16,9 +16,10 @@ UPLOAD_TYPES = [".txt", ".md", ".docx", ".pdf"]
 
 
 def _doc_rows(docs: list[Any], attention: dict[str, list[str]]) -> list[list[Any]]:
+    # Internal ids are hex strings a reader cannot use; the table shows a row number.
     return [
         [
-            d.id,
+            number,
             d.source,
             d.title,
             d.period or "",
@@ -28,12 +29,19 @@ def _doc_rows(docs: list[Any], attention: dict[str, list[str]]) -> list[list[Any
             (d.ingested_at or "")[:16].replace("T", " "),
             "；".join(attention.get(d.id, [])),
         ]
-        for d in docs
+        for number, d in enumerate(docs, start=1)
     ]
 
 
 def _passage_rows(passages: list[Any]) -> list[list[Any]]:
-    return [[p.id, PART_LABELS.get(p.part, p.part), p.heading, p.text] for p in passages]
+    return [
+        [_passage_label(n), PART_LABELS.get(p.part, p.part), p.heading, p.text]
+        for n, p in enumerate(passages, start=1)
+    ]
+
+
+def _passage_label(number: int) -> str:
+    return f"第 {number} 段"
 
 
 def build(service: DraftingService) -> dict[str, Any]:
@@ -154,7 +162,10 @@ def build(service: DraftingService) -> dict[str, Any]:
             doc.period or "",
             doc.org or "",
             _passage_rows(found),
-            gr.update(choices=[(f"{p.id}  {p.text[:20]}", p.id) for p in found], value=[]),
+            gr.update(
+                choices=[(f"{_passage_label(n)}  {p.text[:20]}", p.id) for n, p in enumerate(found, start=1)],
+                value=[],
+            ),
             gr.update(choices=headings, value=None),
         )
 
@@ -234,8 +245,9 @@ def build(service: DraftingService) -> dict[str, Any]:
         if not doc_id:
             raise gr.Error(T.KB_DOC_PICK, title=T.ERROR_TITLE)
         user = username(request)
+        name = service.knowledge.document(user, doc_id).source
         recleaned = service.knowledge.remove_document(user, doc_id)
-        notify(T.KB_DOC_REMOVED.format(name=doc_id))
+        notify(T.KB_DOC_REMOVED.format(name=name))
         # Documents that shared a header with the removed one got those lines back.
         for r in recleaned:
             notify(T.KB_DOC_RECLEANED.format(status=r.status, name=r.name, reason=r.reason))

@@ -210,7 +210,7 @@ KIND_LABELS = {
     "speech": "讲话稿",
     "other": "其他",
 }
-KB_DOC_HEADERS = ["编号", "文件", "标题", "时期", "单位", "类型", "段落数", "入库时间", "待核对"]
+KB_DOC_HEADERS = ["序号", "文件", "标题", "时期", "单位", "类型", "段落数", "入库时间", "待核对"]
 KB_FIX = "更正标题、类型、期间和段落所属部分"
 KB_FIX_TITLE = "标题"
 KB_FIX_KIND = "类型"
@@ -221,7 +221,7 @@ KB_FIX_SAVE = "保存更正"
 KB_FIX_SAVED = "已更正：{title}（重新入库同一内容后仍保留）"
 KB_FIX_YEAR_INVALID = "年份“{value}”无效，请填四位数字，或留空。"
 KB_PASSAGES = "段落及所属部分"
-KB_PASSAGE_HEADERS = ["段落编号", "部分", "小标题", "内容"]
+KB_PASSAGE_HEADERS = ["段落", "部分", "小标题", "内容"]
 KB_MOVE_PASSAGE = "要移动的段落"
 KB_MOVE_HEADING = "或：整个标题（连同其下全部内容）"
 KB_MOVE_PART = "改到"

@@ -98,7 +98,7 @@ def test_knowledge_page_searches_first_and_fits_1440(sign_in, shots: Path) -> No
     page.locator("#kb-docs").get_by_text(REPORT.name).filter(visible=True).first.wait_for()
     # Every column of the documents table is inside the table's frame, none squeezed to one character.
     frame = page.locator("#kb-docs").bounding_box()
-    for header in ("编号", "待核对"):
+    for header in ("序号", "待核对"):
         cell = page.locator("#kb-docs th").filter(has_text=header).filter(visible=True).first.bounding_box()
         assert frame["x"] <= cell["x"] and cell["x"] + cell["width"] <= frame["x"] + frame["width"] + 1
         assert cell["height"] < 60, f"{header} header wraps: {cell}"
