@@ -26,7 +26,7 @@ def _doc_rows(docs: list[Any], attention: dict[str, list[str]]) -> list[list[Any
             d.org or "",
             T.KIND_LABELS.get(d.kind, d.kind),
             d.passage_count,
-            (d.ingested_at or "")[:16].replace("T", " "),
+            render.moment(d.ingested_at),
             "；".join(attention.get(d.id, [])),
         ]
         for number, d in enumerate(docs, start=1)

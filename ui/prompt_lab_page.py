@@ -11,6 +11,7 @@ import gradio as gr
 import pandas as pd
 
 from drafting.service.facade import DraftingService
+from ui import render
 from ui.handlers import guarded, notify, username
 
 TEMPLATE = "section"  # the one template the pipeline drafts with; outlines have one file each
@@ -48,7 +49,7 @@ def build(service: DraftingService) -> dict[str, Any]:
         lines = [f"**{TEMPLATE} 当前使用的版本：{current}**"]
         for p in lab.publications(user, TEMPLATE)[-5:]:
             action = "发布" if p.action == "publish" else "回退到"
-            lines.append(f"- {p.at} {p.who} {action} {p.version}")
+            lines.append(f"- {render.moment(p.at)} {p.who} {action} {p.version}")
         return "\n".join(lines)
 
     @guarded

@@ -7,6 +7,7 @@ decide how things look, never what is true: flags, spans and diffs all come from
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from html import escape
 
 from drafting.model import Draft, Flag, Section
@@ -14,6 +15,22 @@ from drafting.service.facade import PART_LABELS, Comment, ReviewStep, Workspace,
 from ui import text as T
 
 Span = tuple[int, int]
+
+
+def moment(stamp: str | None) -> str:
+    """A stored time (ISO 8601, UTC) as the server's wall clock to the minute: 2026-07-05 09:30.
+
+    The stores keep UTC so that servers agree; people read their own clock, without the "T".
+    """
+    if not stamp:
+        return ""
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp  # shown as stored rather than lost
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    return when.strftime("%Y-%m-%d %H:%M")
 
 
 def marked(text: str, spans: Iterable[tuple[int, int, str, str]]) -> str:
@@ -249,7 +266,7 @@ def history_html(steps: Sequence[ReviewStep]) -> str:
     """A draft's review decisions, oldest first: when, what, which version, who, why, what was open."""
     if not steps:
         return message_html(T.HISTORY_NONE)
-    rows = [(s.at, s.label, f"第 {s.version} 版", s.actor, s.note or "—", s.override or "—") for s in steps]
+    rows = [(moment(s.at), s.label, f"第 {s.version} 版", s.actor, s.note or "—", s.override or "—") for s in steps]
     return table_rows_html(T.HISTORY_HEADERS, rows).replace('class="plain"', 'class="plain history"', 1)
 
 
@@ -258,7 +275,7 @@ def return_reason_html(ws: Workspace) -> str:
     if not ws.return_reason:
         return ""
     step = ws.history[-1]
-    head = T.RETURN_REASON.format(actor=step.actor, at=step.at, version=step.version)
+    head = T.RETURN_REASON.format(actor=step.actor, at=moment(step.at), version=step.version)
     return (
         f'<div class="note note-error return-reason"><strong>{escape(head)}</strong>'
         f"<p>{escape(ws.return_reason)}</p></div>"

@@ -238,7 +238,9 @@ def _load_docx(path: Path, limits: Limits, *, shown_as: Path | None = None) -> L
         # for damaged packages; to the user they all mean one thing.
         log.debug("docx read failed for %s", path, exc_info=True)
         if "depth" in str(exc).lower():  # libxml2 refuses elements nested beyond 256 levels
-            raise CorruptDocumentError(shown, "文档结构嵌套层数过深（如表格套表格），无法读取，请简化后重试") from None
+            raise CorruptDocumentError(
+                shown, "文档结构嵌套层数过深（如表格套表格），无法读取，请简化后重试"
+            ) from None
         raise CorruptDocumentError(
             shown, f"不是有效的 .docx 文件（已损坏，或并非 Word 文档：{type(exc).__name__}）"
         ) from None

@@ -52,8 +52,9 @@ VISIBLE_TEXT_JS = """
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   while (walker.nextNode()) {
     const node = walker.currentNode, text = node.textContent.trim(), el = node.parentElement;
-    // Commands and paths in <code> are typed as they are (make local-model); not UI wording.
-    if (!text || !/[A-Za-z]/.test(text) || !el || el.closest('script,style,noscript,template,code,pre')) continue;
+    // Commands and paths in <code> are typed as they are (make local-model); a template in the
+    // code editor (.cm-content) is the maintainer's own text, variable names included. Not UI wording.
+    if (!text || !/[A-Za-z]/.test(text) || !el || el.closest('script,style,noscript,template,code,pre,.cm-content')) continue;
     if (shown(el)) seen.push([where(el), text]);
   }
   for (const el of document.querySelectorAll('input[placeholder], textarea[placeholder]')) {

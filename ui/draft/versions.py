@@ -26,7 +26,7 @@ def version_choices(ws: Workspace) -> list[tuple[str, int]]:
             (
                 T.VERSION_LABEL.format(
                     number=v.number,
-                    created=v.created[:16].replace("T", " "),
+                    created=render.moment(v.created),
                     author=v.author or "",
                     reason=reason,
                 ),
