@@ -123,6 +123,17 @@ class UISettings(BaseModel):
     admin_password: SecretStr | None = None
 
 
+class SecuritySettings(BaseModel):
+    # A web session ends after this long without a request, and in any case this long after sign-in.
+    session_idle_minutes: float = Field(default=30.0, gt=0)
+    session_max_hours: float = Field(default=12.0, gt=0)
+    # Failed sign-ins counted over a sliding window; past a limit, that user name (or that client
+    # address, which may be trying many names) must wait until the oldest failure leaves the window.
+    sign_in_window_minutes: float = Field(default=15.0, gt=0)
+    sign_in_failures_per_user: int = Field(default=5, ge=1)
+    sign_in_failures_per_client: int = Field(default=20, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DRAFTER_",
@@ -141,6 +152,7 @@ class Settings(BaseSettings):
     llm: LLMSettings = LLMSettings()
     local_model: LocalModelSettings = LocalModelSettings()
     ui: UISettings = UISettings()
+    security: SecuritySettings = SecuritySettings()
 
     @classmethod
     def settings_customise_sources(
@@ -166,6 +178,10 @@ class Settings(BaseSettings):
     @property
     def drafts_db_path(self) -> Path:
         return self.home / "drafts.sqlite3"
+
+    @property
+    def run_log_path(self) -> Path:
+        return self.home / "run_log.sqlite3"
 
     @property
     def models_dir(self) -> Path:

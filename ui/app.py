@@ -9,12 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+from starlette.middleware import Middleware
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
 from ui import knowledge_page, locale, model_page, prompt_lab_page, prompts_page, review_page
 from ui import text as T
 from ui.draft import page as draft_page
 from ui.handlers import guarded, username
+from ui.sign_in_page import SessionTokens, SignInGate
 
 STYLE = Path(__file__).with_name("style.css")
 
@@ -88,7 +90,11 @@ def build_app(service: DraftingService) -> gr.Blocks:
 
 
 def launch(service: DraftingService, host: str, port: int, *, block: bool = True) -> gr.Blocks:
-    """Serve the UI with sign-in; returns the app (immediately when ``block`` is False, for tests)."""
+    """Serve the UI with sign-in; returns the app (immediately when ``block`` is False, for tests).
+
+    People sign in on /signin (ui/sign_in_page.py), which applies the attempt limits; Gradio's
+    own password check is left in place refusing everyone, so its auth stays switched on and no
+    request reaches a page without a session the service knows."""
     settings = service.settings
     app = build_app(service)
     app.queue(default_concurrency_limit=settings.ui.concurrency)
@@ -96,7 +102,7 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
     app.launch(
         server_name=host,
         server_port=port,
-        auth=service.access.authenticate,
+        auth=lambda _name, _password: False,
         auth_message=T.AUTH_MESSAGE,
         ssr_mode=False,
         footer_links=[],
@@ -120,9 +126,13 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
         theme=theme(),
         css_paths=[STYLE],
         # Gradio's own words follow the browser's language; this product is Chinese-only.
-        app_kwargs={"middleware": locale.middleware()},
         i18n=gr.I18n(**{locale.LOCALE: T.GRADIO_ZH_CN}),
-        prevent_thread_lock=not block,
+        prevent_thread_lock=True,
         quiet=True,
+        app_kwargs={"middleware": [*locale.middleware(), Middleware(SignInGate, service=service)]},
     )
+    # Sessions live in the service (they expire); Gradio asks app.tokens about every request.
+    app.server_app.tokens = SessionTokens(service)  # type: ignore[assignment]  # Gradio types it as a dict
+    if block:
+        app.block_thread()
     return app

@@ -9,6 +9,11 @@ AUTH_MESSAGE = (
 )
 SIGNED_IN = "当前用户：**{name}**（{role}） · 撰写方式：{mode}"
 LOGOUT = "退出登录"
+SIGN_IN_TITLE = "登录 · 公文起草助手"
+SIGN_IN_NAME = "用户名"
+SIGN_IN_PASSWORD = "密码"
+SIGN_IN_BUTTON = "登录"
+SIGN_IN_ELSEWHERE = "请在登录页（/signin）登录。"
 INTERNAL_ERROR = "操作失败：系统内部错误，已记入日志。请稍后重试或联系管理员。"
 NOT_SIGNED_IN = "请先登录。"
 ERROR_TITLE = "出错了"

@@ -8,9 +8,9 @@ draft exists.
 
 from __future__ import annotations
 
-from drafting.service.ports import DraftRepository, ReviewLog, UserDirectory
+from drafting.service.ports import DraftRepository, ReviewLog, RunLog, UserDirectory
 from drafting.service.views import ServiceError, user_errors
-from drafting.store.accounts import User, can
+from drafting.store.accounts import DISABLED_MESSAGE, User, can
 from drafting.store.drafts import DraftSummary
 
 NOT_FOUND = "找不到这份材料，或你无权查看。"
@@ -20,16 +20,27 @@ class AccessPolicy:
     """Answers "may this user do this to this draft" for every service, from the accounts, the
     drafts' owners and shares, and the review log."""
 
-    def __init__(self, users: UserDirectory, drafts: DraftRepository, reviews: ReviewLog) -> None:
+    def __init__(
+        self,
+        users: UserDirectory,
+        drafts: DraftRepository,
+        reviews: ReviewLog,
+        run_log: RunLog | None = None,
+    ) -> None:
         self._users = users
         self._drafts = drafts
         self._reviews = reviews
+        self._run_log = run_log
+
+    def record(
+        self, user: str | None, action: str, target: str = "", detail: str = "", *, ok: bool = True
+    ) -> None:
+        """Add an entry to the run log (who did what, to what). The services call this after an
+        action that changes something; a policy built without a run log (some tests) records nothing."""
+        if self._run_log is not None:
+            self._run_log.record(user, action, target, detail, ok=ok)
 
     # ------------------------------------------------------------ people
-
-    def authenticate(self, name: str, password: str) -> bool:
-        """For the sign-in form: True when the name and password match a user."""
-        return self._users.verify(name, password) is not None
 
     @user_errors
     def user(self, name: str | None) -> User:
@@ -37,12 +48,14 @@ class AccessPolicy:
         user = self._users.get(name) if name else None
         if user is None:
             raise ServiceError("请先登录。")
+        if user.disabled:
+            raise ServiceError(DISABLED_MESSAGE)
         return user
 
     def can(self, name: str | None, action: str) -> bool:
         """Whether this user's role allows an action (e.g. "draft", "review", "edit_prompts")."""
         user = self._users.get(name) if name else None
-        return user is not None and can(user.role, action)
+        return user is not None and not user.disabled and can(user.role, action)
 
     def known_user(self, name: str) -> User | None:
         """Another user by name (e.g. to share a draft with), or None."""

@@ -66,13 +66,21 @@ class EditingService:
                 section.record = {**section.record, "edited_by": user.name}
         outline = self._planner.sections(sheet)[0]
         draft.flags = list(check_draft(draft, sheet, self._references(draft), outline=outline).flags)
-        return self._drafts.add_version(draft_id, draft, reason="edit", author=user.name, facts=sheet).draft
+        saved_draft = self._drafts.add_version(
+            draft_id, draft, reason="edit", author=user.name, facts=sheet
+        ).draft
+        self._access.record(user.name, "edit", draft_id, f"{key}（第 {saved_draft.version} 版）")
+        return saved_draft
 
     @user_errors
     def restore(self, name: str | None, draft_id: str, version: int) -> Draft:
         """Make an earlier version current again (as a new version; nothing is lost)."""
         user, _ = self._access.editable(name, draft_id)
-        return self._drafts.restore(draft_id, int(version), author=user.name).draft
+        restored = self._drafts.restore(draft_id, int(version), author=user.name).draft
+        self._access.record(
+            user.name, "restore", draft_id, f"恢复第 {int(version)} 版为第 {restored.version} 版"
+        )
+        return restored
 
     @user_errors
     def diff(self, name: str | None, draft_id: str, old: int, new: int) -> list[DiffRow]:

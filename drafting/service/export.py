@@ -39,9 +39,11 @@ class ExportService:
         self, name: str | None, draft_id: str, version: int | None = None, *, comments: bool = False
     ) -> Path:
         """The Word file of a version (the latest by default)."""
-        self._access.readable(name, draft_id)
+        user, _ = self._access.readable(name, draft_id)
         draft = self._drafts.get_version(draft_id, version).draft
-        return self._exporter.export(draft, self._export_dir() / _file_name(draft), comments=comments)
+        path = self._exporter.export(draft, self._export_dir() / _file_name(draft), comments=comments)
+        self._access.record(user.name, "export", draft_id, f"{path.name}（第 {draft.version} 版）")
+        return path
 
     @user_errors
     def preview(self, name: str | None, draft_id: str, version: int | None = None) -> Preview:

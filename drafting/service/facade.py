@@ -15,10 +15,15 @@ to propagate (the UI logs it and says so).
     knowledge   upload, list, open, search and remove past reports       (knowledge.py)
     prompts     read and save prompt-template versions                   (prompts.py)
     prompt_lab  render on a case, run, compare, publish and roll back    (prompt_lab.py)
+    model       the model endpoint an admin sets and tests               (model_settings.py)
+    sign_in     attempt limits and sessions that expire                 (security/sign_in.py)
+    users       admins manage users                                      (security/users.py)
+    run_log     who did what and when, for admins                        (security/run_log.py)
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from drafting.facts.table import PART_LABELS, sheet_rows
@@ -36,11 +41,13 @@ from drafting.service.ports import (
     KnowledgeIndex,
     PageRenderer,
     ReviewLog,
-    UserDirectory,
 )
 from drafting.service.prompt_lab import PromptLabService
 from drafting.service.prompts import PromptService
 from drafting.service.reviews import ReviewService
+from drafting.service.security.run_log import RunLogRow, RunLogService, RunLogView
+from drafting.service.security.sign_in import SignInOutcome, SignInService
+from drafting.service.security.users import NewPassword, UserAdminService, UserRow
 from drafting.service.shared_knowledge import KnowledgeBaseSlot
 from drafting.service.views import (
     DraftListing,
@@ -58,6 +65,7 @@ from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
 from drafting.store.drafts import DraftStore
 from drafting.store.model_endpoint import ModelEndpointStore, effective_settings
 from drafting.store.reviews import Comment, ReviewStore, reviews_db_path
+from drafting.store.run_log import RunLogStore
 from drafting.word.export import DocxExporter, Exporter
 from drafting.writing.chat import ChatModel, build_chat_model
 from drafting.writing.repair import repair_note
@@ -83,6 +91,11 @@ __all__ = [
     "section_notes",
     "ConnectionResult",
     "ModelSettingsView",
+    "NewPassword",
+    "RunLogRow",
+    "RunLogView",
+    "SignInOutcome",
+    "UserRow",
     "sheet_rows",
 ]
 
@@ -99,7 +112,7 @@ class DraftingService:
         self,
         settings: Settings,
         *,
-        users: UserDirectory,
+        users: UserStore,
         reviews: ReviewLog,
         drafts: DraftRepository,
         knowledge_base: KnowledgeIndex | Callable[[], KnowledgeIndex | None] | None = None,
@@ -107,13 +120,19 @@ class DraftingService:
         exporter: Exporter | None = None,
         prompts: PromptLibrary | None = None,
         render_pages: PageRenderer | None = None,
+        run_log: RunLogStore | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         knowledge = KnowledgeBaseSlot(
             knowledge_base if knowledge_base is not None else lambda: build_knowledge_base(settings)
         )
         planner = DraftPlanner(settings, drafts, chat=chat, prompts=prompts)
-        self.access = AccessPolicy(users, drafts, reviews)
+        run_log = run_log or RunLogStore(settings.run_log_path)
+        self.access = AccessPolicy(users, drafts, reviews, run_log)
+        self.sign_in = SignInService(self.access, users, settings.security, clock)
+        self.users = UserAdminService(self.access, users, self.sign_in.sessions.end_user)
+        self.run_log = RunLogService(self.access, run_log)
         self.drafts = DraftService(settings, self.access, drafts, reviews, planner, knowledge)
         self.editing = EditingService(self.access, drafts, planner, knowledge)
         self.generation = GenerationService(self.access, drafts, planner, knowledge)

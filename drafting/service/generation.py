@@ -100,7 +100,10 @@ class GenerationService:
         events: queue.Queue = queue.Queue()
         listener = QueueListener(events)
 
+        what = "全文" if keys is None else f"重新生成一节：{keys[0]}"
+
         def work() -> None:
+            outcome, ok = "完成", False
             try:
                 if keys is None:
                     draft = self._generate_all(user.name, draft_id, exemplars, listener, cancel)
@@ -109,15 +112,20 @@ class GenerationService:
                     draft = pipeline.regenerate_section(
                         draft_id, keys[0], author=user.name, listener=listener, cancel=cancel
                     )
+                ok = True
                 events.put(GenerationEvent("finished", draft=draft))
             except DraftingCancelled:
+                outcome = "已停止"
                 events.put(GenerationEvent("cancelled"))
             except USER_FACING + (ServiceError, DraftingFailed) as exc:
+                outcome = str(exc)
                 events.put(GenerationEvent("error", text=str(exc)))
             except Exception as exc:  # a bug: log it whole, tell the person briefly
                 log.exception("generation failed")
+                outcome = f"内部错误（{type(exc).__name__}）"
                 events.put(GenerationEvent("error", text=f"内部错误（{type(exc).__name__}），已记入日志。"))
             finally:
+                self._access.record(user.name, "generate", draft_id, f"{what}：{outcome}", ok=ok)
                 events.put(None)
 
         thread = threading.Thread(target=work, name=f"generate-{run_id[:8]}", daemon=True)

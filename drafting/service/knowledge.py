@@ -1,13 +1,15 @@
 """The knowledge-base service: upload past reports, list and open them, search them, remove them.
 
 Anyone signed in may look and search; adding and removing documents need their own rights.
-Uploads are copied under the data directory first, so uploading a changed file again replaces
-the old one and an unchanged one is skipped.
+Uploads are copied under the data directory first (see ``upload_path``), so uploading a changed
+file again replaces the old one and an unchanged one is skipped.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
+import unicodedata
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -43,28 +45,42 @@ class KnowledgeService:
         progress: Callable[[float, str], None] | None = None,
     ) -> list[FileResult]:
         """Add uploaded files (original name, temporary path) to the knowledge base, one result per file."""
-        self._access.require(name, "add_documents")
+        user = self._access.require(name, "add_documents")
         if not files:
             raise ServiceError("请先选择要上传的文件。")
-        library = self._library
-        library.mkdir(parents=True, exist_ok=True)
+        self._library.mkdir(parents=True, exist_ok=True)
         results: list[FileResult] = []
         to_ingest: list[Path | str] = []
+        originals: dict[str, str] = {}
+        batch: dict[Path, str] = {}  # stored path → sha256 of what this batch put there
         for original, temp in files:
-            safe = Path(original or "").name.strip()
-            if not safe or safe.startswith("."):
+            display = display_name(original)
+            if not display:
                 results.append(FileResult(original or "（无名文件）", "失败", 0, "文件名无效"))
                 continue
-            target = library / safe
             try:
+                digest = _sha256(Path(temp))
+                target, display = upload_path(self._library, display, digest, batch)
+                if batch.get(target) == digest:
+                    results.append(FileResult(display, "未变化", 0, "与本批中的同名文件内容相同，已跳过"))
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(temp, target)
             except OSError as exc:
-                results.append(FileResult(safe, "失败", 0, f"无法保存上传的文件：{exc.strerror or exc}"))
+                results.append(FileResult(display, "失败", 0, f"无法保存上传的文件：{exc.strerror or exc}"))
                 continue
+            batch[target] = digest
+            originals[display] = original
             to_ingest.append(target)
         if to_ingest:
             report = self._knowledge.get().ingest(to_ingest, progress=_progress_adapter(progress))
             results.extend(file_results(report))
+        for r in results:
+            was = originals.get(r.name, r.name)
+            detail = f"{r.status} {r.passages} 段" + (f"：{r.reason}" if r.reason else "")
+            if was != r.name:
+                detail += f"（原文件名：{was}）"
+            self._access.record(user.name, "ingest", r.name, detail, ok=r.status != "失败")
         return results
 
     def ingest_at_startup(self, folder: Path, progress: Callable[[float, str], None] | None = None) -> str:
@@ -149,10 +165,17 @@ class KnowledgeService:
     def remove_document(self, name: str | None, id_or_path: str) -> list[FileResult]:
         """Remove a document and its passages (admins only). Returns the other documents cleaned
         again because the removed one shared a header or footer with them (usually none)."""
-        self._access.require(name, "remove_documents")
-        report = self._knowledge.get().remove_documents([id_or_path])
+        user = self._access.require(name, "remove_documents")
+        kb = self._knowledge.get()
+        try:
+            doc = kb.get_document(id_or_path)
+        except LookupError:
+            doc = None
+        report = kb.remove_documents([id_or_path])
         if report.failed:  # not found, or a file name shared by several documents
             raise ServiceError(report.failed[0].reason.rstrip("。") + "。")
+        label = f"{doc.source}（{doc.title}）" if doc else id_or_path
+        self._access.record(user.name, "remove", label, f"文档 {doc.id}" if doc else "")
         return reclean_results(report.recleaned, report.not_recleaned)
 
     @user_errors
@@ -187,6 +210,61 @@ class KnowledgeService:
         self._access.user(name)
         filters = SearchFilters(part=part if part in PARTS else None)  # type: ignore[arg-type]
         return self._knowledge.get().aids((query or "").strip(), filters)
+
+
+# Characters Windows or a shell treats specially; replaced so a stored name is safe everywhere.
+_RESERVED = set('<>:"|?*')
+MAX_NAME_CHARS = 100
+
+
+def display_name(original: str | None) -> str:
+    """The name a person sees for an upload: the last part of what the browser sent (either kind
+    of slash), NFC, without control characters, reserved characters replaced, no trailing dot or
+    space, at most MAX_NAME_CHARS characters (the extension kept). "" when nothing usable is left."""
+    last = (original or "").replace("\\", "/").split("/")[-1]
+    text = unicodedata.normalize("NFC", last)
+    text = "".join(
+        "_" if ch in _RESERVED else ch for ch in text if not unicodedata.category(ch).startswith("C")
+    )
+    text = text.strip().rstrip(". ")
+    # A leading dot marks a hidden file (".bashrc", macOS's "._报告.docx"): not a report.
+    if not text or text.startswith(".") or set(text) <= {"_"}:
+        return ""
+    if len(text) > MAX_NAME_CHARS:
+        stem, dot, suffix = text.rpartition(".")
+        suffix = dot + suffix if dot and len(suffix) <= 8 else ""
+        text = text[: MAX_NAME_CHARS - len(suffix)] + suffix
+    return text
+
+
+def upload_path(library: Path, display: str, digest: str, batch: dict[Path, str]) -> tuple[Path, str]:
+    """Where an upload is stored: ``library/<generated folder>/<display name>``.
+
+    The folder name is generated from the display name (a hash), never taken from the upload, so
+    no name can reach outside the library; the same name lands in the same place, so uploading it
+    again replaces the earlier document. A second file of the same name in one batch with other
+    content gets its own folder and a numbered name ("报告（2）.docx") instead of overwriting the
+    first. Returns the path and the display name used."""
+    stem, dot, suffix = display.rpartition(".")
+    stem, suffix = (stem, dot + suffix) if dot and stem else (display, "")
+    for n in range(1, len(batch) + 2):
+        name = display if n == 1 else f"{stem}（{n}）{suffix}"
+        key = unicodedata.normalize("NFC", name).casefold().encode("utf-8")
+        folder = hashlib.sha256(key).hexdigest()[:16]
+        target = library / folder / name
+        if n == 1 and (library / name).is_file():
+            target = library / name  # stored by an earlier release under its own name: replace it there
+        if target not in batch or batch[target] == digest:
+            return target, name
+    raise AssertionError("unreachable: one more name than the batch holds is always free")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 _STAGE_LABELS = {

@@ -80,6 +80,9 @@ class ModelSettingsService:
             raise ServiceError(str(exc)) from exc
         self._planner.chat = self._build_chat(effective_settings(self._settings, saved))
         log.info("model endpoint set by %s: %s (%s)", name, saved.model, saved.base_url)
+        # Never the key: only whether one is stored.
+        key_note = "，已更换密钥" if api_key else ""
+        self._access.record(name, "model_settings", saved.model, f"接口 {saved.base_url}{key_note}")
         return self.current(name)
 
     def clear(self, name: str | None) -> ModelSettingsView:
@@ -87,6 +90,7 @@ class ModelSettingsService:
         self._access.require(name, "configure_model")
         self._store.clear()
         self._planner.chat = self._build_chat(self._settings)
+        self._access.record(name, "model_settings", "", "清除网页设置，改回配置文件或离线模板撰写")
         return self.current(name)
 
     def test(self, name: str | None, base_url: str, model: str, api_key: str | None) -> ConnectionResult:

@@ -33,6 +33,14 @@ class UserDirectory(Protocol):
     def require(self, name: str | None, action: str) -> User: ...
 
 
+class RunLog(Protocol):
+    """Where the services record who did what (drafting.store.run_log.RunLogStore)."""
+
+    def record(
+        self, user: str | None, action: str, target: str = "", detail: str = "", *, ok: bool = True
+    ) -> None: ...
+
+
 class DraftRepository(Protocol):
     """Drafts with their versions and shares (drafting.store.drafts.DraftStore)."""
 

@@ -182,15 +182,19 @@ class PromptLabService:
             raise ServiceError(report.summary())
         assert name is not None
         try:
-            return active_versions(self._settings).publish("template", template, version, name)
+            published = active_versions(self._settings).publish("template", template, version, name)
         except PublishError as exc:
             raise ServiceError(str(exc)) from exc
+        self._access.record(name, "publish_template", template, f"版本 {version}")
+        return published
 
     @user_errors
     def rollback(self, name: str | None, template: str) -> Publication:
         self._require(name)
         assert name is not None
         try:
-            return active_versions(self._settings).rollback("template", template, name)
+            back = active_versions(self._settings).rollback("template", template, name)
         except PublishError as exc:
             raise ServiceError(str(exc)) from exc
+        self._access.record(name, "rollback_template", template, f"回到版本 {back.version}")
+        return back

@@ -60,6 +60,7 @@ ACTION_LABELS: dict[str, str] = {
     "configure_model": "设置模型接口",
 }
 
+DISABLED_MESSAGE = "该账号已停用，请联系管理员。"
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 64
 
@@ -77,6 +78,7 @@ class User:
     name: str
     role: Role
     created_at: str
+    disabled: bool = False
 
     @property
     def role_label(self) -> str:
@@ -142,6 +144,8 @@ _MIGRATIONS: tuple[str, ...] = (
         password_hash TEXT NOT NULL,
         created_at TEXT NOT NULL
     )""",
+    # A disabled user keeps their drafts and history but can no longer sign in or act.
+    "ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0",
 )
 
 
@@ -172,14 +176,15 @@ class UserStore:
         return User(name, role, created)
 
     def get(self, name: str) -> User | None:
+        """The user, disabled or not (callers that act for a user check ``disabled``)."""
         with self._db() as db:
-            row = db.execute("SELECT name, role, created_at FROM users WHERE name = ?", (name,)).fetchone()
-        return User(row["name"], row["role"], row["created_at"]) if row else None
+            row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        return _user(row) if row else None
 
     def list(self) -> list[User]:
         with self._db() as db:
-            rows = db.execute("SELECT name, role, created_at FROM users ORDER BY name").fetchall()
-        return [User(r["name"], r["role"], r["created_at"]) for r in rows]
+            rows = db.execute("SELECT * FROM users ORDER BY name").fetchall()
+        return [_user(r) for r in rows]
 
     def count(self) -> int:
         with self._db() as db:
@@ -201,8 +206,15 @@ class UserStore:
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在。")
 
+    def set_disabled(self, name: str, disabled: bool) -> None:
+        with self._db() as db:
+            cur = db.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
+        if cur.rowcount == 0:
+            raise AccountError(f"用户“{name}”不存在。")
+
     def verify(self, name: str, password: str) -> User | None:
-        """The user if the password matches, else None. Never raises for bad input."""
+        """The user if the password matches and the account is enabled, else None. Never raises
+        for bad input."""
         if not name or not password:
             return None
         with self._db() as db:
@@ -215,24 +227,32 @@ class UserStore:
             self._hasher.verify(row["password_hash"], password)
         except (VerificationError, InvalidHashError):
             return None
+        if row["disabled"]:
+            return None
         if self._hasher.check_needs_rehash(row["password_hash"]):
             with self._db() as db:
                 db.execute(
                     "UPDATE users SET password_hash = ? WHERE name = ?",
                     (self._hasher.hash(password), row["name"]),
                 )
-        return User(row["name"], row["role"], row["created_at"])
+        return _user(row)
 
     def require(self, name: str | None, action: str) -> User:
         """The signed-in user, if their role allows the action; else PermissionDenied in Chinese."""
         user = self.get(name) if name else None
         if user is None:
             raise PermissionDenied("请先登录。")
+        if user.disabled:
+            raise PermissionDenied(DISABLED_MESSAGE)
         if not can(user.role, action):
             raise PermissionDenied(
                 f"{user.role_label}无权{ACTION_LABELS.get(action, action)}（当前用户：{user.name}）。"
             )
         return user
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(row["name"], row["role"], row["created_at"], bool(row["disabled"]))
 
 
 def bootstrap_admin(store: UserStore, password: str | None = None) -> str | None:

@@ -106,7 +106,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, stub: StubLLM) -> Iterator[
             if process.poll() is not None:
                 pytest.fail(f"drafter serve exited with {process.returncode}:\n{log.read_text()}")
             try:
-                if httpx.get(url + "/", timeout=2).status_code == 200:
+                if httpx.get(url + "/signin", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass

@@ -40,7 +40,7 @@ def service_kb(settings) -> KnowledgeBase:
     )
 
 
-def make_service(settings, tmp_path: Path, *, chat=None, kb=None) -> DraftingService:
+def make_service(settings, tmp_path: Path, *, chat=None, kb=None, **extra) -> DraftingService:
     users = UserStore(accounts_db_path(settings.home), hasher=FAST)
     for name, role in (
         ("w1", "writer"),
@@ -59,6 +59,7 @@ def make_service(settings, tmp_path: Path, *, chat=None, kb=None) -> DraftingSer
         chat=chat,
         prompts=prompt_library(settings),
         render_pages=lambda docx_path, out: [],
+        **extra,
     )
 
 

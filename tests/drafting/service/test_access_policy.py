@@ -10,10 +10,10 @@ from drafting.service.facade import DraftingService, ServiceError
 # ---------------------------------------------------------------- sign-in and permissions
 
 
-def test_authenticate(service: DraftingService) -> None:
-    assert service.access.authenticate("w1", PASSWORD)
-    assert not service.access.authenticate("w1", "wrong")
-    assert not service.access.authenticate("nobody", PASSWORD)
+def test_sign_in_checks_the_password(service: DraftingService) -> None:
+    assert service.sign_in.sign_in("w1", PASSWORD).ok
+    assert not service.sign_in.sign_in("w1", "wrong").ok
+    assert not service.sign_in.sign_in("nobody", PASSWORD).ok
 
 
 @pytest.mark.parametrize("role_user", ["r1", "m1"])

@@ -1,0 +1,164 @@
+"""The run log: who did what, to what, and when, in one SQLite file under the data directory.
+
+Entries are only ever added. Each says who (a user name, or "命令行:<os user>" for the CLI), the
+action (one of ACTIONS), what it was done to (a draft id, a file name, a user name, a template),
+a short detail, and whether it succeeded. Nothing secret goes in: callers pass names and counts,
+never a password or a model key.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from drafting.store.sqlite_file import SQLiteFile
+
+# The actions the log records, with the label people read on the run-log page.
+ACTIONS: dict[str, str] = {
+    "sign_in": "登录成功",
+    "sign_in_failed": "登录失败",
+    "sign_in_blocked": "登录被限制",
+    "ingest": "上传往年材料",
+    "remove": "删除知识库文件",
+    "generate": "生成初稿",
+    "edit": "修改段落",
+    "restore": "恢复版本",
+    "export": "导出 Word",
+    "publish_template": "发布提示词版本",
+    "rollback_template": "回滚提示词版本",
+    "user_add": "新增用户",
+    "user_disable": "停用用户",
+    "user_enable": "启用用户",
+    "user_password": "重置密码",
+    "user_role": "修改角色",
+    "model_settings": "修改模型设置",
+}
+
+MAX_PAGE = 200
+MAX_FIELD = 500
+
+
+@dataclass(frozen=True)
+class RunLogEntry:
+    id: int
+    at: str  # ISO 8601, UTC, seconds
+    user: str
+    action: str
+    target: str
+    detail: str
+    ok: bool
+
+    @property
+    def action_label(self) -> str:
+        return ACTIONS.get(self.action, self.action)
+
+
+@dataclass(frozen=True)
+class RunLogPage:
+    entries: list[RunLogEntry]
+    total: int  # entries matching the filter, over all pages
+
+
+# Append-only (see drafting/store/accounts.py).
+_MIGRATIONS: tuple[str, ...] = (
+    """CREATE TABLE entries (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at TEXT NOT NULL,
+        user TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT '',
+        ok INTEGER NOT NULL DEFAULT 1
+    )""",
+    "CREATE INDEX entries_by_user ON entries (user, id)",
+    "CREATE INDEX entries_by_action ON entries (action, id)",
+    "CREATE INDEX entries_by_time ON entries (at)",
+)
+
+
+class RunLogStore:
+    """Adds entries and reads them back newest first, filtered and paged."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._file = SQLiteFile(self.path, _MIGRATIONS)
+
+    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
+        return self._file.connect()
+
+    def record(
+        self,
+        user: str | None,
+        action: str,
+        target: str = "",
+        detail: str = "",
+        *,
+        ok: bool = True,
+        at: datetime | None = None,
+    ) -> None:
+        """Add one entry. An unknown action is a bug in the caller, so it raises."""
+        if action not in ACTIONS:
+            raise ValueError(f"unknown run-log action {action!r}")
+        when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        with self._db() as db:
+            db.execute(
+                "INSERT INTO entries (at, user, action, target, detail, ok) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    when,
+                    (user or "（未登录）")[:MAX_FIELD],
+                    action,
+                    (target or "")[:MAX_FIELD],
+                    (detail or "")[:MAX_FIELD],
+                    int(ok),
+                ),
+            )
+
+    def query(
+        self,
+        *,
+        user: str | None = None,
+        action: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> RunLogPage:
+        """Entries newest first. ``since`` / ``until`` are ISO dates or times (UTC), inclusive:
+        "2026-12-05" as ``until`` means the whole of that day."""
+        where, params = [], []
+        if user:
+            where.append("user = ?")
+            params.append(user)
+        if action:
+            where.append("action = ?")
+            params.append(action)
+        if since:
+            where.append("at >= ?")
+            params.append(since)
+        if until:
+            # A date alone covers its whole day: every time on it sorts before "date~".
+            where.append("at <= ?")
+            params.append(until + "~" if len(until) == 10 else until)
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        limit = max(1, min(int(limit), MAX_PAGE))
+        with self._db() as db:
+            total = int(db.execute(f"SELECT COUNT(*) FROM entries {clause}", params).fetchone()[0])
+            rows = db.execute(
+                f"SELECT * FROM entries {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
+                [*params, limit, max(0, int(offset))],
+            ).fetchall()
+        return RunLogPage(
+            [
+                RunLogEntry(r["id"], r["at"], r["user"], r["action"], r["target"], r["detail"], bool(r["ok"]))
+                for r in rows
+            ],
+            total,
+        )
+
+    def users(self) -> list[str]:
+        """Every name that appears in the log (for the page's filter)."""
+        with self._db() as db:
+            return [r[0] for r in db.execute("SELECT DISTINCT user FROM entries ORDER BY user")]
