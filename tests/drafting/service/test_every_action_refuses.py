@@ -72,6 +72,7 @@ EXPECTED: dict[str, tuple[set[str | None], str]] = {
     "reviews.add_comment": (OTHERS_DRAFT, "w1"),
     "reviews.set_comment_status": (OTHERS_DRAFT, "w1"),
     "reviews.submit": (OTHERS_DRAFT, "w1"),
+    "reviews.open_items": (OTHERS_DRAFT, "w1"),
     "reviews.decide": (OTHERS_DRAFT | {"w1"}, "a1"),
     "reviews.paragraph_sources": (OTHERS_DRAFT, "w1"),
     "export.export_docx": (OTHERS_DRAFT, "w1"),
