@@ -12,7 +12,7 @@ import gradio as gr
 from starlette.middleware import Middleware
 
 from drafting.service.facade import ROLE_LABELS, DraftingService
-from ui import knowledge_page, locale, model_page, prompt_lab_page, prompts_page, review_page
+from ui import admin_page, knowledge_page, locale, model_page, prompt_lab_page, prompts_page, review_page
 from ui import text as T
 from ui.draft import page as draft_page
 from ui.handlers import guarded, username
@@ -58,6 +58,10 @@ def build_app(service: DraftingService) -> gr.Blocks:
                 lab = prompt_lab_page.build(service)
             with gr.Tab(T.TAB_MODEL, id="model", elem_id="tab-model") as model_tab:
                 model = model_page.build(service)
+            with gr.Tab(T.TAB_USERS, id="users", elem_id="tab-users") as users_tab:
+                users = admin_page.build_users(service)
+            with gr.Tab(T.TAB_RUN_LOG, id="run-log", elem_id="tab-run-log") as log_tab:
+                run_log = admin_page.build_run_log(service)
 
         @guarded
         def on_load(request: gr.Request):
@@ -75,11 +79,15 @@ def build_app(service: DraftingService) -> gr.Blocks:
                 review_tab: gr.update(interactive=may_review),
                 prompts_tab: gr.update(interactive=service.access.can(name, "edit_prompts")),
                 model_tab: gr.update(interactive=service.access.can(name, "configure_model")),
+                users_tab: gr.update(interactive=service.access.can(name, "manage_users")),
+                log_tab: gr.update(interactive=service.access.can(name, "manage_users")),
                 tabs: gr.update(selected=first),
             }
 
-        app.load(on_load, None, [who, draft_tab, review_tab, prompts_tab, model_tab, tabs])
-        for page in (draft, review, knowledge, prompts, lab, model):
+        app.load(
+            on_load, None, [who, draft_tab, review_tab, prompts_tab, model_tab, users_tab, log_tab, tabs]
+        )
+        for page in (draft, review, knowledge, prompts, lab, model, users, run_log):
             handler, outputs = page["load"]
             app.load(handler, None, outputs)
         # The document list needs the knowledge base, which may still be loading its model at

@@ -283,6 +283,40 @@ PROMPTS_ORIGIN_SAVED = (
 
 # ---------------------------------------------------------------- model settings page (admin)
 TAB_MODEL = "模型设置"
+TAB_USERS = "用户管理"
+TAB_RUN_LOG = "操作日志"
+ADMIN_USERS_HELP = "新增用户时系统生成初始密码，只显示一次，请当面或用可靠方式交给本人。停用的账号保留其材料和记录，但不能再登录。"
+ADMIN_USER_HEADERS = ["用户名", "角色", "状态", "创建时间"]
+ADMIN_ENABLED = "正常"
+ADMIN_DISABLED = "已停用"
+ADMIN_NEW_NAME = "新用户名"
+ADMIN_ROLE = "角色"
+ADMIN_ADD = "新增用户"
+ADMIN_TARGET = "选择用户"
+ADMIN_SET_ROLE = "修改角色"
+ADMIN_DISABLE = "停用"
+ADMIN_ENABLE = "启用"
+ADMIN_RESET = "重置密码"
+ADMIN_PICK = "请先选择用户。"
+ADMIN_PICK_ROLE = "请先选择用户和新角色。"
+ADMIN_ADDED = "已新增用户 {name}。"
+ADMIN_ENABLED_DONE = "已启用 {name}。"
+ADMIN_DISABLED_DONE = "已停用 {name}，其登录已失效。"
+ADMIN_ROLE_DONE = "{name} 的角色已改为{role}。"
+ADMIN_PASSWORD_ONCE = "**{name}** 的密码（只显示这一次）：`{password}`"
+LOG_HELP = (
+    "记录谁在何时做了什么：登录、上传、删除、生成、修改、导出、发布提示词、用户和模型设置的变更。最新的在前。"
+)
+LOG_USER = "用户"
+LOG_ACTION = "操作"
+LOG_ALL = "全部"
+LOG_SINCE = "起始日期"
+LOG_UNTIL = "截止日期"
+LOG_SHOW = "查询"
+LOG_PREV = "上一页"
+LOG_NEXT = "下一页"
+LOG_STATUS = "第 {page}/{pages} 页，共 {total} 条"
+LOG_HEADERS = ["时间", "用户", "操作", "对象", "说明", "结果"]
 MODEL_HELP = (
     "设置起草所用的模型接口（任何 OpenAI 兼容接口）。保存后，之后的生成都使用这里的设置；"
     "密钥保存在数据目录中（仅本机管理员可读），保存后不再显示。"
