@@ -24,8 +24,11 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-Fault = Literal["429", "500", "garbage", "empty_choices", "empty_body", "hang", "drop", "stream_garbage"]
+Fault = Literal[
+    "401_echo", "429", "500", "garbage", "empty_choices", "empty_body", "hang", "drop", "stream_garbage"
+]
 FAULTS: tuple[str, ...] = (
+    "401_echo",  # refuses the key and quotes it back whole, as a careless gateway would
     "429",
     "500",
     "garbage",
@@ -66,6 +69,7 @@ class StubRequest:
     finished: float | None = None  # when the response was fully written (None: never answered)
     status: int | None = None
     fault: str | None = None
+    api_key: str = ""  # what the client sent as its bearer token
 
     @property
     def stream(self) -> bool:
@@ -184,6 +188,11 @@ class StubLLM:
         with self._lock:
             self._config.faults.extend([fault] * times)
 
+    def clear_faults(self) -> None:
+        """Forget faults queued with fail_next that no request has used yet."""
+        with self._lock:
+            self._config.faults.clear()
+
     def set_responder(self, responder: Responder | None) -> None:
         with self._lock:
             self._config.responder = responder or facts_responder
@@ -271,6 +280,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         entry = StubRequest("POST", self.path, None, time.monotonic())
+        entry.api_key = self.headers.get("Authorization", "").removeprefix("Bearer ")
         self.stub._record(entry)
         if not self.path.rstrip("/").endswith("/chat/completions"):
             self._send_json(entry, 404, _error("not found", "not_found"))
@@ -318,6 +328,10 @@ class _Handler(BaseHTTPRequestHandler):
                 headers["retry-after-ms"] = str(self.stub._config.retry_after_ms)
             kind = "rate_limit_exceeded" if fault == "429" else "server_error"
             self._send_json(entry, int(fault), _error(f"injected {fault}", kind), headers)
+            return True
+        if fault == "401_echo":
+            key = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            self._send_json(entry, 401, _error(f"Incorrect API key provided: {key}", "invalid_api_key"))
             return True
         if fault == "garbage":
             self._send_raw(entry, 200, b"<html>502 Bad Gateway \xff\xfe not json", "application/json")
