@@ -15,6 +15,7 @@ from drafting.store.accounts import (
     accounts_db_path,
     generate_password,
 )
+from drafting.store.run_log import RunLogStore
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +54,15 @@ def user_store(settings: Settings) -> UserStore:
     return UserStore(accounts_db_path(settings.home))
 
 
+def record(settings: Settings, action: str, target: str, detail: str = "") -> None:
+    """The run log names a command-line change by the operating-system user who ran it."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        who = "?"
+    RunLogStore(settings.run_log_path).record(f"命令行:{who}", action, target, detail)
+
+
 def read_password(args: argparse.Namespace) -> tuple[str, bool]:
     """The new password and whether it was generated (and so must be shown once)."""
     if args.generate_password:
@@ -77,6 +87,7 @@ def run_add(args: argparse.Namespace, settings: Settings) -> int:
     except AccountError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    record(settings, "user_add", user.name, f"角色：{user.role_label}")
     print(f"已新增用户 {user.name}（{user.role_label}）。")
     if generated:
         print(f"初始密码（只显示这一次）：{password}")
@@ -106,6 +117,7 @@ def run_passwd(args: argparse.Namespace, settings: Settings) -> int:
     except AccountError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    record(settings, "user_password", args.name.strip())
     print(f"已修改用户 {args.name.strip()} 的密码。")
     if generated:
         print(f"新密码（只显示这一次）：{password}")

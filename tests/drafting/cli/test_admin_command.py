@@ -64,3 +64,16 @@ def test_empty_list_explains(settings, capsys) -> None:
     assert main(["users", "list"]) == 0
     assert "还没有用户" in capsys.readouterr().out
     assert main(["users"]) == 2
+
+
+def test_user_changes_from_the_command_line_are_in_the_run_log(settings, monkeypatch, capsys) -> None:
+    from drafting.store.run_log import RunLogStore
+
+    _stdin(monkeypatch, "first-password\n")
+    assert main(["users", "add", "李四", "--role", "reviewer", "--password-stdin"]) == 0
+    _stdin(monkeypatch, "second-password\n")
+    assert main(["users", "passwd", "李四", "--password-stdin"]) == 0
+    entries = RunLogStore(settings.run_log_path).query().entries
+    assert [(e.action, e.target) for e in entries] == [("user_password", "李四"), ("user_add", "李四")]
+    assert all(e.user.startswith("命令行:") for e in entries)
+    assert not [e for e in entries if "password" in e.detail]
