@@ -29,6 +29,7 @@ OPEN: dict[str, str] = {
     "drafts.parse_facts_text": "parses the text it is given, reads and stores nothing",
     "drafts.facts_from_rows": "parses the rows it is given, reads and stores nothing",
     "generation.mode_label": "names the writing mode shown in the header",
+    "generation.uses_model": "whether a model or the offline composer writes, shown on the pages",
     "run_log.action_choices": "the fixed list of action labels for the filter",
     "knowledge.warm_up": "loads the knowledge base at server start",
     "knowledge.ingest_at_startup": "`drafter serve --ingest DIR`, run by whoever starts the server",
@@ -90,6 +91,7 @@ EXPECTED: dict[str, tuple[set[str | None], str]] = {
     "prompts.prompt_templates": (ANON, "r1"),  # anyone signed in may read the templates
     "prompts.prompt_versions": (ANON, "r1"),
     "prompts.prompt_source": (ANON, "r1"),
+    "prompts.template_purposes": (ANON, "r1"),
     "prompts.save_prompt": (NOT_PROMPTS, "m1"),
     "prompt_lab.model_note": (NOT_PROMPTS, "m1"),
     "prompt_lab.case_ids": (NOT_PROMPTS, "m1"),
