@@ -13,13 +13,14 @@ import gradio as gr
 from drafting.service.facade import ROLE_LABELS, DraftingService, RunLogView, UserRow
 from ui import text as T
 from ui.handlers import guarded, notify, username
+from ui.render import moment
 
 ROLE_CHOICES = [(label, role) for role, label in ROLE_LABELS.items()]
 
 
 def _user_rows(users: list[UserRow]) -> list[list[Any]]:
     return [
-        [u.name, u.role_label, T.ADMIN_DISABLED if u.disabled else T.ADMIN_ENABLED, u.created_at]
+        [u.name, u.role_label, T.ADMIN_DISABLED if u.disabled else T.ADMIN_ENABLED, moment(u.created_at)]
         for u in users
     ]
 

@@ -10,6 +10,7 @@ from drafting.checking.compare import DiffRow, diff_drafts, split_paragraphs
 from drafting.checking.grounding import attribute_paragraph, check_draft
 from drafting.model import Draft, FactSheet, Flag, Paragraph
 from drafting.service.access import AccessPolicy
+from drafting.service.drafts import section_labels
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import DraftRepository, KnowledgeSource
 from drafting.service.views import ServiceError, user_errors
@@ -69,7 +70,8 @@ class EditingService:
         saved_draft = self._drafts.add_version(
             draft_id, draft, reason="edit", author=user.name, facts=sheet
         ).draft
-        self._access.record(user.name, "edit", draft_id, f"{key}（第 {saved_draft.version} 版）")
+        label = section_labels(saved_draft).get(key, key)  # the log is read by people: 工作情况（一）…, not work:0
+        self._access.record(user.name, "edit", draft_id, f"{label}（第 {saved_draft.version} 版）")
         return saved_draft
 
     @user_errors

@@ -16,6 +16,7 @@ from dataclasses import replace
 
 from drafting.model import Draft, Section
 from drafting.service.access import AccessPolicy
+from drafting.service.drafts import section_labels
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import DraftRepository, KnowledgeSource, PassageSource
 from drafting.service.views import USER_FACING, GenerationEvent, ServiceError
@@ -100,7 +101,11 @@ class GenerationService:
         events: queue.Queue = queue.Queue()
         listener = QueueListener(events)
 
-        what = "全文" if keys is None else f"重新生成一节：{keys[0]}"
+        if keys is None:
+            what = "全文"
+        else:  # the log is read by people: the section's label, not its key
+            label = section_labels(self._drafts.get_version(draft_id).draft).get(keys[0], keys[0])
+            what = f"重新生成一节：{label}"
 
         def work() -> None:
             outcome, ok = "完成", False

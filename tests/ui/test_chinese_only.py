@@ -10,6 +10,7 @@ view go to artifacts/screenshots/en-*.png.
 
 from __future__ import annotations
 
+import getpass
 import re
 import time
 from pathlib import Path
@@ -25,12 +26,15 @@ ENGLISH = {"locale": "en-US", "extra_http_headers": {"Accept-Language": "en-US,e
 ALLOWED_TERMS = {
     "Word", "PDF", "DOCX", "docx", "YAML", "yaml", "CSV", "TSV", "TXT", "txt", "JSON", "TOML", "API", "URL",
     "LLM", "OpenAI", "LibreOffice", "GB", "T", "stub-model", "writer1", "writer2", "writer3", "reviewer1", "maintainer1",
-    "admin1", "admin", "http", "https", "localhost",
+    "admin1", "admin", "http", "https", "localhost", "reviewer2",
+    "locked-out-name",  # a name the sign-in tests type; the run log shows it back
 }  # fmt: skip
+ALLOWED_TERMS.add(getpass.getuser())  # the run log names the CLI's operating-system account: 命令行:root
 # Prompt template names are the names of their folders under prompts/templates/.
 TEMPLATE_NAMES = {p.name for p in (Path(__file__).resolve().parents[2] / "prompts" / "templates").iterdir()}
 ALLOWED_TERMS |= TEMPLATE_NAMES | {"A", "B", "KB", "MB"}  # prompt lab versions A, B; file sizes
 VERSION_TAG = re.compile(r"\bv\d+\b")  # prompt versions: v1, v2
+DRAFT_NUMBER = re.compile(r"\b[0-9a-f]{12}\b")  # a draft's number, as the CLI prints it (草稿编号)
 EXTENSION = re.compile(r"(?<![\w])\.(?:docx?|txt|pdf|ya?ml|csv|json|toml|md|wps)\b", re.I)
 PATH = re.compile(r"[\w.\-]*(?:/[\w.\-]+)+/?|[\w.\-]+/")  # prompts/templates/section/
 FILE_NAME = re.compile(r"[\w\u4e00-\u9fff（）()\-.]+\.(?:docx?|txt|pdf|ya?ml|csv|json|toml|md|wps)\b", re.I)
@@ -79,7 +83,7 @@ OVERLAY = ".wrap.pending, .wrap.generating, .wrap .meta-text, .wrap .meta-text-c
 
 
 def latin_words(text: str) -> list[str]:
-    for pattern in (URL, FILE_NAME, EXTENSION, PATH, VERSION_TAG):
+    for pattern in (URL, FILE_NAME, EXTENSION, PATH, VERSION_TAG, DRAFT_NUMBER):
         text = pattern.sub(" ", text)
     return [w for w in LATIN_WORD.findall(text) if w not in ALLOWED_TERMS]
 

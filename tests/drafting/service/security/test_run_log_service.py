@@ -14,7 +14,8 @@ from drafting.store.run_log import RunLogStore
 
 def test_drafting_actions_are_recorded_with_who_and_what(service: DraftingService, sheet) -> None:
     draft_id = write_draft(service, sheet, "w1")
-    key = service.drafts.open_draft("w1", draft_id).draft.sections[1].key
+    section = service.drafts.open_draft("w1", draft_id).draft.sections[1]
+    key = section.key
     service.editing.save_section("w1", draft_id, key, "新的一段文字。")
     service.editing.restore("w1", draft_id, 1)
     service.export.export_docx("w1", draft_id)
@@ -26,7 +27,8 @@ def test_drafting_actions_are_recorded_with_who_and_what(service: DraftingServic
         ("w1", "生成初稿"),
     ]
     assert all(r.target == draft_id and r.ok for r in rows)
-    assert key in rows[2].detail and "第 3 版" in rows[2].detail  # 1: started, 2: generated
+    # 1: started, 2: generated; the section named as people read it, not by its key
+    assert rows[2].detail == f"{section.heading}（第 3 版）" and key not in rows[2].detail
     assert rows[0].detail.endswith("（第 4 版）") and ".docx" in rows[0].detail
     assert rows[3].detail == "全文：完成"
 
