@@ -103,6 +103,9 @@ class LLMSettings(BaseModel):
     # Asks again, listing the check's flags, when a model-written section carries an unsupported
     # number, name or quote, a copy of a past report or an unused fact; 0 turns repair off.
     repair_attempts: int = Field(default=2, ge=0, le=5)
+    # An answer longer than this (characters) fails its section with a clear message: an endpoint
+    # that ignores max_tokens, or a model that runs on, is stopped rather than read to the end.
+    max_answer_chars: int = Field(default=8_000, ge=200)
 
 
 class LocalModelSettings(BaseModel):

@@ -23,6 +23,8 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
+from reliability_faults import MODEL_CHECKS  # noqa: E402
+
 from tests import hostile_files as hostile  # noqa: E402
 
 # work folder -> (outcome, seconds the operation under test took, lost: "否" or what was lost);
@@ -201,6 +203,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("模型端点：返回非 JSON", _endpoint("garbage")),
     ("模型端点：空 choices", _endpoint("empty_choices")),
     ("模型端点：流中夹杂坏数据", _endpoint("stream_garbage", streaming=True)),
+    *MODEL_CHECKS,
 ]
 
 

@@ -37,6 +37,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     draft.add_argument("--no-retrieval", action="store_true", help="不检索往年材料作参考")
     draft.set_defaults(func=run_draft)
 
+    regenerate = subparsers.add_parser(
+        "regenerate",
+        help="单独重新生成草稿中的一节（其余各节不变）",
+        description="重新生成一节并保存为新版本；生成失败的节可以这样逐节重试。",
+    )
+    regenerate.add_argument("draft_id", metavar="DRAFT_ID", help="草稿编号")
+    regenerate.add_argument("section", metavar="SECTION", help="节的编号（drafter draft 报告未完成时给出）")
+    regenerate.add_argument("--no-retrieval", action="store_true", help="不检索往年材料作参考")
+    regenerate.set_defaults(func=run_regenerate)
+
     check = subparsers.add_parser(
         "check", help="核对草稿：数字、名称、引文是否都有出处", description="核对草稿与事实材料。"
     )
@@ -155,9 +165,30 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
         print(f"核对：{grounding_summary(draft)}")
     for section in failed:
         print(f"未完成：{section.heading or section.key}——{section.error}", file=sys.stderr)
+        print(f"  单独重试：drafter regenerate {draft.id} {section.key}", file=sys.stderr)
     if failed:
-        print(f"有 {len(failed)} 个部分生成失败，其余已保存；可在网页端单独重新生成。", file=sys.stderr)
+        print(
+            f"有 {len(failed)} 个部分生成失败，其余已保存；可逐节重试（如上），或在网页端单独重新生成。",
+            file=sys.stderr,
+        )
         return EXIT_SECTIONS_FAILED
+    return 0
+
+
+@_guarded
+def run_regenerate(args: argparse.Namespace, settings: Settings) -> int:
+    """Write one section of a saved draft again; the other sections stay as they are."""
+    from drafting.writing.pipeline import build_pipeline
+
+    notices: list[str] = []
+    knowledge_base = None if args.no_retrieval else _knowledge_base(settings, notices)
+    for notice in notices:
+        print(notice, file=sys.stderr)
+    pipeline = build_pipeline(settings, knowledge_base=knowledge_base)
+    draft = pipeline.regenerate_section(args.draft_id, args.section)
+    section = next(s for s in draft.sections if s.key == args.section)
+    print(f"已重新生成：{section.heading or section.key}（草稿 {draft.id} 第 {draft.version} 版）")
+    print(f"核对：{grounding_summary(draft)}")
     return 0
 
 

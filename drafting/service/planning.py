@@ -51,6 +51,7 @@ class DraftPlanner:
             # Read per pipeline, so a version published on the lab page applies to the next draft.
             template_version=active_template_version(self._settings, library, SECTION_TEMPLATE),
             repair_attempts=llm.repair_attempts,
+            max_answer_chars=llm.max_answer_chars,
         )
 
     def sections(self, sheet: FactSheet) -> tuple[Outline, list[SectionSpec]]:

@@ -30,7 +30,8 @@ class ChatError(RuntimeError):
 
     def __init__(self, message: str, *, kind: str = "error") -> None:
         super().__init__(message)
-        self.kind = kind  # timeout | connection | status | garbage | empty | config
+        # timeout | connection | status | garbage | empty | config | truncated | too_long | language
+        self.kind = kind
 
 
 class ScriptExhausted(RuntimeError):
@@ -245,22 +246,26 @@ class OpenAIChatModel:
         stream = self._open_stream(messages, params)
         if not hasattr(stream, "__iter__") or isinstance(stream, str | bytes):
             raise ChatError("模型接口返回的内容无法解析（不是流式输出）", kind="garbage")
-        received = False
+        received = 0
+        finish: str | None = None
+        ended = False  # a usage chunk comes after the last choice: the answer is complete
         try:
             for chunk in stream:
                 usage = getattr(chunk, "usage", None)
                 if usage is not None:
+                    ended = True
                     yield _usage_dict(usage)
                 for choice in getattr(chunk, "choices", None) or []:
                     # Only ``content`` is the answer: a separate ``reasoning_content`` (DeepSeek,
                     # vLLM reasoning parsers) is the model thinking aloud and never reaches a draft.
                     text = getattr(getattr(choice, "delta", None), "content", None)
                     if isinstance(text, str) and text:
-                        received = True
+                        received += len(text)
                         yield text
-                    finish = getattr(choice, "finish_reason", None)
-                    if isinstance(finish, str) and finish:
-                        yield Finish(finish)
+                    reason = getattr(choice, "finish_reason", None)
+                    if isinstance(reason, str) and reason:
+                        finish = reason
+                        yield Finish(reason)
         except ChatError:
             raise
         except Exception as exc:
@@ -275,6 +280,12 @@ class OpenAIChatModel:
                 close()
         if not received:
             raise ChatError("模型返回了空文本", kind="empty")
+        if finish is None and not ended:
+            # The connection ended before the answer's last event: what came is only a part of it.
+            raise ChatError(
+                f"模型输出不完整：收到 {received} 字后连接中断，没有收到结束标记，请重新生成本节",
+                kind="truncated",
+            )
 
     def _error(self, exc: Exception) -> ChatError:
         return translate_error(
@@ -300,7 +311,9 @@ def translate_error(
     if isinstance(exc, openai.AuthenticationError):
         return ChatError("模型接口拒绝了访问密钥（HTTP 401），请检查 DRAFTER_LLM__API_KEY", kind="status")
     if isinstance(exc, openai.RateLimitError):
-        return ChatError(f"模型接口限流（HTTP 429），已重试 {retries} 次仍未成功，请稍后再试", kind="status")
+        wait = _retry_after(exc)
+        later = f"请 {wait} 秒后再试" if wait else "请稍后再试"
+        return ChatError(f"模型接口限流（HTTP 429），已重试 {retries} 次仍未成功，{later}", kind="status")
     if isinstance(exc, openai.NotFoundError):
         return ChatError(f"模型接口找不到模型 {model} 或地址 {url} 有误（HTTP 404）", kind="status")
     if isinstance(exc, openai.APIStatusError):
@@ -311,6 +324,16 @@ def translate_error(
     if isinstance(exc, openai.APIError):
         return ChatError(f"模型接口报错：{_short(str(exc))}", kind="status")
     return ChatError(f"调用模型接口失败（{type(exc).__name__}）：{_short(str(exc))}", kind="error")
+
+
+def _retry_after(exc: Exception) -> str | None:
+    """The server's Retry-After in whole seconds, when it sent one as a number."""
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    value = str(headers.get("retry-after") or "").strip()
+    if value.replace(".", "", 1).isdigit():
+        return f"{float(value):g}"
+    millis = str(headers.get("retry-after-ms") or "").strip()
+    return f"{float(millis) / 1000:g}" if millis.replace(".", "", 1).isdigit() else None
 
 
 def _is_timeout(exc: Exception) -> bool:

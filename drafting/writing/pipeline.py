@@ -120,6 +120,7 @@ class DraftingPipeline:
     template: str = SECTION_TEMPLATE
     template_version: str | None = None  # None: the latest version; build_pipeline sets the active one
     repair_attempts: int = 0  # 0: a flagged model-written section is kept as it came
+    max_answer_chars: int = 0  # an answer longer than this fails its section (0: no limit)
 
     @property
     def mode(self) -> str:
@@ -133,6 +134,7 @@ class DraftingPipeline:
             self.template,
             prompts=self.prompts,
             repair_attempts=self.repair_attempts,
+            max_answer_chars=self.max_answer_chars,
         )
 
     # ------------------------------------------------------------ stages
@@ -407,4 +409,5 @@ def build_pipeline(
         temperature=settings.llm.temperature,
         max_tokens=settings.llm.max_tokens,
         repair_attempts=settings.llm.repair_attempts,
+        max_answer_chars=settings.llm.max_answer_chars,
     )

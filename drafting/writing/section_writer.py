@@ -32,6 +32,7 @@ from drafting.normalising.rules import AnswerRules, default_rules
 from drafting.outlines.outline import PART_LABELS
 from drafting.outlines.planning import SectionSpec
 from drafting.writing import assemble
+from drafting.writing.answer_guard import check_language, check_length
 from drafting.writing.chat import ChatError, ChatModel
 from drafting.writing.composer import compose_section
 from drafting.writing.repair import Answer, RepairLoop, RepairOutcome
@@ -125,6 +126,7 @@ class SectionWriter:
     prompts: PromptLibrary | None = None
     repair_attempts: int = 0
     rules: AnswerRules | None = None  # None: the answer-habit rules of the source tree
+    max_answer_chars: int = 0  # 0: no limit beyond the endpoint's max_tokens
 
     @property
     def mode(self) -> str:
@@ -260,16 +262,21 @@ class SectionWriter:
         assert self.chat is not None
         shown = ReasoningFilter()  # the live preview never shows reasoning, even split over chunks
         stream = self.chat.stream(messages, temperature=self.temperature, max_tokens=self.max_tokens)
+        received = 0
         with stream:
             for delta in stream:
                 if cancel.is_set():
                     return None, {}, None
                 visible = shown.feed(delta)
+                # Reasoning does not count: only what would reach the draft can be too long.
+                received += len(visible)
+                check_length(received, self.max_answer_chars)
                 if visible and on_delta is not None:
                     on_delta(visible)
             rest = shown.flush()
             if rest and on_delta is not None:
                 on_delta(rest)
+            check_language(strip_reasoning(stream.text)[0])
             return stream.text, dict(stream.usage), stream.finish_reason
 
     def _repair(

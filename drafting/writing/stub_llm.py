@@ -25,8 +25,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
 Fault = Literal[
-    "401_echo", "429", "500", "garbage", "empty_choices", "empty_body", "hang", "drop", "stream_garbage"
+    "401_echo",
+    "429",
+    "500",
+    "garbage",
+    "empty_choices",
+    "empty_body",
+    "hang",
+    "drop",
+    "stream_garbage",
+    "stream_cut",
+    "stream_stall",
 ]
+# stream_cut: half the answer, then the connection closes without the final event or [DONE];
+# stream_stall: half the answer, then silence longer than the client's timeout.
 FAULTS: tuple[str, ...] = (
     "401_echo",  # refuses the key and quotes it back whole, as a careless gateway would
     "429",
@@ -37,6 +49,8 @@ FAULTS: tuple[str, ...] = (
     "hang",
     "drop",
     "stream_garbage",
+    "stream_cut",
+    "stream_stall",
 )
 
 
@@ -123,6 +137,7 @@ class _Config:
     chunk_chars: int
     hang_s: float
     retry_after_ms: int | None
+    retry_after_s: int | None
     responder: Responder
     faults: deque[str] = field(default_factory=deque)
 
@@ -146,6 +161,7 @@ class StubLLM:
         responder: Responder | None = None,
         hang_s: float = 30.0,
         retry_after_ms: int | None = 10,
+        retry_after_s: int | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
@@ -158,6 +174,7 @@ class StubLLM:
             chunk_chars=max(1, chunk_chars),
             hang_s=hang_s,
             retry_after_ms=retry_after_ms,
+            retry_after_s=retry_after_s,
             responder=responder or facts_responder,
         )
         self._host, self._port = host, port
@@ -326,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {}
             if self.stub._config.retry_after_ms is not None:
                 headers["retry-after-ms"] = str(self.stub._config.retry_after_ms)
+            if self.stub._config.retry_after_s is not None:  # what real rate limiters send
+                headers["retry-after"] = str(self.stub._config.retry_after_s)
             kind = "rate_limit_exceeded" if fault == "429" else "server_error"
             self._send_json(entry, int(fault), _error(f"injected {fault}", kind), headers)
             return True
@@ -392,6 +411,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._event(chunk({"role": "assistant", "content": ""}))
             if fault == "stream_garbage":
                 self.wfile.write(b"data: {not json at all\n\n")
+            elif fault in ("stream_cut", "stream_stall"):
+                self._event(chunk({"content": answer.content[: max(1, len(answer.content) // 2)]}))
+                if fault == "stream_stall":
+                    self.stub._wait(config.hang_s)
+                return  # no finish_reason, no [DONE]: the connection just ends
             elif fault != "empty_choices":
                 pieces = [("reasoning_content", answer.reasoning_content or ""), ("content", answer.content)]
                 for name, text in pieces:

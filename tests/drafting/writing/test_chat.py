@@ -171,7 +171,8 @@ def test_stream_options_rejected_falls_back_without_them():
             "object": "chat.completion.chunk",
             "created": 0,
             "model": "m",
-            "choices": [{"index": 0, "delta": {"content": "好的"}, "finish_reason": None}],
+            # The answer's last chunk carries its finish_reason, as every compatible server sends.
+            "choices": [{"index": 0, "delta": {"content": "好的"}, "finish_reason": "stop"}],
         }
         sse = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n"
         return httpx.Response(200, text=sse, headers={"content-type": "text/event-stream"})
