@@ -13,8 +13,9 @@ from drafting.service.access import AccessPolicy
 from drafting.service.drafts import section_labels
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import DraftRepository, KnowledgeSource
-from drafting.service.views import ServiceError, user_errors
+from drafting.service.views import SaveConflict, ServiceError, user_errors
 from drafting.store.draft_json import draft_from_json, draft_to_json
+from drafting.store.drafts import DraftVersion, VersionConflict
 from retrieval.documents import Passage
 
 MAX_SECTION_CHARS = 20_000
@@ -52,12 +53,24 @@ class EditingService:
         ]
 
     @user_errors
-    def save_section(self, name: str | None, draft_id: str, key: str, text: str) -> Draft:
-        """Save a person's edit of one section as a new version, re-checked against the facts."""
+    def save_section(
+        self, name: str | None, draft_id: str, key: str, text: str, *, base_version: int | None = None
+    ) -> Draft:
+        """Save a person's edit of one section as a new version, re-checked against the facts.
+
+        ``base_version`` is the version the person's text was opened from. If someone saved a
+        change to this section since, SaveConflict is raised and nothing is saved (the person
+        loads theirs or saves again without ``base_version``: keep mine, as a new version). A
+        change to other sections is no conflict: this edit is applied on top of it.
+        """
         user, _ = self._access.editable(name, draft_id)
         if len(text or "") > MAX_SECTION_CHARS:
             raise ServiceError(f"本节过长（超过 {MAX_SECTION_CHARS} 字），请分节撰写。")
         saved = self._drafts.get_version(draft_id)
+        if base_version is not None and saved.number != base_version:
+            base = self._drafts.get_version(draft_id, int(base_version))
+            if _section_text(base, key) != _section_text(saved, key):
+                raise _conflict(saved, key)
         sheet = self._planner.sheet(draft_id)
         draft = with_section_text(saved.draft, key, text, sheet)
         before = {s.key: [p.text for p in s.paragraphs] for s in saved.draft.sections}
@@ -67,9 +80,12 @@ class EditingService:
                 section.record = {**section.record, "edited_by": user.name}
         outline = self._planner.sections(sheet)[0]
         draft.flags = list(check_draft(draft, sheet, self._references(draft), outline=outline).flags)
-        saved_draft = self._drafts.add_version(
-            draft_id, draft, reason="edit", author=user.name, facts=sheet
-        ).draft
+        try:
+            saved_draft = self._drafts.add_version(
+                draft_id, draft, reason="edit", author=user.name, facts=sheet, expected_latest=saved.number
+            ).draft
+        except VersionConflict:  # a save landed between reading the latest version and writing
+            raise _conflict(self._drafts.get_version(draft_id), key) from None
         label = section_labels(saved_draft).get(key, key)  # the log is read by people: 工作情况（一）…, not work:0
         self._access.record(user.name, "edit", draft_id, f"{label}（第 {saved_draft.version} 版）")
         return saved_draft
@@ -100,6 +116,23 @@ class EditingService:
             return []
         ids = {pid for s in draft.sections for pid in s.record.get("passage_ids", [])}
         return [p for p in (kb.get_passage(i) for i in sorted(ids)) if p is not None]
+
+
+def _section_text(version: DraftVersion, key: str) -> list[str] | None:
+    section = next((s for s in version.draft.sections if s.key == key), None)
+    return None if section is None else [p.text for p in section.paragraphs]
+
+
+def _conflict(latest: DraftVersion, key: str) -> SaveConflict:
+    section = next((s for s in latest.draft.sections if s.key == key), None)
+    label = (section.heading if section else None) or key
+    who = latest.info.author or "其他人"
+    return SaveConflict(
+        f"“{label}”在你打开之后已被 {who} 修改并保存为第 {latest.number} 版，你的修改尚未保存。"
+        "请选择：载入对方的版本，或把你的修改保存为新版本。",
+        latest=latest.number,
+        author=latest.info.author,
+    )
 
 
 def with_section_text(draft: Draft, key: str, text: str, sheet: FactSheet) -> Draft:

@@ -75,6 +75,7 @@ class DraftRepository(Protocol):
         facts: FactSheet | None = None,
         record: GenerationRecord | None = None,
         parent: int | None = None,
+        expected_latest: int | None = None,
     ) -> DraftVersion: ...
 
     def restore(self, draft_id: str, number: int, *, author: str | None = None) -> DraftVersion: ...

@@ -46,6 +46,17 @@ class NeedsConfirmation(ServiceError):
         self.items = items
 
 
+class SaveConflict(ServiceError):
+    """Someone else saved the same section after this person opened it; nothing was saved.
+
+    The person resolves it by loading ``latest`` (theirs) or saving again with ``keep_mine``.
+    """
+
+    def __init__(self, message: str, *, latest: int, author: str | None) -> None:
+        super().__init__(message)
+        self.latest, self.author = latest, author
+
+
 # Exceptions whose message is meant for the person at the keyboard.
 USER_FACING: tuple[type[BaseException], ...] = (
     AccountError,

@@ -29,6 +29,7 @@ __all__ = [
     "DraftSummary",
     "DraftVersion",
     "GenerationRecord",
+    "VersionConflict",
     "VersionInfo",
     "draft_from_json",
     "draft_to_json",
@@ -41,6 +42,14 @@ STATUSES = ("draft", "in_review", "approved", "returned", "archived")
 
 class DraftNotFound(LookupError):
     """No such draft or version; the message is in Chinese."""
+
+
+class VersionConflict(RuntimeError):
+    """Someone saved a version after the one this save was based on; nothing was written."""
+
+    def __init__(self, draft_id: str, expected: int, latest: int) -> None:
+        super().__init__(f"草稿 {draft_id} 已有第 {latest} 版（本次修改基于第 {expected} 版），未保存")
+        self.draft_id, self.expected, self.latest = draft_id, expected, latest
 
 
 @dataclass(frozen=True)
@@ -210,14 +219,21 @@ class DraftStore:
         facts: FactSheet | None = None,
         record: GenerationRecord | None = None,
         parent: int | None = None,
+        expected_latest: int | None = None,
     ) -> DraftVersion:
-        """Append a version. ``facts`` default to the parent's; ``parent`` to the latest version."""
+        """Append a version. ``facts`` default to the parent's; ``parent`` to the latest version.
+
+        With ``expected_latest``, raises VersionConflict (and writes nothing) when the latest
+        version is another one: checked under the write lock, so two saves cannot both pass it.
+        """
         now = _now()
         with self._write() as db:
             row = db.execute("SELECT latest_version FROM drafts WHERE id = ?", (draft_id,)).fetchone()
             if row is None:
                 raise DraftNotFound(f"找不到草稿 {draft_id}")
             latest = int(row["latest_version"])
+            if expected_latest is not None and latest != expected_latest:
+                raise VersionConflict(draft_id, expected_latest, latest)
             parent = latest if parent is None else parent
             if facts is None:
                 prev = db.execute(

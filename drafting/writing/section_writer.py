@@ -276,7 +276,7 @@ class SectionWriter:
             rest = shown.flush()
             if rest and on_delta is not None:
                 on_delta(rest)
-            check_language(strip_reasoning(stream.text)[0])
+            check_language(without_reasoning(stream.text)[0])
             return stream.text, dict(stream.usage), stream.finish_reason
 
     def _repair(

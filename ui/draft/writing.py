@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from drafting.service.facade import PART_LABELS, SectionPlan, Workspace, section_notes
+from drafting.service.views import SaveConflict
 from ui import render
 from ui import text as T
 from ui.draft.context import DraftContext
@@ -111,6 +112,11 @@ class WritingPanel:
     flags: gr.HTML
     exemplars: gr.Dataframe
     full: gr.HTML
+    base: gr.State  # the version the editor's text was loaded from (a save checks it)
+    conflict: gr.Group  # shown when someone else saved this section meanwhile
+    conflict_msg: gr.Markdown
+    load_theirs: gr.Button
+    keep_mine: gr.Button
 
 
 def build() -> WritingPanel:
@@ -126,6 +132,14 @@ def build() -> WritingPanel:
                     gen_all = gr.Button(T.GENERATE_ALL, variant="primary", elem_id="gen-all")
                     stop_btn = gr.Button(T.CANCEL, variant="stop", elem_id="cancel")
                     save_btn = gr.Button(T.SAVE_SECTION, elem_id="save-section")
+                base = gr.State(0)
+                with gr.Group(visible=False, elem_id="save-conflict") as conflict:
+                    conflict_msg = gr.Markdown("")
+                    with gr.Row():
+                        load_theirs = gr.Button(T.CONFLICT_LOAD_THEIRS, elem_id="conflict-theirs")
+                        keep_mine = gr.Button(
+                            T.CONFLICT_KEEP_MINE, variant="primary", elem_id="conflict-mine"
+                        )
                 progress = gr.HTML(render.progress_html(0, 0, T.PROGRESS_WAITING), elem_id="progress")
             with gr.Column(scale=2):
                 # What the reviewer said sits beside the text it is about.
@@ -160,6 +174,11 @@ def build() -> WritingPanel:
         flags,
         exemplars,
         full,
+        base,
+        conflict,
+        conflict_msg,
+        load_theirs,
+        keep_mine,
     )
 
 
@@ -173,6 +192,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
             return {}
         ws = service.drafts.open_draft(username(request), did)
         return {
+            writing.base: ws.version,
             writing.editor: section_text(ws, key),
             writing.section_info: section_mode(ws, key),
             writing.notes: render.writer_notes_html(ws, key),
@@ -196,15 +216,34 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         return render.live_flags_html(key, text, found, labels)
 
-    @guarded
-    def on_save(request: gr.Request, did: str, key: str, text: str, plan_data: dict, choice_data: dict):
+    def save(
+        request: gr.Request, did: str, key: str, text: str, base: int | None, plans: dict, choices: dict
+    ):
         if not did or not key:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
-        draft = service.editing.save_section(user, did, key, text)
+        try:
+            draft = service.editing.save_section(user, did, key, text, base_version=base)
+        except SaveConflict as exc:  # nothing saved; the editor keeps this person's text
+            return {writing.conflict: gr.update(visible=True), writing.conflict_msg: f"⚠ {exc}"}
         notify(T.SAVED.format(version=draft.version))
         return page.fill(
-            user, service.drafts.open_draft(user, did), key, plan_data=plan_data, choice_data=choice_data
+            user, service.drafts.open_draft(user, did), key, plan_data=plans, choice_data=choices
+        )
+
+    @guarded
+    def on_save(request: gr.Request, did: str, key: str, text: str, base: int, plans: dict, choices: dict):
+        return save(request, did, key, text, int(base or 0) or None, plans, choices)
+
+    @guarded
+    def on_keep_mine(request: gr.Request, did: str, key: str, text: str, plans: dict, choices: dict):
+        return save(request, did, key, text, None, plans, choices)
+
+    @guarded
+    def on_load_theirs(request: gr.Request, did: str, key: str, plans: dict, choices: dict):
+        user = username(request)
+        return page.fill(
+            user, service.drafts.open_draft(user, did), key, plan_data=plans, choice_data=choices
         )
 
     writing.section.input(
@@ -222,6 +261,9 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         trigger_mode="always_last",
         show_progress="hidden",
     )
-    writing.save_btn.click(
-        on_save, [page.draft_id, writing.section, writing.editor, page.plans, page.choices], page.targets
-    )
+    edited = [page.draft_id, writing.section, writing.editor]
+    state = [page.plans, page.choices]
+    targets = [*page.targets, writing.conflict_msg]
+    writing.save_btn.click(on_save, [*edited, writing.base, *state], targets)
+    writing.keep_mine.click(on_keep_mine, [*edited, *state], targets)
+    writing.load_theirs.click(on_load_theirs, [page.draft_id, writing.section, *state], targets)
