@@ -151,6 +151,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     out = args.out or _default_docx_path(draft.title, draft.id or "draft")
     written = DocxExporter(LayoutProfile(), reference_docx=settings.reference_docx).export(draft, out)
     failed = [s for s in draft.sections if s.status == "failed"]
+    notices += _retrieval_notices(draft)
     if args.json:
         for notice in notices:
             print(notice, file=sys.stderr)
@@ -190,6 +191,17 @@ def run_regenerate(args: argparse.Namespace, settings: Settings) -> int:
     print(f"已重新生成：{section.heading or section.key}（草稿 {draft.id} 第 {draft.version} 版）")
     print(f"核对：{grounding_summary(draft)}")
     return 0
+
+
+def _retrieval_notices(draft: Draft) -> list[str]:
+    """One line when the exemplar search failed for some sections (e.g. the vector store is down)."""
+    missed = [s for s in draft.sections if s.record.get("retrieval_error")]
+    if not missed:
+        return []
+    names = "、".join(s.heading or s.key for s in missed)
+    return [
+        f"提示：检索往年材料失败（{missed[0].record['retrieval_error']}），这些部分未参考往年材料：{names}"
+    ]
 
 
 def _knowledge_base(settings: Settings, notices: list[str]) -> Any:

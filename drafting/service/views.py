@@ -27,6 +27,7 @@ from drafting.writing.repair import repair_note
 from drafting.writing.templates import TemplateError
 from retrieval.documents import Passage, SearchHit
 from retrieval.errors import DocumentError
+from retrieval.index.vector_store import VectorStoreError
 from retrieval.knowledge.knowledge_base import IndexMismatchError
 
 
@@ -71,6 +72,7 @@ USER_FACING: tuple[type[BaseException], ...] = (
     PreviewError,
     TemplateError,
     IndexMismatchError,
+    VectorStoreError,  # an outage of the vector store, said as such rather than as "nothing found"
     FactTableError,
 )
 

@@ -146,17 +146,23 @@ class DraftingPipeline:
 
     def retrieve(self, spec: SectionSpec, sheet: FactSheet) -> tuple[str, list[Passage]]:
         """Stage 3: exemplar passages for one section, from the same part of past reports."""
+        query, exemplars, _ = self._retrieve(spec, sheet)
+        return query, exemplars
+
+    def _retrieve(self, spec: SectionSpec, sheet: FactSheet) -> tuple[str, list[Passage], str | None]:
+        """The query, the exemplars, and why there are none when the search failed."""
         query = exemplar_query(spec, sheet)
         if self.knowledge_base is None or self.exemplars_k <= 0 or not query:
-            return query, []
+            return query, [], None
         try:
             hits = self.knowledge_base.search(
                 query, filters=SearchFilters(part=spec.part), k=self.exemplars_k
             )
-        except Exception:  # a broken index must not stop the draft: write without exemplars
+        except Exception as exc:  # a broken index must not stop the draft: write without exemplars
             log.exception("exemplar search failed for section %s", spec.key)
-            return query, []
-        return query, [h.passage for h in hits]
+            # Said on the section (and by the CLI), so an outage is not mistaken for "no exemplars".
+            return query, [], str(exc) or type(exc).__name__
+        return query, [h.passage for h in hits], None
 
     def build_prompt(
         self, spec: SectionSpec, sheet: FactSheet, outline: Outline, exemplars: Sequence[Passage]
@@ -187,8 +193,9 @@ class DraftingPipeline:
             if cancel is not None and cancel.is_set():
                 raise DraftingCancelled([])
             started = time.monotonic()
-            query, exemplars = self.retrieve(spec, sheet)
+            query, exemplars, problem = self._retrieve(spec, sheet)
             job = SectionJob(spec, exemplars, query, retrieve_s=time.monotonic() - started)
+            job.retrieval_error = problem
             if self.chat is not None:
                 job.messages, job.template_version = self.build_prompt(spec, sheet, outline, exemplars)
             jobs.append(job)

@@ -109,6 +109,7 @@ class SectionJob:
     messages: list[dict[str, str]] = field(default_factory=list)  # empty in composer mode
     template_version: str | None = None
     retrieve_s: float = 0.0
+    retrieval_error: str | None = None  # the search failed: written without exemplars
 
 
 @dataclass
@@ -193,6 +194,8 @@ class SectionWriter:
         }
         if repair is not None:
             section.record["repair"] = repair
+        if job.retrieval_error:
+            section.record["retrieval_error"] = job.retrieval_error
         if finish:
             section.record["finish"] = finish
         return section

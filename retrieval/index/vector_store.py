@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -152,9 +152,10 @@ class ChromaVectorStore:
     Works the same over an embedded `PersistentClient` and a server `HttpClient`.
     """
 
-    def __init__(self, client: Any, prefix: str = "passages") -> None:
+    def __init__(self, client: Any, prefix: str = "passages", where: str = "内嵌向量库") -> None:
         self._client = client
         self._prefix = prefix
+        self._where = where  # named in outage messages
         self._collections: dict[str, Any] = {}
         self._lock = threading.Lock()
 
@@ -165,7 +166,7 @@ class ChromaVectorStore:
         from chromadb.config import Settings as ChromaConfig
 
         client = chromadb.PersistentClient(path=str(path), settings=ChromaConfig(anonymized_telemetry=False))
-        return cls(client, prefix)
+        return cls(client, prefix, where=f"内嵌向量库 {path}")
 
     @classmethod
     def http(cls, host: str, port: int, ssl: bool = False, prefix: str = "passages") -> ChromaVectorStore:
@@ -179,10 +180,27 @@ class ChromaVectorStore:
             )
         except (ValueError, OSError) as exc:  # chromadb says "Could not connect" with a ValueError
             raise VectorStoreError(
-                f"无法连接 Chroma 服务器 {host}:{port}（{exc}）。请确认服务器已启动"
+                f"向量库连接失败：无法连接 Chroma 服务器 {host}:{port}（{exc}）。请确认服务器已启动"
                 "（chroma run --path DIR --port PORT），或取消 DRAFTER_CHROMA__HOST 改用内嵌存储。"
             ) from exc
-        return cls(client, prefix)
+        return cls(client, prefix, where=f"Chroma 服务器 {host}:{port}")
+
+    def _reliably(self, operation: Callable[[], Any]) -> Any:
+        """Run one store operation; a failure is retried once with fresh collection handles (a
+        restarted server hands out new ones), then reported as the outage it is, never swallowed.
+        Every operation here is idempotent (upserts by id, deletes by document), so a retry is safe."""
+        try:
+            return operation()
+        except Exception:  # noqa: BLE001 - whatever the client raised, try once more
+            with self._lock:
+                self._collections.clear()
+        try:
+            return operation()
+        except Exception as exc:
+            raise VectorStoreError(
+                f"向量库{'连接' if self._where.startswith('Chroma') else '读写'}失败：{self._where} 无法访问（{type(exc).__name__}: {_short(str(exc))}）。"
+                "请确认服务已启动后重试；导入可重新运行，已完成的文件不会重复。"
+            ) from exc
 
     def _collection(self, part: str) -> Any:
         with self._lock:
@@ -196,6 +214,9 @@ class ChromaVectorStore:
 
     def upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         vectors = _check_batch(ids, vectors, metadatas)
+        self._reliably(lambda: self._upsert(ids, vectors, metadatas))
+
+    def _upsert(self, ids: Sequence[str], vectors: np.ndarray, metadatas: Sequence[Metadata]) -> None:
         batch = max(1, int(self._client.get_max_batch_size()))
         for part in PARTS:
             rows = [n for n, meta in enumerate(metadatas) if meta["part"] == part]
@@ -213,6 +234,11 @@ class ChromaVectorStore:
         if k <= 0:
             return []
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        return self._reliably(lambda: self._query(query, k, part, where))
+
+    def _query(
+        self, query: np.ndarray, k: int, part: str | None, where: Where | None
+    ) -> list[tuple[str, float]]:
         hits: list[tuple[str, float]] = []
         for name in [part] if part else PARTS:
             result = self._collection(name).query(
@@ -224,11 +250,14 @@ class ChromaVectorStore:
         return hits[:k]
 
     def delete_document(self, doc_id: str) -> None:
-        for part in PARTS:
-            self._collection(part).delete(where={"doc_id": {"$eq": doc_id}})
+        def delete() -> None:
+            for part in PARTS:
+                self._collection(part).delete(where={"doc_id": {"$eq": doc_id}})
+
+        self._reliably(delete)
 
     def count(self) -> int:
-        return sum(self._collection(part).count() for part in PARTS)
+        return int(self._reliably(lambda: sum(self._collection(part).count() for part in PARTS)))
 
     def reset(self) -> None:
         from chromadb.errors import NotFoundError
@@ -238,3 +267,8 @@ class ChromaVectorStore:
                 with contextlib.suppress(NotFoundError):  # never created: nothing to delete
                     self._client.delete_collection(f"{self._prefix}-{part}")
             self._collections.clear()
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -330,3 +330,20 @@ def test_stub_llm_command_serves_until_terminated(tmp_path):
 def test_stub_llm_refuses_a_public_address(capsys):
     code, _, err = run(capsys, "stub-llm", "--host", "0.0.0.0")
     assert_one_line_error(code, err, "本机")
+
+
+class DownKnowledgeBase(OnePassageKnowledgeBase):
+    """The vector store went away after the knowledge base was opened."""
+
+    def search(self, query, filters, k=5):
+        from retrieval.index.vector_store import VectorStoreError
+
+        raise VectorStoreError("向量库连接失败：Chroma 服务器 127.0.0.1:9 无法访问（ConnectError）")
+
+
+def test_a_vector_store_outage_mid_draft_is_reported_not_silent(capsys, monkeypatch):
+    monkeypatch.setattr(components, "build_knowledge_base", lambda settings: DownKnowledgeBase())
+    code, out, err = run(capsys, "draft", "--facts", str(FACTS), "--out", "d.docx")
+    assert code == 0, err
+    assert "提示：检索往年材料失败（向量库连接失败：Chroma 服务器 127.0.0.1:9" in out
+    assert "未参考往年材料" in out
