@@ -249,7 +249,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
     writing.section.input(
         on_section,
         [page.draft_id, writing.section, page.plans, page.choices],
-        [writing.editor, writing.section_info, writing.notes, writing.exemplars, writing.flags],
+        [writing.base, writing.editor, writing.section_info, writing.notes, writing.exemplars, writing.flags],
     )
     writing.exemplars.input(
         on_exemplars, [writing.exemplars, writing.section, page.plans, page.choices], [page.choices]
