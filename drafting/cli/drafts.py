@@ -11,6 +11,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import sys
 import threading
 from dataclasses import asdict
@@ -118,6 +119,10 @@ def _guarded(command: Any) -> Any:
             # The reader went away (`drafter draft --json | head`); the work itself is done.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             return EXIT_USER_ERROR
+        except sqlite3.OperationalError as exc:  # disk full, read-only data directory, I/O error
+            from drafting.store.sqlite_file import storage_message
+
+            return _fail(storage_message(exc, settings.home))
         except errors as exc:
             return _fail(_os_message(exc) if isinstance(exc, OSError) else exc)
 
@@ -126,6 +131,12 @@ def _guarded(command: Any) -> Any:
 
 
 def _os_message(exc: OSError) -> str:
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT, errno.EROFS, errno.EACCES):
+        from drafting.store.sqlite_file import storage_message
+
+        return storage_message(exc, exc.filename or "")
     where = f"：{exc.filename}" if exc.filename else ""
     return f"无法读写文件{where}（{exc.strerror or exc}）"
 

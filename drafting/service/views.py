@@ -7,6 +7,7 @@ the one exception the UI shows as it is.
 from __future__ import annotations
 
 import functools
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from drafting.store.accounts import AccountError, PermissionDenied
 from drafting.store.draft_json import DraftFormatError
 from drafting.store.drafts import DraftNotFound, VersionInfo
 from drafting.store.reviews import Comment, ReviewError, ReviewState
+from drafting.store.sqlite_file import storage_message
 from drafting.word.export import ExportError
 from drafting.word.preview import PreviewError
 from drafting.writing.repair import repair_note
@@ -88,6 +90,10 @@ def user_errors(method: Callable) -> Callable:
             raise
         except USER_FACING as exc:
             raise ServiceError(str(exc)) from exc
+        except sqlite3.OperationalError as exc:  # disk full or a read-only data directory
+            if "locked" in str(exc):
+                raise
+            raise ServiceError(storage_message(exc, "数据目录")) from exc
 
     return wrapper
 

@@ -82,3 +82,23 @@ class SQLiteFile:
                     yield conn
         finally:
             conn.close()
+
+
+def storage_message(exc: BaseException, where: Path | str) -> str:
+    """A Chinese line for a failed write to the data directory (disk full, read-only, I/O error).
+
+    SQLite rolls the transaction back on these errors, so what was saved before is intact; the
+    message says so, because that is what a person worries about first."""
+    import errno
+
+    text = str(exc).lower()
+    code = getattr(exc, "errno", None)
+    if "readonly" in text or "read-only" in text or code in (errno.EROFS, errno.EACCES, errno.EPERM):
+        why = "数据目录只读或没有写权限"
+    elif "full" in text or "too large" in text or code in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
+        why = "磁盘空间不足"
+    elif "disk i/o" in text or code == errno.EIO:
+        why = "写入磁盘失败（可能是磁盘已满或只读）"
+    else:
+        why = f"无法读写（{exc}）"
+    return f"{why}：{where}。本次内容未保存，此前保存的内容不受影响；请腾出空间或检查权限后重试。"
