@@ -89,5 +89,6 @@ def test_kill_9_mid_ingest_then_the_same_ingest_equals_a_clean_one(tmp_path: Pat
     after, expected = state(killed), state(clean)
     assert after["docs"] == expected["docs"] and len(after["docs"]) == len(list(CORPUS.iterdir()))
     assert after["passages"] == expected["passages"]
-    assert after["vectors"] == expected["vectors"] == len(expected["passages"])  # nothing twice
+    # Vectors per passage vary (a passage and its sentences), so the clean ingest is the measure.
+    assert after["vectors"] == expected["vectors"] >= len(expected["passages"])  # nothing twice
     assert after["search"] == expected["search"]
