@@ -1,8 +1,9 @@
-"""Answers no report can use, caught as they arrive: one far too long, or not written in Chinese.
+"""Answers no report can use: one far too long, or not written in Chinese.
 
 Both raise a ChatError with a Chinese message, so the section is marked failed (the others are
 kept) and the writer can generate it again alone. The length is checked while the answer streams,
-so an endpoint that ignores max_tokens is stopped instead of read to the end.
+so an endpoint that ignores max_tokens is stopped instead of read to the end; the language once the
+answer is normalised, so English courtesy text around a Chinese body does not count against it.
 """
 
 from __future__ import annotations

@@ -279,7 +279,6 @@ class SectionWriter:
             rest = shown.flush()
             if rest and on_delta is not None:
                 on_delta(rest)
-            check_language(without_reasoning(stream.text)[0])
             return stream.text, dict(stream.usage), stream.finish_reason
 
     def _repair(
@@ -319,6 +318,9 @@ class SectionWriter:
             raise ChatError(f"模型拒绝回答（“{result.refusal}……”），可单独重新生成本部分", kind="refusal")
         if not result.paragraphs:
             raise ChatError("模型的回答里没有可用的正文，可单独重新生成本部分", kind="empty")
+        # Judged after normalisation: an English preamble or closing offer around a Chinese body is
+        # a habit to remove, not an answer in the wrong language.
+        check_language("".join(p.text for p in result.paragraphs))
         return assemble.annotate(result.paragraphs, job.exemplars, lambda t: attribute_paragraph(t, sheet))
 
 
