@@ -85,6 +85,13 @@ class IngestSettings(BaseModel):
     max_pdf_pages: int = Field(default=2_000, gt=0)
 
 
+class DatabaseSettings(BaseModel):
+    # Drafts, reviews and users. Unset: one SQLite file per store under the data directory. A team
+    # deployment sets a SQLAlchemy URL shared by every UI process, e.g.
+    # postgresql+psycopg://drafter:secret@db.example:5432/drafter (a secret: it may hold a password).
+    url: SecretStr | None = None
+
+
 class LLMSettings(BaseModel):
     # No base_url → the offline composer writes drafts. Any OpenAI-compatible endpoint otherwise.
     base_url: str | None = None
@@ -152,6 +159,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ingest: IngestSettings = IngestSettings()
+    database: DatabaseSettings = DatabaseSettings()
     llm: LLMSettings = LLMSettings()
     local_model: LocalModelSettings = LocalModelSettings()
     ui: UISettings = UISettings()

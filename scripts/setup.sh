@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent set-up: a virtualenv with the project installed, and with --system the Debian
-# packages the tests drive (Chromium for browser tests, LibreOffice and fonts for layout checks).
+# packages the tests drive (Chromium for browser tests, LibreOffice and fonts for layout checks,
+# PostgreSQL for the store tests' second back end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
@@ -12,6 +13,8 @@ if [[ "${1:-}" == "--system" ]]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)
   command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer-nogui)
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
+  # The store tests start a throw-away PostgreSQL cluster from these binaries (never the service).
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null 2>&1 || need+=(postgresql)
   # grep without -q reads all of fc-list's output: with pipefail, -q's early exit would fail the pipe.
   fonts=$(fc-list : family 2>/dev/null || true)
   grep "Noto Serif CJK" <<<"$fonts" >/dev/null || need+=(fonts-noto-cjk fonts-noto-cjk-extra)

@@ -12,7 +12,6 @@ from drafting.store.accounts import (
     ROLES,
     AccountError,
     UserStore,
-    accounts_db_path,
     generate_password,
 )
 from drafting.store.run_log import RunLogStore
@@ -51,7 +50,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def user_store(settings: Settings) -> UserStore:
-    return UserStore(accounts_db_path(settings.home))
+    return UserStore.from_settings(settings)
 
 
 def record(settings: Settings, action: str, target: str, detail: str = "") -> None:
@@ -60,7 +59,7 @@ def record(settings: Settings, action: str, target: str, detail: str = "") -> No
         who = getpass.getuser()
     except (KeyError, OSError):  # no passwd entry (some containers)
         who = "?"
-    RunLogStore(settings.run_log_path).record(f"命令行:{who}", action, target, detail)
+    RunLogStore.from_settings(settings).record(f"命令行:{who}", action, target, detail)
 
 
 def read_password(args: argparse.Namespace) -> tuple[str, bool]:

@@ -376,7 +376,7 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.word.export import DocxExporter
     from drafting.word.layout import LayoutProfile
 
-    version = DraftStore(settings.drafts_db_path).get_version(args.draft_id, args.version)
+    version = DraftStore.from_settings(settings).get_version(args.draft_id, args.version)
     exporter = DocxExporter(LayoutProfile(), reference_docx=settings.reference_docx)
     written = exporter.export(version.draft, args.out, comments=args.comments)
     print(f"已导出：{written}（草稿 {args.draft_id} 第 {version.number} 版）")

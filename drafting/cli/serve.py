@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from drafting.settings import Settings
-from drafting.store.accounts import AccountError, UserStore, accounts_db_path, bootstrap_admin, is_loopback
+from drafting.store.accounts import AccountError, UserStore, bootstrap_admin, is_loopback
 
 if TYPE_CHECKING:
     from drafting.service.facade import DraftingService
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         print(f"错误：要入库的文件夹不存在：{args.ingest}", file=sys.stderr)
         return 2
     settings.ensure_home()
-    store = UserStore(accounts_db_path(settings.home))
+    store = UserStore.from_settings(settings)
     admin_password = settings.ui.admin_password
     ok, message = prepare_accounts(store, host, admin_password.get_secret_value() if admin_password else None)
     if message:

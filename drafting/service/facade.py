@@ -61,10 +61,10 @@ from drafting.service.views import (
     section_notes,
 )
 from drafting.settings import Settings
-from drafting.store.accounts import ROLE_LABELS, UserStore, accounts_db_path
+from drafting.store.accounts import ROLE_LABELS, UserStore
 from drafting.store.drafts import DraftStore
 from drafting.store.model_endpoint import ModelEndpointStore, effective_settings
-from drafting.store.reviews import Comment, ReviewStore, reviews_db_path
+from drafting.store.reviews import Comment, ReviewStore
 from drafting.store.run_log import RunLogStore
 from drafting.word.export import DocxExporter, Exporter
 from drafting.writing.chat import ChatModel, build_chat_model
@@ -128,7 +128,7 @@ class DraftingService:
             knowledge_base if knowledge_base is not None else lambda: build_knowledge_base(settings)
         )
         planner = DraftPlanner(settings, drafts, chat=chat, prompts=prompts)
-        run_log = run_log or RunLogStore(settings.run_log_path)
+        run_log = run_log or RunLogStore.from_settings(settings)
         self.access = AccessPolicy(users, drafts, reviews, run_log)
         self.sign_in = SignInService(self.access, users, settings.security, clock)
         self.users = UserAdminService(self.access, users, self.sign_in.sessions.end_user)
@@ -154,9 +154,9 @@ def build_service(settings: Settings, *, users: UserStore | None = None) -> Draf
     """The service with the real collaborators the settings describe (the knowledge base built lazily)."""
     return DraftingService(
         settings,
-        users=users or UserStore(accounts_db_path(settings.home)),
-        reviews=ReviewStore(reviews_db_path(settings.home)),
-        drafts=DraftStore(settings.drafts_db_path),
+        users=users or UserStore.from_settings(settings),
+        reviews=ReviewStore.from_settings(settings),
+        drafts=DraftStore.from_settings(settings),
         # The endpoint an admin saved in the web UI wins over the environment/TOML one.
         chat=build_chat_model(effective_settings(settings, ModelEndpointStore(settings.home).load())),
         prompts=prompt_library(settings),

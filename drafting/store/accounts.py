@@ -1,6 +1,6 @@
 """Users, roles and what each role may do, kept in SQLite under the data directory.
 
-Passwords are stored only as argon2id hashes (argon2-cffi). Every permission check of the product
+Kept in SQLite under the data directory, or in the team's database. Passwords are stored only as argon2id hashes (argon2-cffi). Every permission check of the product
 goes through :func:`can` / :meth:`UserStore.require`, so the rules live in one table here and the
 service layer enforces them whatever the UI shows or hides.
 """
@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-import sqlite3
 import unicodedata
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import RowMapping, text
+from sqlalchemy.exc import IntegrityError
 
-from drafting.store.sqlite_file import SQLiteFile
+from drafting.store.database import Database, Step, open_database
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
 
 Role = Literal["writer", "reviewer", "maintainer", "admin"]
 ROLES: tuple[Role, ...] = get_args(Role)
@@ -136,8 +139,8 @@ def accounts_db_path(home: Path) -> Path:
 
 
 # Append-only: each entry is one SQL statement and upgrades the schema by one version
-# (PRAGMA user_version). Never edit an entry that has shipped; add a new one.
-_MIGRATIONS: tuple[str, ...] = (
+# (see database.py). Never edit an entry that has shipped; add a new one.
+_MIGRATIONS: tuple[Step, ...] = (
     """CREATE TABLE users (
         name TEXT PRIMARY KEY,
         role TEXT NOT NULL,
@@ -150,51 +153,62 @@ _MIGRATIONS: tuple[str, ...] = (
 
 
 class UserStore:
-    """Users and password hashes in one SQLite file; a connection per call, so threads may share it."""
+    """Users and password hashes in a SQLite file or a shared database; safe across threads and processes."""
 
-    def __init__(self, path: Path, hasher: PasswordHasher | None = None) -> None:
-        self.path = Path(path)
+    def __init__(self, where: Path | str | Database, hasher: PasswordHasher | None = None) -> None:
+        self.database = where if isinstance(where, Database) else Database.sqlite(where)
+        self.path = self.database.path
         self._hasher = hasher or PasswordHasher()
-        self._file = SQLiteFile(self.path, _MIGRATIONS)
 
-    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.connect()
+    @classmethod
+    def from_settings(cls, settings: Settings, hasher: PasswordHasher | None = None) -> UserStore:
+        return cls(open_database(settings, "accounts"), hasher)
+
+    def _db(self) -> Any:
+        self.database.migrate("accounts", _MIGRATIONS)
+        return self.database.write()
+
+    def _read(self) -> Any:
+        self.database.migrate("accounts", _MIGRATIONS)
+        return self.database.read()
 
     def add(self, name: str, role: str, password: str) -> User:
         """Create a user; raises AccountError for a bad name, role or password, or a taken name."""
         name, role = validate_name(name), validate_role(role)
         validate_password(password)
         created = datetime.now(UTC).isoformat(timespec="seconds")
-        with self._db() as db:
-            try:
+        password_hash = self._hasher.hash(password)
+        try:
+            with self._db() as db:
                 db.execute(
-                    "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
-                    (name, role, self._hasher.hash(password), created),
+                    text("INSERT INTO users (name, role, password_hash, created_at) VALUES (:n, :r, :h, :c)"),
+                    {"n": name, "r": role, "h": password_hash, "c": created},
                 )
-            except sqlite3.IntegrityError:
-                raise AccountError(f"用户“{name}”已存在。") from None
+        except IntegrityError:
+            raise AccountError(f"用户“{name}”已存在。") from None
         return User(name, role, created)
 
     def get(self, name: str) -> User | None:
         """The user, disabled or not (callers that act for a user check ``disabled``)."""
-        with self._db() as db:
-            row = db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
+        with self._read() as db:
+            row = db.execute(text("SELECT * FROM users WHERE name = :n"), {"n": name}).mappings().first()
         return _user(row) if row else None
 
     def list(self) -> list[User]:
-        with self._db() as db:
-            rows = db.execute("SELECT * FROM users ORDER BY name").fetchall()
+        with self._read() as db:
+            rows = db.execute(text("SELECT * FROM users ORDER BY name")).mappings().all()
         return [_user(r) for r in rows]
 
     def count(self) -> int:
-        with self._db() as db:
-            return int(db.execute("SELECT COUNT(*) FROM users").fetchone()[0])
+        with self._read() as db:
+            return int(db.execute(text("SELECT COUNT(*) FROM users")).scalar_one())
 
     def set_password(self, name: str, password: str) -> None:
         validate_password(password)
+        password_hash = self._hasher.hash(password)
         with self._db() as db:
             cur = db.execute(
-                "UPDATE users SET password_hash = ? WHERE name = ?", (self._hasher.hash(password), name)
+                text("UPDATE users SET password_hash = :h WHERE name = :n"), {"h": password_hash, "n": name}
             )
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在。")
@@ -202,13 +216,15 @@ class UserStore:
     def set_role(self, name: str, role: str) -> None:
         role = validate_role(role)
         with self._db() as db:
-            cur = db.execute("UPDATE users SET role = ? WHERE name = ?", (role, name))
+            cur = db.execute(text("UPDATE users SET role = :r WHERE name = :n"), {"r": role, "n": name})
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在。")
 
     def set_disabled(self, name: str, disabled: bool) -> None:
         with self._db() as db:
-            cur = db.execute("UPDATE users SET disabled = ? WHERE name = ?", (int(disabled), name))
+            cur = db.execute(
+                text("UPDATE users SET disabled = :d WHERE name = :n"), {"d": int(disabled), "n": name}
+            )
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在。")
 
@@ -217,8 +233,12 @@ class UserStore:
         for bad input."""
         if not name or not password:
             return None
-        with self._db() as db:
-            row = db.execute("SELECT * FROM users WHERE name = ?", (name.strip(),)).fetchone()
+        with self._read() as db:
+            row = (
+                db.execute(text("SELECT * FROM users WHERE name = :n"), {"n": name.strip()})
+                .mappings()
+                .first()
+            )
         if row is None:
             # Hash anyway so a wrong name costs as long as a wrong password.
             self._hasher.hash(password)
@@ -230,10 +250,11 @@ class UserStore:
         if row["disabled"]:
             return None
         if self._hasher.check_needs_rehash(row["password_hash"]):
+            password_hash = self._hasher.hash(password)
             with self._db() as db:
                 db.execute(
-                    "UPDATE users SET password_hash = ? WHERE name = ?",
-                    (self._hasher.hash(password), row["name"]),
+                    text("UPDATE users SET password_hash = :h WHERE name = :n"),
+                    {"h": password_hash, "n": row["name"]},
                 )
         return _user(row)
 
@@ -251,7 +272,7 @@ class UserStore:
         return user
 
 
-def _user(row: sqlite3.Row) -> User:
+def _user(row: RowMapping) -> User:
     return User(row["name"], row["role"], row["created_at"], bool(row["disabled"]))
 
 

@@ -1,4 +1,4 @@
-"""Drafts and their versions in SQLite (``settings.drafts_db_path``).
+"""Drafts and their versions: SQLite (``settings.drafts_db_path``) or the team's database.
 
 Every generation, regeneration, human edit and restore adds a version; nothing is ever updated in
 place (triggers refuse UPDATE and DELETE on versions). A version is written in one transaction
@@ -10,18 +10,20 @@ rendered prompts, passages, model, parameters, timings, token usage), so a revie
 from __future__ import annotations
 
 import json
-import sqlite3
 import uuid
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, RowMapping, text
 
 from drafting.model import Draft, FactSheet
+from drafting.store.database import Database, Step, open_database
 from drafting.store.draft_json import draft_from_json, draft_to_json, facts_from_json, facts_to_json
-from drafting.store.sqlite_file import SQLiteFile
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
 
 __all__ = [
     "DraftNotFound",
@@ -108,9 +110,9 @@ class DraftSummary:
     latest_version: int
 
 
-# Append-only: each entry upgrades the schema by one version (PRAGMA user_version). Never edit
-# an entry that has shipped; add a new one.
-_MIGRATIONS: tuple[str, ...] = (
+# Append-only: each entry upgrades the schema by one version (see database.py). Never edit an
+# entry that has shipped; add a new one.
+_MIGRATIONS: tuple[Step, ...] = (
     """CREATE TABLE drafts (
         id TEXT PRIMARY KEY,
         owner TEXT,
@@ -145,43 +147,60 @@ _MIGRATIONS: tuple[str, ...] = (
         usage_json TEXT NOT NULL DEFAULT '{}',
         PRIMARY KEY (draft_id, number)
     )""",
-    """CREATE TRIGGER versions_are_append_only_u BEFORE UPDATE ON versions
-       BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
-    """CREATE TRIGGER versions_are_append_only_d BEFORE DELETE ON versions
-       BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
-    # Room for the web UI: who else may see or review a draft. Users live in accounts.sqlite3.
+    {
+        "sqlite": """CREATE TRIGGER versions_are_append_only_u BEFORE UPDATE ON versions
+           BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
+        "postgresql": (
+            """CREATE FUNCTION versions_are_append_only() RETURNS trigger LANGUAGE plpgsql
+               AS $$ BEGIN RAISE EXCEPTION 'versions are append-only'; END $$""",
+            """CREATE TRIGGER versions_are_append_only BEFORE UPDATE OR DELETE ON versions
+               FOR EACH ROW EXECUTE FUNCTION versions_are_append_only()""",
+        ),
+    },
+    {
+        "sqlite": """CREATE TRIGGER versions_are_append_only_d BEFORE DELETE ON versions
+           BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END""",
+    },
+    # Room for the web UI: who else may see or review a draft. Users live in the accounts store.
     """CREATE TABLE draft_shares (
         draft_id TEXT NOT NULL REFERENCES drafts (id),
-        user TEXT NOT NULL,
+        "user" TEXT NOT NULL,
         permission TEXT NOT NULL DEFAULT 'read',
         created TEXT NOT NULL,
-        PRIMARY KEY (draft_id, user)
+        PRIMARY KEY (draft_id, "user")
     )""",
 )
 
+# The title inside a version's JSON, read by the database (history lists skip the payload).
+_TITLE_SQL = {
+    "sqlite": "json_extract(draft_json, '$.title')",
+    "postgresql": "(draft_json::json ->> 'title')",
+}
+
 
 class DraftStore:
-    """Drafts with versions in one SQLite file; a connection per call, so threads may share it."""
+    """Drafts with versions in a SQLite file or a shared database; safe across threads and processes.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._file = SQLiteFile(self.path, _MIGRATIONS, autocommit=True)
+    Every write is one transaction: on SQLite it holds the file's write lock from its start, on
+    PostgreSQL it locks the draft's row before reading the next version number, so two writers
+    never claim the same number and any exception rolls the whole version back.
+    """
 
-    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.connect()
+    def __init__(self, where: Path | str | Database) -> None:
+        self.database = where if isinstance(where, Database) else Database.sqlite(where)
+        self.path = self.database.path
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        # BEGIN IMMEDIATE takes the write lock before reading the next version number, so two
-        # writers cannot both claim it; any exception rolls the whole version back.
-        with self._db() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DraftStore:
+        return cls(open_database(settings, "drafts"))
+
+    def _db(self) -> Any:
+        self.database.migrate("drafts", _MIGRATIONS)
+        return self.database.read()
+
+    def _write(self) -> Any:
+        self.database.migrate("drafts", _MIGRATIONS)
+        return self.database.write()
 
     # ------------------------------------------------------------ writing
 
@@ -200,9 +219,19 @@ class DraftStore:
         now = _now()
         with self._write() as db:
             db.execute(
-                "INSERT INTO drafts (id, owner, kind, org, period, title, created, updated)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft_id, owner, draft.kind, draft.org, draft.period, draft.title, now, now),
+                text(
+                    "INSERT INTO drafts (id, owner, kind, org, period, title, created, updated)"
+                    " VALUES (:id, :owner, :kind, :org, :period, :title, :now, :now)"
+                ),
+                {
+                    "id": draft_id,
+                    "owner": owner,
+                    "kind": draft.kind,
+                    "org": draft.org,
+                    "period": draft.period,
+                    "title": draft.title,
+                    "now": now,
+                },
             )
             info = self._insert_version(
                 db, draft_id, 1, None, now, author or owner, reason, draft, facts, record
@@ -228,24 +257,33 @@ class DraftStore:
         """
         now = _now()
         with self._write() as db:
-            row = db.execute("SELECT latest_version FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+            row = db.execute(
+                text("SELECT latest_version FROM drafts WHERE id = :id FOR UPDATE")
+                if self.database.dialect == "postgresql"
+                else text("SELECT latest_version FROM drafts WHERE id = :id"),
+                {"id": draft_id},
+            ).first()
             if row is None:
                 raise DraftNotFound(f"找不到草稿 {draft_id}")
-            latest = int(row["latest_version"])
+            latest = int(row[0])
             if expected_latest is not None and latest != expected_latest:
                 raise VersionConflict(draft_id, expected_latest, latest)
             parent = latest if parent is None else parent
             if facts is None:
                 prev = db.execute(
-                    "SELECT facts_json FROM versions WHERE draft_id = ? AND number = ?", (draft_id, parent)
-                ).fetchone()
+                    text("SELECT facts_json FROM versions WHERE draft_id = :id AND number = :n"),
+                    {"id": draft_id, "n": parent},
+                ).first()
                 if prev is None:
                     raise DraftNotFound(f"草稿 {draft_id} 没有第 {parent} 版")
-                facts = facts_from_json(json.loads(prev["facts_json"])) if prev["facts_json"] else None
+                facts = facts_from_json(json.loads(prev[0])) if prev[0] else None
             info = self._insert_version(
                 db, draft_id, latest + 1, parent, now, author, reason, draft, facts, record
             )
-            db.execute("UPDATE drafts SET title = ?, updated = ? WHERE id = ?", (draft.title, now, draft_id))
+            db.execute(
+                text("UPDATE drafts SET title = :title, updated = :now WHERE id = :id"),
+                {"title": draft.title, "now": now, "id": draft_id},
+            )
         return self._loaded(info, draft, facts, record)
 
     def restore(self, draft_id: str, number: int, *, author: str | None = None) -> DraftVersion:
@@ -259,22 +297,31 @@ class DraftStore:
         if status not in STATUSES:
             raise ValueError(f"未知的草稿状态：{status}")
         with self._write() as db:
-            if db.execute("UPDATE drafts SET status = ? WHERE id = ?", (status, draft_id)).rowcount == 0:
+            done = db.execute(
+                text("UPDATE drafts SET status = :status WHERE id = :id"), {"status": status, "id": draft_id}
+            )
+            if done.rowcount == 0:
                 raise DraftNotFound(f"找不到草稿 {draft_id}")
 
     def share(self, draft_id: str, user: str, permission: str = "read") -> None:
         """Let ``user`` see (or, with permission "review"/"edit", more) a draft they do not own."""
         with self._write() as db:
-            if db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is None:
+            self.database.lock(db, f"share:{draft_id}")
+            if db.execute(text("SELECT 1 FROM drafts WHERE id = :id"), {"id": draft_id}).first() is None:
                 raise DraftNotFound(f"找不到草稿 {draft_id}")
+            key = {"id": draft_id, "user": user}
+            db.execute(text('DELETE FROM draft_shares WHERE draft_id = :id AND "user" = :user'), key)
             db.execute(
-                "INSERT OR REPLACE INTO draft_shares (draft_id, user, permission, created) VALUES (?, ?, ?, ?)",
-                (draft_id, user, permission, _now()),
+                text(
+                    'INSERT INTO draft_shares (draft_id, "user", permission, created)'
+                    " VALUES (:id, :user, :permission, :now)"
+                ),
+                {**key, "permission": permission, "now": _now()},
             )
 
     def _insert_version(
         self,
-        db: sqlite3.Connection,
+        db: Connection,
         draft_id: str,
         number: int,
         parent: int | None,
@@ -288,32 +335,32 @@ class DraftStore:
         record = record or GenerationRecord()
         stored = draft_to_json(draft)
         stored["id"], stored["version"] = draft_id, number
+        row = {
+            "draft_id": draft_id,
+            "number": number,
+            "parent": parent,
+            "created": now,
+            "author": author,
+            "reason": reason,
+            "draft_json": _dumps(stored),
+            "facts_json": _dumps(facts_to_json(facts)) if facts is not None else None,
+            "outline": record.outline,
+            "outline_version": record.outline_version,
+            "template": record.template,
+            "template_version": record.template_version,
+            "prompts_json": _dumps(record.prompts),
+            "passage_ids_json": _dumps(record.passage_ids),
+            "model": record.model,
+            "params_json": _dumps(record.params),
+            "timings_json": _dumps(record.timings),
+            "usage_json": _dumps(record.usage),
+        }
         db.execute(
-            "INSERT INTO versions (draft_id, number, parent, created, author, reason, draft_json, facts_json,"
-            " outline, outline_version, template, template_version, prompts_json, passage_ids_json, model,"
-            " params_json, timings_json, usage_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                draft_id,
-                number,
-                parent,
-                now,
-                author,
-                reason,
-                _dumps(stored),
-                _dumps(facts_to_json(facts)) if facts is not None else None,
-                record.outline,
-                record.outline_version,
-                record.template,
-                record.template_version,
-                _dumps(record.prompts),
-                _dumps(record.passage_ids),
-                record.model,
-                _dumps(record.params),
-                _dumps(record.timings),
-                _dumps(record.usage),
-            ),
+            text(f"INSERT INTO versions ({', '.join(row)}) VALUES ({', '.join(':' + k for k in row)})"), row
         )
-        db.execute("UPDATE drafts SET latest_version = ? WHERE id = ?", (number, draft_id))
+        db.execute(
+            text("UPDATE drafts SET latest_version = :n WHERE id = :id"), {"n": number, "id": draft_id}
+        )
         return VersionInfo(draft_id, number, parent, now, author, reason, draft.title, record.model)
 
     @staticmethod
@@ -332,13 +379,23 @@ class DraftStore:
         """One version (the latest when ``number`` is None); raises DraftNotFound."""
         with self._db() as db:
             if number is None:
-                row = db.execute(
-                    "SELECT * FROM versions WHERE draft_id = ? ORDER BY number DESC LIMIT 1", (draft_id,)
-                ).fetchone()
+                row = (
+                    db.execute(
+                        text("SELECT * FROM versions WHERE draft_id = :id ORDER BY number DESC LIMIT 1"),
+                        {"id": draft_id},
+                    )
+                    .mappings()
+                    .first()
+                )
             else:
-                row = db.execute(
-                    "SELECT * FROM versions WHERE draft_id = ? AND number = ?", (draft_id, int(number))
-                ).fetchone()
+                row = (
+                    db.execute(
+                        text("SELECT * FROM versions WHERE draft_id = :id AND number = :n"),
+                        {"id": draft_id, "n": int(number)},
+                    )
+                    .mappings()
+                    .first()
+                )
         if row is None:
             if number is None or not self.exists(draft_id):
                 raise DraftNotFound(f"找不到草稿 {draft_id}")
@@ -362,38 +419,47 @@ class DraftStore:
 
     def list_versions(self, draft_id: str) -> list[VersionInfo]:
         """The draft's versions, oldest first; raises DraftNotFound for an unknown id."""
+        title = _TITLE_SQL[self.database.dialect]
         with self._db() as db:
-            rows = db.execute(
-                "SELECT draft_id, number, parent, created, author, reason, model,"
-                " json_extract(draft_json, '$.title') AS title FROM versions WHERE draft_id = ? ORDER BY number",
-                (draft_id,),
-            ).fetchall()
+            rows = (
+                db.execute(
+                    text(
+                        "SELECT draft_id, number, parent, created, author, reason, model,"
+                        f" {title} AS title FROM versions WHERE draft_id = :id ORDER BY number"
+                    ),
+                    {"id": draft_id},
+                )
+                .mappings()
+                .all()
+            )
         if not rows:
             raise DraftNotFound(f"找不到草稿 {draft_id}")
         return [_info(r, r["title"] or "") for r in rows]
 
     def list_drafts(self, owner: str | None = None) -> list[DraftSummary]:
         """All drafts (or one owner's), most recently updated first."""
-        sql, params = "SELECT * FROM drafts", []
+        sql, params = "SELECT * FROM drafts", {}
         if owner is not None:
-            sql, params = sql + " WHERE owner = ?", [owner]
+            sql, params = sql + " WHERE owner = :owner", {"owner": owner}
         with self._db() as db:
-            rows = db.execute(sql + " ORDER BY updated DESC, rowid DESC", params).fetchall()
+            rows = db.execute(text(sql + " ORDER BY updated DESC, created DESC, id"), params).mappings().all()
         return [DraftSummary(**dict(r)) for r in rows]
 
     def shared_with(self, draft_id: str) -> dict[str, str]:
         with self._db() as db:
             rows = db.execute(
-                "SELECT user, permission FROM draft_shares WHERE draft_id = ?", (draft_id,)
-            ).fetchall()
-        return {r["user"]: r["permission"] for r in rows}
+                text('SELECT "user", permission FROM draft_shares WHERE draft_id = :id'), {"id": draft_id}
+            ).all()
+        return {r[0]: r[1] for r in rows}
 
     def exists(self, draft_id: str) -> bool:
         with self._db() as db:
-            return db.execute("SELECT 1 FROM drafts WHERE id = ?", (draft_id,)).fetchone() is not None
+            return (
+                db.execute(text("SELECT 1 FROM drafts WHERE id = :id"), {"id": draft_id}).first() is not None
+            )
 
 
-def _info(row: sqlite3.Row, title: str) -> VersionInfo:
+def _info(row: RowMapping, title: str) -> VersionInfo:
     return VersionInfo(
         row["draft_id"],
         row["number"],

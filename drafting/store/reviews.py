@@ -1,6 +1,6 @@
 """Review of drafts: comments on paragraphs, sending a version for review, approving or returning it.
 
-Kept in its own SQLite file under the data directory. A comment is anchored to a draft version, a
+Kept in its own SQLite file under the data directory, or in the team's database. A comment is anchored to a draft version, a
 section key and a paragraph index, and keeps a quote of the paragraph (whole sentences, around
 the words the reviewer selected) so it still reads sensibly after the text has been edited in a
 later version. The review status of a draft is the last event of its history: submitted → in
@@ -10,14 +10,18 @@ still open records that override, so the history shows who pushed what through.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from drafting.store.sqlite_file import SQLiteFile
+from sqlalchemy import RowMapping
+from sqlalchemy import text as sql
+
+from drafting.store.database import SERIAL_KEY, Database, Step, open_database
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
 
 CommentStatus = Literal["open", "resolved"]
 ReviewAction = Literal["submitted", "approved", "returned"]
@@ -85,10 +89,11 @@ _STATUS_OF_ACTION: dict[str, ReviewStatus] = {
     "returned": "returned",
 }
 
-# Append-only, one statement per entry; PRAGMA user_version counts the entries applied.
-_MIGRATIONS: tuple[str, ...] = (
-    """CREATE TABLE comments (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+# Append-only, one step per entry; database.py counts the entries applied.
+_MIGRATIONS: tuple[Step, ...] = (
+    {
+        dialect: f"""CREATE TABLE comments (
+        id {key},
         draft_id TEXT NOT NULL,
         version INTEGER NOT NULL,
         section TEXT NOT NULL,
@@ -100,17 +105,22 @@ _MIGRATIONS: tuple[str, ...] = (
         quote TEXT NOT NULL DEFAULT '',
         resolved_by TEXT,
         resolved_at TEXT
-    )""",
+    )"""
+        for dialect, key in SERIAL_KEY.items()
+    },
     "CREATE INDEX comments_by_draft ON comments (draft_id, version)",
-    """CREATE TABLE review_events (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+    {
+        dialect: f"""CREATE TABLE review_events (
+        id {key},
         draft_id TEXT NOT NULL,
         version INTEGER NOT NULL,
         action TEXT NOT NULL,
         actor TEXT NOT NULL,
         note TEXT NOT NULL DEFAULT '',
         at TEXT NOT NULL
-    )""",
+    )"""
+        for dialect, key in SERIAL_KEY.items()
+    },
     "CREATE INDEX review_events_by_draft ON review_events (draft_id, id)",
     "ALTER TABLE review_events ADD COLUMN override TEXT NOT NULL DEFAULT ''",
 )
@@ -125,14 +135,23 @@ def _now() -> str:
 
 
 class ReviewStore:
-    """Comments and review events in one SQLite file; a connection per call, safe across threads."""
+    """Comments and review events in a SQLite file or a shared database; safe across threads and processes."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._file = SQLiteFile(self.path, _MIGRATIONS)
+    def __init__(self, where: Path | str | Database) -> None:
+        self.database = where if isinstance(where, Database) else Database.sqlite(where)
+        self.path = self.database.path
 
-    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.connect()
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReviewStore:
+        return cls(open_database(settings, "reviews"))
+
+    def _db(self) -> Any:
+        self.database.migrate("reviews", _MIGRATIONS)
+        return self.database.write()
+
+    def _read(self) -> Any:
+        self.database.migrate("reviews", _MIGRATIONS)
+        return self.database.read()
 
     # ------------------------------------------------------------ comments
 
@@ -156,31 +175,49 @@ class ReviewStore:
             raise ReviewError("请先选择要批注的段落。")
         quote = " ".join((quote or "").split())[: MAX_COMMENT_LENGTH // 4]
         with self._db() as db:
-            cur = db.execute(
-                "INSERT INTO comments (draft_id, version, section, paragraph, author, text, created_at, quote)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (draft_id, int(version), section, int(paragraph), author, text, _now(), quote),
+            row = (
+                db.execute(
+                    sql(
+                        "INSERT INTO comments (draft_id, version, section, paragraph, author, text, created_at,"
+                        " quote) VALUES (:d, :v, :s, :p, :a, :t, :at, :q) RETURNING *"
+                    ),
+                    {
+                        "d": draft_id,
+                        "v": int(version),
+                        "s": section,
+                        "p": int(paragraph),
+                        "a": author,
+                        "t": text,
+                        "at": _now(),
+                        "q": quote,
+                    },
+                )
+                .mappings()
+                .one()
             )
-            row = db.execute("SELECT * FROM comments WHERE id = ?", (cur.lastrowid,)).fetchone()
         return _comment(row)
 
     def comments(
         self, draft_id: str, *, version: int | None = None, status: CommentStatus | None = None
     ) -> list[Comment]:
         """Comments on a draft, oldest first, optionally of one version or one status."""
-        sql = "SELECT * FROM comments WHERE draft_id = ?"
-        params: list[Any] = [draft_id]
+        query = "SELECT * FROM comments WHERE draft_id = :d"
+        params: dict[str, Any] = {"d": draft_id}
         if version is not None:
-            sql, params = sql + " AND version = ?", [*params, int(version)]
+            query, params["v"] = query + " AND version = :v", int(version)
         if status is not None:
-            sql, params = sql + " AND status = ?", [*params, status]
-        with self._db() as db:
-            rows = db.execute(sql + " ORDER BY id", params).fetchall()
+            query, params["s"] = query + " AND status = :s", status
+        with self._read() as db:
+            rows = db.execute(sql(query + " ORDER BY id"), params).mappings().all()
         return [_comment(r) for r in rows]
 
     def get_comment(self, comment_id: int) -> Comment | None:
-        with self._db() as db:
-            row = db.execute("SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
+        with self._read() as db:
+            row = (
+                db.execute(sql("SELECT * FROM comments WHERE id = :i"), {"i": int(comment_id)})
+                .mappings()
+                .first()
+            )
         return _comment(row) if row else None
 
     def set_comment_status(self, comment_id: int, status: CommentStatus, by: str) -> Comment:
@@ -189,23 +226,30 @@ class ReviewStore:
             raise ReviewError(f"批注状态“{status}”无效。")
         resolved_by, resolved_at = (by, _now()) if status == "resolved" else (None, None)
         with self._db() as db:
-            cur = db.execute(
-                "UPDATE comments SET status = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
-                (status, resolved_by, resolved_at, int(comment_id)),
+            row = (
+                db.execute(
+                    sql(
+                        "UPDATE comments SET status = :s, resolved_by = :b, resolved_at = :at WHERE id = :i"
+                        " RETURNING *"
+                    ),
+                    {"s": status, "b": resolved_by, "at": resolved_at, "i": int(comment_id)},
+                )
+                .mappings()
+                .first()
             )
-            if cur.rowcount == 0:
+            if row is None:
                 raise ReviewError(f"批注 {comment_id} 不存在。")
-            row = db.execute("SELECT * FROM comments WHERE id = ?", (int(comment_id),)).fetchone()
         return _comment(row)
 
     # ------------------------------------------------------------ review workflow
 
     def submit(self, draft_id: str, version: int, by: str, note: str = "", override: str = "") -> ReviewEvent:
         """Send a version for review. Sending again while in review replaces the version under review."""
-        state = self.state(draft_id)
-        if state.status == "approved" and state.version == version:
-            raise ReviewError(f"第 {version} 版已审核通过，无需再次送审。")
-        return self._record(draft_id, version, "submitted", by, note, override)
+        with self._db() as db:
+            state = self._locked_state(db, draft_id)
+            if state.status == "approved" and state.version == version:
+                raise ReviewError(f"第 {version} 版已审核通过，无需再次送审。")
+            return self._record(db, draft_id, version, "submitted", by, note, override)
 
     def decide(
         self,
@@ -219,69 +263,90 @@ class ReviewStore:
         """Approve or return the version under review; returning needs a reason."""
         if decision not in ("approved", "returned"):
             raise ReviewError(f"审核结论“{decision}”无效。")
-        state = self.state(draft_id)
-        if state.status != "in_review":
-            raise ReviewError(f"该材料当前状态为“{state.label}”，不在审核中。")
-        if state.version != version:
-            raise ReviewError(f"送审的是第 {state.version} 版，不是第 {version} 版。")
         if decision == "returned" and not (note or "").strip():
             raise ReviewError("退回时请写明原因。")
-        return self._record(draft_id, version, decision, by, note, override)
+        # Checked and recorded in one transaction: two reviewers deciding at once cannot both pass.
+        with self._db() as db:
+            state = self._locked_state(db, draft_id)
+            if state.status != "in_review":
+                raise ReviewError(f"该材料当前状态为“{state.label}”，不在审核中。")
+            if state.version != version:
+                raise ReviewError(f"送审的是第 {state.version} 版，不是第 {version} 版。")
+            return self._record(db, draft_id, version, decision, by, note, override)
 
     def state(self, draft_id: str) -> ReviewState:
-        events = self.history(draft_id)
-        if not events:
-            return ReviewState(draft_id, "editing", None)
-        last = events[-1]
-        return ReviewState(draft_id, _STATUS_OF_ACTION[last.action], last.version, tuple(events))
+        return _state(draft_id, self.history(draft_id))
 
     def history(self, draft_id: str) -> list[ReviewEvent]:
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT * FROM review_events WHERE draft_id = ? ORDER BY id", (draft_id,)
-            ).fetchall()
-        return [_event(r) for r in rows]
+        with self._read() as db:
+            return _history(db, draft_id)
+
+    def _locked_state(self, db: Any, draft_id: str) -> ReviewState:
+        self.database.lock(db, f"review:{draft_id}")
+        return _state(draft_id, _history(db, draft_id))
 
     def in_review(self) -> list[ReviewState]:
         """Drafts whose latest review event is a submission, most recently sent first."""
-        with self._db() as db:
-            rows = db.execute(
-                "SELECT e.* FROM review_events e JOIN ("
-                " SELECT draft_id, MAX(id) AS last_id FROM review_events GROUP BY draft_id"
-                ") l ON e.id = l.last_id WHERE e.action = 'submitted' ORDER BY e.id DESC"
-            ).fetchall()
+        with self._read() as db:
+            rows = (
+                db.execute(
+                    sql(
+                        "SELECT e.* FROM review_events e JOIN ("
+                        " SELECT draft_id, MAX(id) AS last_id FROM review_events GROUP BY draft_id"
+                        ") l ON e.id = l.last_id WHERE e.action = 'submitted' ORDER BY e.id DESC"
+                    )
+                )
+                .mappings()
+                .all()
+            )
         return [ReviewState(r["draft_id"], "in_review", r["version"], (_event(r),)) for r in rows]
 
     def ever_submitted(self) -> set[str]:
         """Ids of every draft that has been sent for review at least once."""
-        with self._db() as db:
-            rows = db.execute("SELECT DISTINCT draft_id FROM review_events").fetchall()
-        return {r["draft_id"] for r in rows}
+        with self._read() as db:
+            rows = db.execute(sql("SELECT DISTINCT draft_id FROM review_events")).all()
+        return {r[0] for r in rows}
 
+    @staticmethod
     def _record(
-        self, draft_id: str, version: int, action: ReviewAction, by: str, note: str, override: str = ""
+        db: Any, draft_id: str, version: int, action: ReviewAction, by: str, note: str, override: str = ""
     ) -> ReviewEvent:
         event = ReviewEvent(
             draft_id, int(version), action, by, (note or "").strip(), _now(), (override or "").strip()
         )
-        with self._db() as db:
-            db.execute(
+        db.execute(
+            sql(
                 "INSERT INTO review_events (draft_id, version, action, actor, note, at, override)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    event.draft_id,
-                    event.version,
-                    event.action,
-                    event.actor,
-                    event.note,
-                    event.at,
-                    event.override,
-                ),
-            )
+                " VALUES (:d, :v, :action, :actor, :note, :at, :override)"
+            ),
+            {
+                "d": event.draft_id,
+                "v": event.version,
+                "action": event.action,
+                "actor": event.actor,
+                "note": event.note,
+                "at": event.at,
+                "override": event.override,
+            },
+        )
         return event
 
 
-def _comment(row: sqlite3.Row) -> Comment:
+def _history(db: Any, draft_id: str) -> list[ReviewEvent]:
+    rows = db.execute(
+        sql("SELECT * FROM review_events WHERE draft_id = :d ORDER BY id"), {"d": draft_id}
+    ).mappings()
+    return [_event(r) for r in rows]
+
+
+def _state(draft_id: str, events: list[ReviewEvent]) -> ReviewState:
+    if not events:
+        return ReviewState(draft_id, "editing", None)
+    last = events[-1]
+    return ReviewState(draft_id, _STATUS_OF_ACTION[last.action], last.version, tuple(events))
+
+
+def _comment(row: RowMapping) -> Comment:
     return Comment(
         id=row["id"],
         draft_id=row["draft_id"],
@@ -298,7 +363,7 @@ def _comment(row: sqlite3.Row) -> Comment:
     )
 
 
-def _event(row: sqlite3.Row) -> ReviewEvent:
+def _event(row: RowMapping) -> ReviewEvent:
     return ReviewEvent(
         row["draft_id"], row["version"], row["action"], row["actor"], row["note"], row["at"], row["override"]
     )

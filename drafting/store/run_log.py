@@ -1,4 +1,4 @@
-"""The run log: who did what, to what, and when, in one SQLite file under the data directory.
+"""The run log: who did what, to what, and when: a SQLite file under the data directory, or the team's database.
 
 Entries are only ever added. Each says who (a user name, or "命令行:<os user>" for the CLI), the
 action (one of ACTIONS), what it was done to (a draft id, a file name, a user name, a template),
@@ -8,13 +8,17 @@ never a password or a model key.
 
 from __future__ import annotations
 
-import sqlite3
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from drafting.store.sqlite_file import SQLiteFile
+from sqlalchemy import text
+
+from drafting.store.database import SERIAL_KEY, Database, Step, open_database
+
+if TYPE_CHECKING:
+    from drafting.settings import Settings
 
 # The actions the log records, with the label people read on the run-log page.
 ACTIONS: dict[str, str] = {
@@ -62,18 +66,21 @@ class RunLogPage:
     total: int  # entries matching the filter, over all pages
 
 
-# Append-only (see drafting/store/accounts.py).
-_MIGRATIONS: tuple[str, ...] = (
-    """CREATE TABLE entries (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+# Append-only (see drafting/store/database.py). "user" is quoted: PostgreSQL reserves the word.
+_MIGRATIONS: tuple[Step, ...] = (
+    {
+        dialect: f"""CREATE TABLE entries (
+        id {key},
         at TEXT NOT NULL,
-        user TEXT NOT NULL,
+        "user" TEXT NOT NULL,
         action TEXT NOT NULL,
         target TEXT NOT NULL DEFAULT '',
         detail TEXT NOT NULL DEFAULT '',
         ok INTEGER NOT NULL DEFAULT 1
-    )""",
-    "CREATE INDEX entries_by_user ON entries (user, id)",
+    )"""
+        for dialect, key in SERIAL_KEY.items()
+    },
+    'CREATE INDEX entries_by_user ON entries ("user", id)',
     "CREATE INDEX entries_by_action ON entries (action, id)",
     "CREATE INDEX entries_by_time ON entries (at)",
 )
@@ -82,12 +89,21 @@ _MIGRATIONS: tuple[str, ...] = (
 class RunLogStore:
     """Adds entries and reads them back newest first, filtered and paged."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self._file = SQLiteFile(self.path, _MIGRATIONS)
+    def __init__(self, where: Path | str | Database) -> None:
+        self.database = where if isinstance(where, Database) else Database.sqlite(where)
+        self.path = self.database.path
 
-    def _db(self) -> AbstractContextManager[sqlite3.Connection]:
-        return self._file.connect()
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RunLogStore:
+        return cls(open_database(settings, "run_log"))
+
+    def _db(self) -> Any:
+        self.database.migrate("run_log", _MIGRATIONS)
+        return self.database.write()
+
+    def _read(self) -> Any:
+        self.database.migrate("run_log", _MIGRATIONS)
+        return self.database.read()
 
     def record(
         self,
@@ -105,15 +121,18 @@ class RunLogStore:
         when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
         with self._db() as db:
             db.execute(
-                "INSERT INTO entries (at, user, action, target, detail, ok) VALUES (?, ?, ?, ?, ?, ?)",
-                (
-                    when,
-                    (user or "（未登录）")[:MAX_FIELD],
-                    action,
-                    (target or "")[:MAX_FIELD],
-                    (detail or "")[:MAX_FIELD],
-                    int(ok),
+                text(
+                    'INSERT INTO entries (at, "user", action, target, detail, ok)'
+                    " VALUES (:at, :user, :action, :target, :detail, :ok)"
                 ),
+                {
+                    "at": when,
+                    "user": (user or "（未登录）")[:MAX_FIELD],
+                    "action": action,
+                    "target": (target or "")[:MAX_FIELD],
+                    "detail": (detail or "")[:MAX_FIELD],
+                    "ok": int(ok),
+                },
             )
 
     def query(
@@ -128,28 +147,33 @@ class RunLogStore:
     ) -> RunLogPage:
         """Entries newest first. ``since`` / ``until`` are ISO dates or times (UTC), inclusive:
         "2026-12-05" as ``until`` means the whole of that day."""
-        where, params = [], []
+        where: list[str] = []
+        params: dict[str, Any] = {}
         if user:
-            where.append("user = ?")
-            params.append(user)
+            where.append('"user" = :user')
+            params["user"] = user
         if action:
-            where.append("action = ?")
-            params.append(action)
+            where.append("action = :action")
+            params["action"] = action
         if since:
-            where.append("at >= ?")
-            params.append(since)
+            where.append("at >= :since")
+            params["since"] = since
         if until:
             # A date alone covers its whole day: every time on it sorts before "date~".
-            where.append("at <= ?")
-            params.append(until + "~" if len(until) == 10 else until)
+            where.append("at <= :until")
+            params["until"] = until + "~" if len(until) == 10 else until
         clause = f"WHERE {' AND '.join(where)}" if where else ""
-        limit = max(1, min(int(limit), MAX_PAGE))
-        with self._db() as db:
-            total = int(db.execute(f"SELECT COUNT(*) FROM entries {clause}", params).fetchone()[0])
-            rows = db.execute(
-                f"SELECT * FROM entries {clause} ORDER BY id DESC LIMIT ? OFFSET ?",
-                [*params, limit, max(0, int(offset))],
-            ).fetchall()
+        page = {"limit": max(1, min(int(limit), MAX_PAGE)), "offset": max(0, int(offset))}
+        with self._read() as db:
+            total = int(db.execute(text(f"SELECT COUNT(*) FROM entries {clause}"), params).scalar_one())
+            rows = (
+                db.execute(
+                    text(f"SELECT * FROM entries {clause} ORDER BY id DESC LIMIT :limit OFFSET :offset"),
+                    {**params, **page},
+                )
+                .mappings()
+                .all()
+            )
         return RunLogPage(
             [
                 RunLogEntry(r["id"], r["at"], r["user"], r["action"], r["target"], r["detail"], bool(r["ok"]))
@@ -160,5 +184,5 @@ class RunLogStore:
 
     def users(self) -> list[str]:
         """Every name that appears in the log (for the page's filter)."""
-        with self._db() as db:
-            return [r[0] for r in db.execute("SELECT DISTINCT user FROM entries ORDER BY user")]
+        with self._read() as db:
+            return list(db.execute(text('SELECT DISTINCT "user" FROM entries ORDER BY "user"')).scalars())

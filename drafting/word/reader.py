@@ -50,7 +50,7 @@ def load_for_check(
         raise DraftFormatError(f"不支持的文件类型“{path.suffix}”：请给出草稿编号、.docx 或 .json 文件")
     if any(ch in target for ch in "/\\") or target.lower().endswith((".docx", ".json")):
         raise DraftFormatError(f"找不到文件：{target}")
-    saved = DraftStore(settings.drafts_db_path).get_version(target, version)
+    saved = DraftStore.from_settings(settings).get_version(target, version)
     sheet = sheet or saved.facts
     if sheet is None:
         raise DraftFormatError(f"草稿 {target} 没有保存事实材料，请用 --facts 指定")
@@ -74,7 +74,7 @@ def _read_json(path: Path, sheet: FactSheet | None, settings: Settings) -> tuple
         from drafting.store.drafts import DraftNotFound, DraftStore
 
         try:
-            sheet = DraftStore(settings.drafts_db_path).get_version(draft.id, draft.version).facts
+            sheet = DraftStore.from_settings(settings).get_version(draft.id, draft.version).facts
         except DraftNotFound:
             sheet = None
     if sheet is None:

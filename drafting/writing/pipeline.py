@@ -410,7 +410,7 @@ def build_pipeline(
         template_version=active_template_version(settings, prompts, SECTION_TEMPLATE),
         chat=model,
         knowledge_base=knowledge_base,
-        store=store if store is not None else DraftStore(settings.drafts_db_path),
+        store=store if store is not None else DraftStore.from_settings(settings),
         exemplars_k=exemplars_k,
         concurrency=settings.llm.concurrency,
         temperature=settings.llm.temperature,

@@ -1,29 +1,34 @@
 from __future__ import annotations
 
-import sqlite3
 import threading
 
 import pytest
 from argon2 import PasswordHasher
+from sqlalchemy import text
 
 from drafting.store.accounts import (
     ROLES,
     AccountError,
     PermissionDenied,
     UserStore,
-    accounts_db_path,
     bootstrap_admin,
     can,
     is_loopback,
 )
+from drafting.store.database import Database
 
 # Cheap parameters keep the suite fast; the production default is argon2-cffi's own.
 FAST = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 
 
 @pytest.fixture
-def store(settings) -> UserStore:
-    return UserStore(accounts_db_path(settings.home), hasher=FAST)
+def store(database: Database) -> UserStore:
+    return UserStore(database, hasher=FAST)
+
+
+def _stored_hash(store: UserStore) -> str:
+    with store.database.read() as db:
+        return str(db.execute(text("SELECT password_hash FROM users")).scalar_one())
 
 
 def test_add_and_verify(store: UserStore) -> None:
@@ -37,8 +42,7 @@ def test_add_and_verify(store: UserStore) -> None:
 
 def test_password_is_stored_as_argon2_hash(store: UserStore) -> None:
     store.add("lisi", "reviewer", "s3cret-pass")
-    with sqlite3.connect(store.path) as db:
-        stored = db.execute("SELECT password_hash FROM users").fetchone()[0]
+    stored = _stored_hash(store)
     assert stored.startswith("$argon2id$")
     assert "s3cret-pass" not in stored
 
@@ -83,13 +87,11 @@ def test_set_password_and_role(store: UserStore) -> None:
         store.set_password("ghost", "whatever1")
 
 
-def test_outdated_hash_is_upgraded_on_sign_in(settings) -> None:
-    path = accounts_db_path(settings.home)
-    UserStore(path, hasher=FAST).add("sun", "writer", "12345678")
+def test_outdated_hash_is_upgraded_on_sign_in(database: Database) -> None:
+    UserStore(database, hasher=FAST).add("sun", "writer", "12345678")
     stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
-    assert UserStore(path, hasher=stronger).verify("sun", "12345678") is not None
-    with sqlite3.connect(path) as db:
-        assert "t=2" in db.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert UserStore(database, hasher=stronger).verify("sun", "12345678") is not None
+    assert "t=2" in _stored_hash(UserStore(database))
 
 
 def test_permissions_table() -> None:
@@ -142,13 +144,14 @@ def test_is_loopback(host: str, expected: bool) -> None:
     assert is_loopback(host) is expected
 
 
-def test_concurrent_first_use_migrates_once(settings) -> None:
-    path = accounts_db_path(settings.home)
+def test_concurrent_first_use_migrates_once(database: Database) -> None:
+    url = database.url.render_as_string(hide_password=False)
     errors: list[BaseException] = []
 
     def add(i: int) -> None:
         try:
-            UserStore(path, hasher=FAST).add(f"user{i}", "writer", "12345678")
+            # A Database each, as separate processes would have: each finds the schema missing.
+            UserStore(Database(url), hasher=FAST).add(f"user{i}", "writer", "12345678")
         except BaseException as exc:  # noqa: BLE001 - collected for the assertion below
             errors.append(exc)
 
@@ -158,7 +161,7 @@ def test_concurrent_first_use_migrates_once(settings) -> None:
     for t in threads:
         t.join()
     assert errors == []
-    assert UserStore(path, hasher=FAST).count() == 8
+    assert UserStore(database, hasher=FAST).count() == 8
 
 
 def test_switching_a_fresh_file_to_wal_waits_for_a_lock_held_elsewhere(tmp_path) -> None:

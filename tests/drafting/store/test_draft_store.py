@@ -10,9 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DatabaseError
 
 from drafting.model import Draft, Fact, FactGroup, FactSheet, Flag, Paragraph, PassageRef, Section
 from drafting.store import drafts as draft_store
+from drafting.store.database import Database
 from drafting.store.draft_json import DraftFormatError
 from drafting.store.drafts import (
     DraftNotFound,
@@ -78,8 +81,12 @@ def make_draft(text: str = "举办培训班3期。") -> Draft:
 
 
 @pytest.fixture
-def store(settings) -> DraftStore:
-    return DraftStore(settings.drafts_db_path)
+def store(database: Database) -> DraftStore:
+    return DraftStore(database)
+
+
+def _url(database: Database) -> str:
+    return database.url.render_as_string(hide_password=False)
 
 
 def test_json_round_trips_draft_and_facts():
@@ -162,13 +169,12 @@ def test_create_then_versions_append(store):
     assert store.list_drafts(owner="carol") == []
 
 
-def test_versions_cannot_be_overwritten_or_deleted(store, settings):
+def test_versions_cannot_be_overwritten_or_deleted(store, database):
     draft_id = store.create_draft(make_draft(), facts=make_sheet()).info.draft_id
-    with sqlite3.connect(settings.drafts_db_path) as db:
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            db.execute("UPDATE versions SET reason = 'edit'")
-        with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            db.execute("DELETE FROM versions")
+    with pytest.raises(DatabaseError, match="append-only"), database.write() as db:
+        db.execute(text("UPDATE versions SET reason = 'edit'"))
+    with pytest.raises(DatabaseError, match="append-only"), database.write() as db:
+        db.execute(text("DELETE FROM versions"))
     assert store.get_version(draft_id).info.reason == "generate"
 
 
@@ -228,6 +234,7 @@ def test_failure_inside_the_write_leaves_the_previous_version(store, monkeypatch
 CRASHING_WRITER = """
 import sys, time
 from drafting.store import drafts as draft_store
+from drafting.store.database import Database
 real = draft_store.DraftStore._insert_version
 def stalled(self, db, *args, **kwargs):
     info = real(self, db, *args, **kwargs)
@@ -235,16 +242,16 @@ def stalled(self, db, *args, **kwargs):
     time.sleep(120)
     return info
 draft_store.DraftStore._insert_version = stalled
-store = draft_store.DraftStore(sys.argv[1])
+store = draft_store.DraftStore(Database(sys.argv[1]))
 previous = store.get_version(sys.argv[2])
 store.add_version(sys.argv[2], previous.draft, reason="edit")
 """
 
 
-def test_a_killed_writer_leaves_the_previous_version(store, settings):
+def test_a_killed_writer_leaves_the_previous_version(store, database):
     draft_id = store.create_draft(make_draft(), facts=make_sheet()).info.draft_id
     process = subprocess.Popen(
-        [sys.executable, "-c", CRASHING_WRITER, str(settings.drafts_db_path), draft_id],
+        [sys.executable, "-c", CRASHING_WRITER, _url(database), draft_id],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,
@@ -254,15 +261,86 @@ def test_a_killed_writer_leaves_the_previous_version(store, settings):
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
-    reopened = DraftStore(settings.drafts_db_path)
+    reopened = DraftStore(Database(_url(database)))
     assert [v.number for v in reopened.list_versions(draft_id)] == [1]
     assert reopened.get_version(draft_id).draft.sections == store.get_version(draft_id, 1).draft.sections
     assert reopened.add_version(draft_id, make_draft(), reason="edit").number == 2
 
 
-def test_migrations_are_recorded_and_rerun_safely(settings):
-    DraftStore(settings.drafts_db_path).list_drafts()
-    DraftStore(settings.drafts_db_path).list_drafts()
-    with sqlite3.connect(settings.drafts_db_path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == len(draft_store._MIGRATIONS)
-        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def test_migrations_are_recorded_and_rerun_safely(database):
+    DraftStore(Database(_url(database))).list_drafts()
+    DraftStore(Database(_url(database))).list_drafts()
+    assert database.schema_version("drafts") == len(draft_store._MIGRATIONS)
+    if database.path is not None:
+        with sqlite3.connect(database.path) as db:
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# The schema as the first SQLite-only release wrote it, counted in PRAGMA user_version.
+LEGACY_SCHEMA = """
+CREATE TABLE drafts (id TEXT PRIMARY KEY, owner TEXT, kind TEXT NOT NULL, org TEXT NOT NULL,
+    period TEXT NOT NULL, title TEXT NOT NULL, created TEXT NOT NULL, updated TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'draft', latest_version INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX drafts_by_owner ON drafts (owner, updated);
+CREATE TABLE versions (draft_id TEXT NOT NULL REFERENCES drafts (id), number INTEGER NOT NULL,
+    parent INTEGER, created TEXT NOT NULL, author TEXT, reason TEXT NOT NULL, draft_json TEXT NOT NULL,
+    facts_json TEXT, outline TEXT, outline_version TEXT, template TEXT, template_version TEXT,
+    prompts_json TEXT NOT NULL DEFAULT '{}', passage_ids_json TEXT NOT NULL DEFAULT '{}', model TEXT,
+    params_json TEXT NOT NULL DEFAULT '{}', timings_json TEXT NOT NULL DEFAULT '{}',
+    usage_json TEXT NOT NULL DEFAULT '{}', PRIMARY KEY (draft_id, number));
+CREATE TRIGGER versions_are_append_only_u BEFORE UPDATE ON versions
+    BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+CREATE TRIGGER versions_are_append_only_d BEFORE DELETE ON versions
+    BEGIN SELECT RAISE(ABORT, 'versions are append-only'); END;
+CREATE TABLE draft_shares (draft_id TEXT NOT NULL REFERENCES drafts (id), user TEXT NOT NULL,
+    permission TEXT NOT NULL DEFAULT 'read', created TEXT NOT NULL, PRIMARY KEY (draft_id, user));
+PRAGMA user_version = 6;
+"""
+
+
+def test_a_sqlite_file_from_before_sqlalchemy_keeps_working(settings):
+    path = settings.drafts_db_path
+    path.parent.mkdir(parents=True)
+    draft_json = json.dumps({**draft_to_json(make_draft()), "id": "old1", "version": 1}, ensure_ascii=False)
+    with sqlite3.connect(path) as db:
+        db.executescript(LEGACY_SCHEMA)
+        db.execute(
+            "INSERT INTO drafts VALUES ('old1', 'alice', 'half-year', '青川区委组织部', '2026年上半年', '旧标题',"
+            " '2026-01-01', '2026-01-01', 'draft', 1)"
+        )
+        db.execute(
+            "INSERT INTO versions (draft_id, number, created, reason, draft_json) VALUES (?, 1, ?, 'generate', ?)",
+            ("old1", "2026-01-01", draft_json),
+        )
+        db.execute("INSERT INTO draft_shares VALUES ('old1', 'bob', 'review', '2026-01-01')")
+    store = DraftStore(path)
+    assert store.get_version("old1").draft.sections == make_draft().sections
+    assert store.shared_with("old1") == {"bob": "review"}
+    assert store.add_version("old1", make_draft("新"), reason="edit").number == 2
+    assert store.database.schema_version("drafts") == len(draft_store._MIGRATIONS)
+
+
+CONCURRENT_WRITER = """
+import sys
+from drafting.store.database import Database
+from drafting.store.drafts import DraftStore
+store = DraftStore(Database(sys.argv[1]))
+draft = store.get_version(sys.argv[2]).draft
+for i in range(int(sys.argv[3])):
+    store.add_version(sys.argv[2], draft, reason="edit", author=sys.argv[4])
+"""
+
+
+def test_two_processes_appending_to_one_draft_lose_nothing(store, database):
+    draft_id = store.create_draft(make_draft(), facts=make_sheet()).info.draft_id
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CONCURRENT_WRITER, _url(database), draft_id, "15", name], cwd=REPO
+        )
+        for name in ("p1", "p2")
+    ]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    versions = store.list_versions(draft_id)
+    assert [v.number for v in versions] == list(range(1, 32))
+    assert sorted(v.author for v in versions[1:]) == ["p1"] * 15 + ["p2"] * 15
+    assert store.list_drafts()[0].latest_version == 31

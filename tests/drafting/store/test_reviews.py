@@ -4,12 +4,13 @@ import sqlite3
 
 import pytest
 
+from drafting.store.database import Database
 from drafting.store.reviews import ReviewError, ReviewStore, comment_quote, reviews_db_path
 
 
 @pytest.fixture
-def store(settings) -> ReviewStore:
-    return ReviewStore(reviews_db_path(settings.home))
+def store(database: Database) -> ReviewStore:
+    return ReviewStore(database)
 
 
 def test_comment_lifecycle(store: ReviewStore) -> None:
@@ -160,3 +161,28 @@ def test_one_overlong_sentence_is_cut_but_keeps_the_selection() -> None:
     sentence = "，".join(f"第{i}项工作稳步推进" for i in range(30)) + "。"
     quote = comment_quote(sentence, "第25项工作稳步推进", limit=60)
     assert "第25项工作稳步推进" in quote and quote.endswith("……")
+
+
+def test_two_reviewers_deciding_at_once_cannot_both_pass(database: Database) -> None:
+    import threading
+
+    ReviewStore(database).submit("d1", 1, "w")
+    outcomes: list[str] = []
+
+    def decide(decision: str) -> None:
+        try:
+            ReviewStore(database).decide("d1", 1, decision, f"r-{decision}", "理由")  # type: ignore[arg-type]
+            outcomes.append(decision)
+        except ReviewError:
+            outcomes.append("refused")
+
+    threads = [threading.Thread(target=decide, args=(d,)) for d in ("approved", "returned")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes).count("refused") == 1
+    assert [e.action for e in ReviewStore(database).history("d1")] == [
+        "submitted",
+        *(o for o in outcomes if o != "refused"),
+    ]
