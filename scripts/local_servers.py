@@ -108,8 +108,8 @@ def create_database(admin_url: str, name: str) -> str:
 
 
 @contextmanager
-def chroma_server(base: Path | None = None) -> Iterator[tuple[str, int]]:
-    """`chroma run` on a free loopback port with its data in a temporary directory."""
+def chroma_server(base: Path | None = None, path: Path | None = None) -> Iterator[tuple[str, int]]:
+    """`chroma run` on a free loopback port with its data in ``path`` (default: a temporary directory)."""
     chroma = Path(sys.executable).with_name("chroma")
     if not chroma.exists():
         raise ServerUnavailable(f"{chroma} not found (chromadb installs it)")
@@ -117,7 +117,7 @@ def chroma_server(base: Path | None = None) -> Iterator[tuple[str, int]]:
     port = free_port()
     log = (root / "server.log").open("wb")
     process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(root / "db"), "--host", "127.0.0.1", "--port", str(port)],
+        [str(chroma), "run", "--path", str(path or root / "db"), "--host", "127.0.0.1", "--port", str(port)],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},

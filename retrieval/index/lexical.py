@@ -18,6 +18,7 @@ import numpy as np
 from scipy import sparse
 
 from retrieval.documents import PARTS, SearchFilters
+from retrieval.index.mapped_arrays import MappedStrings, StringPositions
 from retrieval.index.tokens import CHAR_MARK
 
 NO_FILTERS = SearchFilters()
@@ -78,8 +79,8 @@ class Bm25Rows:
     part/year/doc are per-row codes (part: index in PARTS or -1; year: -1 when unknown; doc: index
     in `documents`)."""
 
-    vocabulary: list[str]
-    ids: list[str]
+    vocabulary: Sequence[str]  # a list, or MappedStrings from a snapshot
+    ids: Sequence[str]
     indptr: np.ndarray  # int64, len(ids) + 1
     terms: np.ndarray  # int32
     counts: np.ndarray  # float32
@@ -122,17 +123,21 @@ class Bm25Index:
         self._reset()
 
     def _reset(self) -> None:
-        self._vocab: dict[str, int] = {}
-        self._ids: list[str] = []
-        self._row_of: dict[str, int] = {}  # live rows only; replaced rows stay until compaction
+        # Lists and dicts of this process, or (after restore() from a snapshot) read-only arrays and
+        # string tables mapped from the file and shared with other processes; _own() turns the
+        # latter into the former before the first change.
+        self._vocab: Any = {}  # term → column
+        self._ids: Any = []
+        self._row_of: Any = {}  # live rows only; replaced rows stay until compaction
         self._indptr = np.zeros(1, dtype=np.int64)  # packed rows: CSR of distinct term ids, counts
         self._terms = np.zeros(0, dtype=np.int32)
         self._counts = np.zeros(0, dtype=np.float32)
         self._blocks: list[_Block] = []  # rows after the packed ones, in order
-        self._part: list[int] = []
-        self._year: list[int] = []
-        self._doc: list[int] = []
-        self._alive: list[bool] = []
+        self._part: Any = []
+        self._year: Any = []
+        self._doc: Any = []
+        self._alive: Any = []
+        self._owned = True
         self._docs: list[RowMeta] = []  # per document code: its metadata (for org/period masks)
         self._doc_code: dict[str, int] = {}
         self._built: dict[str, Any] | None = None
@@ -147,6 +152,7 @@ class Bm25Index:
     def add(self, passage_id: str, tokens: Sequence[str], meta: RowMeta) -> None:
         """Index one passage (replacing an earlier row with the same id)."""
         with self._lock:
+            self._own()
             term_ids = [self._vocab.setdefault(t, len(self._vocab)) for t in tokens]
             terms, counts = np.unique(np.asarray(term_ids, dtype=np.int64), return_counts=True)
             block = _Block(
@@ -163,6 +169,7 @@ class Bm25Index:
                 self._add_batch(batch)
 
     def _add_batch(self, batch: Sequence[tuple[str, Sequence[str], RowMeta]]) -> None:
+        self._own()
         vocab = self._vocab
         setdefault = vocab.setdefault
         term_ids = np.array(
@@ -182,7 +189,19 @@ class Bm25Index:
         )
         self._append([pid for pid, _, _ in batch], [meta for _, _, meta in batch], block)
 
+    def _own(self) -> None:
+        """Copy what restore() mapped into this process's own structures, before changing them."""
+        if self._owned:
+            return
+        self._vocab = dict(zip(self._vocab, itertools.count()))  # iterates the terms in column order
+        self._ids = list(self._ids)
+        self._row_of = {pid: row for row, pid in enumerate(self._ids)}
+        for name in ("_part", "_year", "_doc", "_alive"):
+            setattr(self, name, np.asarray(getattr(self, name)).tolist())
+        self._owned = True
+
     def _append(self, ids: Sequence[str], metas: Sequence[RowMeta], block: _Block) -> None:
+        self._own()
         for passage_id, meta in zip(ids, metas, strict=True):
             if passage_id in self._row_of:
                 self._alive[self._row_of.pop(passage_id)] = False
@@ -204,6 +223,7 @@ class Bm25Index:
             code = self._doc_code.get(doc_id)
             if code is None:
                 return
+            self._own()
             for passage_id in [pid for pid, row in self._row_of.items() if self._doc[row] == code]:
                 self._alive[self._row_of.pop(passage_id)] = False
             self._built = None
@@ -318,25 +338,55 @@ class Bm25Index:
                 documents=[self._docs[d] for d in np.flatnonzero(doc_used)],
             )
 
-    def restore(self, rows: Bm25Rows) -> None:
+    def restore(self, rows: Bm25Rows, weights: Mapping[str, np.ndarray] | None = None) -> None:
         """Replace the whole index by these rows (as returned by rows(), possibly in another
-        process). The caller vouches that they are consistent (retrieval.index.lexical_snapshot checks)."""
-        vocab = dict(zip(rows.vocabulary, range(len(rows.vocabulary)), strict=True))
-        row_of = dict(zip(rows.ids, range(len(rows.ids)), strict=True))
-        if len(vocab) != len(rows.vocabulary) or len(row_of) != len(rows.ids):
-            raise ValueError("duplicate terms or passage ids")
+        process). The caller vouches that they are consistent (retrieval.index.lexical_snapshot checks).
+
+        Rows whose strings are MappedStrings, and ``weights`` (weight_arrays() of the same rows),
+        are used as they are: memory-mapped from a snapshot, they stay shared with every other
+        process that maps it, and the first search needs no rebuild."""
+        if isinstance(rows.vocabulary, MappedStrings) and isinstance(rows.ids, MappedStrings):
+            vocab: Any = StringPositions(rows.vocabulary)
+            row_of: Any = StringPositions(rows.ids)
+            ids: Any = rows.ids
+        else:
+            vocab = dict(zip(rows.vocabulary, range(len(rows.vocabulary)), strict=True))
+            row_of = dict(zip(rows.ids, range(len(rows.ids)), strict=True))
+            ids = list(rows.ids)
+            if len(vocab) != len(rows.vocabulary) or len(row_of) != len(rows.ids):
+                raise ValueError("duplicate terms or passage ids")
         with self._lock:
             self._reset()
-            self._vocab, self._row_of, self._ids = vocab, row_of, list(rows.ids)
+            self._vocab, self._row_of, self._ids = vocab, row_of, ids
             self._indptr = np.asarray(rows.indptr, dtype=np.int64)
             self._terms = np.asarray(rows.terms, dtype=np.int32)
             self._counts = np.asarray(rows.counts, dtype=np.float32)
-            self._part = np.asarray(rows.part).tolist()
-            self._year = np.asarray(rows.year).tolist()
-            self._doc = np.asarray(rows.doc).tolist()
-            self._alive = [True] * len(self._ids)
+            self._part = np.asarray(rows.part, dtype=np.int8)
+            self._year = np.asarray(rows.year, dtype=np.int32)
+            self._doc = np.asarray(rows.doc, dtype=np.int32)
+            self._alive = np.ones(len(ids), dtype=bool)
+            self._owned = False
             self._docs = list(rows.documents)
             self._doc_code = {meta.doc_id: code for code, meta in enumerate(self._docs)}
+            if weights is not None:
+                matrix = sparse.csc_matrix(
+                    (weights["data"], weights["indices"], weights["indptr"]),
+                    shape=(len(ids), max(1, len(vocab))),
+                    copy=False,
+                )
+                self._built = {
+                    "matrix": matrix,
+                    "alive": self._alive,
+                    "part": self._part,
+                    "year": self._year,
+                    "doc": self._doc,
+                }
+
+    def weight_arrays(self) -> dict[str, np.ndarray]:
+        """The BM25 weight matrix as CSC arrays (data, indices, indptr), for a snapshot to map."""
+        with self._lock:
+            matrix = self._build()["matrix"]
+            return {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
 
     def _mask(self, built: dict[str, Any], filters: SearchFilters) -> np.ndarray:
         mask = built["alive"].copy()
@@ -365,11 +415,12 @@ class Bm25Index:
         self, weights: Mapping[str, float], *, characters: bool
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Matrix columns and weights of the known query tokens of one kind (words or characters)."""
-        known = [
-            (self._vocab[t], w)
-            for t, w in weights.items()
-            if w > 0 and t.startswith(CHAR_MARK) == characters and t in self._vocab
-        ]
+        known = []
+        for t, w in weights.items():
+            if w > 0 and t.startswith(CHAR_MARK) == characters:
+                column = self._vocab.get(t)  # one lookup: a binary search when the index is mapped
+                if column is not None:
+                    known.append((column, w))
         if not known:
             return None
         return np.array([c for c, _ in known], dtype=np.int64), np.array(

@@ -1,9 +1,12 @@
 """The lexical index saved under the data directory, so a restart loads it instead of rebuilding it
-from every passage's stored tokens (18 s at 100k passages, about 1.5 s from the snapshot; see
-scripts/bench_retrieval.py --restart-only).
+from every passage's stored tokens (18 s at 100k passages; see scripts/bench_retrieval.py
+--restart-only and scripts/bench_scale.py).
 
-One .npz file (no pickles): the index's live rows as flat arrays (retrieval.index.lexical.Bm25Rows) and a
-tag saying what they reflect: the catalog generation, the live passage count, the tokenizer
+One uncompressed .npz file (no pickles): the index's live rows as flat arrays
+(retrieval.index.lexical.Bm25Rows), their BM25 weight matrix, terms and passage ids as string
+tables, and a tag saying what they reflect. Loading memory-maps the arrays
+(retrieval.index.mapped_arrays): the web UI processes of one machine share one copy in the page
+cache instead of each holding the index, and the first search needs no rebuild. The tag says: the catalog generation, the live passage count, the tokenizer
 version and this file format. A snapshot stands in for the catalog only when its tag
 matches; anything else (stale, another tokenizer, truncated, corrupt, foreign) is ignored and the
 caller rebuilds from the catalog. Written to a temporary file and moved into place with
@@ -25,11 +28,12 @@ import numpy as np
 
 from retrieval.documents import PARTS
 from retrieval.index.lexical import Bm25Index, Bm25Rows, LexicalIndex, RowMeta
+from retrieval.index.mapped_arrays import MappedStrings, map_npz, pack_strings
 
 log = logging.getLogger(__name__)
 
 SNAPSHOT_FILE = "lexical-index.npz"  # under the data directory (drafting/components.py)
-FORMAT = "drafter-lexical-snapshot/1"
+FORMAT = "drafter-lexical-snapshot/2"
 
 
 @dataclass(frozen=True)
@@ -48,11 +52,17 @@ def save_snapshot(index: Bm25Index, path: Path, *, generation: int, tokenizer: s
     Raises OSError when the file cannot be written (the caller logs it: a snapshot only saves time)."""
     rows = index.rows()
     tag = SnapshotTag(generation, len(rows.ids), tokenizer)
+    # The weights of exactly these rows, as a process restoring them would compute them.
+    live = Bm25Index(index.k1, index.b)
+    live.restore(rows)
+    weights = live.weight_arrays()
     arrays: dict[str, Any] = {
         "tag": _text(json.dumps(asdict(tag))),
-        "vocabulary": _text(json.dumps(rows.vocabulary, ensure_ascii=False)),
-        "ids": _text(json.dumps(rows.ids, ensure_ascii=False)),
+        **{f"vocabulary_{k}": v for k, v in pack_strings(rows.vocabulary).items()},
+        **{f"ids_{k}": v for k, v in pack_strings(rows.ids).items()},
         "documents": _text(json.dumps([_meta_fields(m) for m in rows.documents], ensure_ascii=False)),
+        "bm25": np.array([index.k1, index.b], dtype=np.float64),
+        **{f"weights_{k}": v for k, v in weights.items()},
         "indptr": rows.indptr,
         "terms": rows.terms,
         "counts": rows.counts,
@@ -89,26 +99,31 @@ def read_tag(path: Path) -> SnapshotTag | None:
 def load_snapshot(path: Path, index: Bm25Index, expected: SnapshotTag) -> bool:
     """Restore `index` from the snapshot at `path` if its tag equals `expected`.
 
-    Returns False, leaving `index` untouched, when the file is missing, stale or unusable (logged)."""
+    Returns False, leaving `index` untouched, when the file is missing, stale or unusable (logged).
+    The arrays stay memory-mapped: the file may be replaced meanwhile (os.replace), the mapping keeps
+    the old one's data until the index lets go of it."""
     if not path.exists():
         return False
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            if _tag(npz) != expected:
-                return False
-            rows = Bm25Rows(
-                vocabulary=_strings(npz["vocabulary"]),
-                ids=_strings(npz["ids"]),
-                indptr=npz["indptr"],
-                terms=npz["terms"],
-                counts=npz["counts"].astype(np.float32, copy=False),
-                part=npz["part"],
-                year=npz["year"],
-                doc=npz["doc"],
-                documents=[_meta(fields) for fields in _json(npz["documents"])],
-            )
+        npz = map_npz(path)
+        if _tag(npz) != expected:
+            return False
+        rows = Bm25Rows(
+            vocabulary=_string_table(npz, "vocabulary"),
+            ids=_string_table(npz, "ids"),
+            indptr=npz["indptr"],
+            terms=npz["terms"],
+            counts=npz["counts"],
+            part=npz["part"],
+            year=npz["year"],
+            doc=npz["doc"],
+            documents=[_meta(fields) for fields in _json(npz["documents"])],
+        )
+        weights = {k: npz[f"weights_{k}"] for k in ("data", "indices", "indptr")}
         _check(rows, expected)
-        index.restore(rows)
+        _check_weights(weights, rows)
+        same_bm25 = np.array_equal(npz["bm25"], np.array([index.k1, index.b], dtype=np.float64))
+        index.restore(rows, weights if same_bm25 else None)
     except Exception as exc:  # noqa: BLE001 - a bad snapshot must never break search
         log.warning("ignoring the lexical index snapshot %s: %s", path, exc)
         return False
@@ -123,18 +138,32 @@ def _json(array: np.ndarray) -> Any:
     return json.loads(array.tobytes().decode("utf-8"))
 
 
-def _tag(npz: np.lib.npyio.NpzFile) -> SnapshotTag:
+def _tag(npz: Any) -> SnapshotTag:
     fields = _json(npz["tag"])
     if not isinstance(fields, dict) or fields.get("format") != FORMAT:
         raise ValueError(f"not a {FORMAT} file")
     return SnapshotTag(**fields)
 
 
-def _strings(array: np.ndarray) -> list[str]:
-    values = _json(array)
-    if not isinstance(values, list):
-        raise ValueError("expected a list")
-    return values
+def _string_table(npz: dict[str, np.ndarray], name: str) -> MappedStrings:
+    return MappedStrings(npz[f"{name}_blob"], npz[f"{name}_offsets"], npz[f"{name}_order"])
+
+
+def _check_weights(weights: dict[str, np.ndarray], rows: Bm25Rows) -> None:
+    """The weight matrix must fit the rows: sparse products index with these arrays unchecked."""
+    data, indices, indptr = weights["data"], weights["indices"], weights["indptr"]
+    checks = [
+        (data.dtype == np.float32 and data.ndim == indices.ndim == indptr.ndim == 1, "weights: bad arrays"),
+        (len(indptr) == max(1, len(rows.vocabulary)) + 1, "weights: column pointers do not match the terms"),
+        (len(data) == len(indices) == len(rows.terms), "weights: not one weight per term count"),
+        (_within(indptr, 0, len(indices) + 1), "weights: column pointer out of range"),
+        (not len(indptr) or (indptr[0] == 0 and indptr[-1] == len(indices)), "weights: bad column span"),
+        (bool(np.all(np.diff(indptr) >= 0)), "weights: column pointers go backwards"),
+        (_within(indices, 0, len(rows.ids)), "weights: row out of range"),
+    ]
+    for passed, reason in checks:
+        if not passed:
+            raise ValueError(reason)
 
 
 def _meta_fields(meta: RowMeta) -> list[str | int | None]:
@@ -209,8 +238,10 @@ class LexicalSnapshot:
         if not isinstance(index, Bm25Index) or generation == self._generation:
             return
         try:
-            save_snapshot(index, self.path, generation=generation, tokenizer=self.tokenizer)
+            tag = save_snapshot(index, self.path, generation=generation, tokenizer=self.tokenizer)
         except Exception:  # noqa: BLE001 - a full disk or a read-only home must not fail ingest
             log.warning("could not save the lexical index snapshot %s", self.path, exc_info=True)
             return
         self._generation = generation
+        # Swap this process's own copy for the mapped file the other processes share.
+        load_snapshot(self.path, index, tag)

@@ -444,3 +444,58 @@ def test_a_snapshot_that_cannot_be_written_does_not_break_search(
         kb.ingest([reports])
         assert lexical(kb, "家庭医生签约")
     assert "could not save the lexical index snapshot" in caplog.text
+
+
+def _mapped(array: Any) -> bool:
+    """Whether the array's memory comes from a file mapping (and so is shared between processes)."""
+    import mmap
+
+    while array is not None:
+        if isinstance(array, np.memmap | mmap.mmap):
+            return True
+        array = getattr(array, "base", None)
+    return False
+
+
+def test_a_restored_index_searches_straight_from_the_mapped_file(tmp_path: Path) -> None:
+    saved = Bm25Index()
+    saved.add_many((pid, tokenize(text), meta) for pid, meta, text in ROWS)
+    path = tmp_path / SNAPSHOT_FILE
+    restored = Bm25Index()
+    assert load_snapshot(path, restored, save_snapshot(saved, path, generation=3, tokenizer="t/1"))
+
+    matrix = restored._built["matrix"]  # loaded with the rows: no rebuild before the first search
+    assert all(_mapped(a) for a in (matrix.data, matrix.indices, restored._terms, restored._counts))
+    assert every_search(restored) == every_search(saved)
+    assert len(restored) == len(ROWS) and "b:0" in restored._row_of and "干部" in restored._vocab
+
+    # A change copies the mapped rows into the process first: the file is never written through.
+    before = path.read_bytes()
+    for index in (saved, restored):
+        index.remove_document("b")
+        index.add("e:0", tokenize("新增的培训干部材料。"), RowMeta("e", "work", 2026))
+    assert path.read_bytes() == before
+    assert every_search(restored) == every_search(saved)
+
+
+def test_once_saved_the_index_is_the_mapped_snapshot(tmp_path: Path, reports: Path) -> None:
+    kb = make_kb(tmp_path / "home")
+    kb.ingest([reports])
+    hits = lexical(kb, "家庭医生签约")  # the first search reads the catalog, saves, maps the file
+    index = kb.lexical
+    assert isinstance(index, Bm25Index)
+    assert _mapped(index._terms) and _mapped(index._built["matrix"].data)
+    assert hits[0][0].startswith(document_id(reports / "lh-2025.txt"))
+    assert lexical(kb, "家庭医生签约") == hits
+
+
+def test_a_compressed_snapshot_is_refused_and_rebuilt(tmp_path: Path) -> None:
+    saved = Bm25Index()
+    saved.add_many((pid, tokenize(text), meta) for pid, meta, text in ROWS)
+    path = tmp_path / SNAPSHOT_FILE
+    tag = save_snapshot(saved, path, generation=1, tokenizer="t/1")
+    with np.load(path) as npz:
+        members = {name: npz[name] for name in npz.files}
+    with path.open("wb") as handle:
+        np.savez_compressed(handle, **members)  # members deflated: nothing to map
+    assert not load_snapshot(path, Bm25Index(), tag)

@@ -1,0 +1,259 @@
+"""Load test: N concurrent users searching, drafting, editing and exporting through real web servers,
+against one UI process (the defaults: SQLite, embedded Chroma) and against two UI processes sharing
+the back ends of a team deployment (PostgreSQL, a Chroma server, one data directory).
+
+    .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one two]
+        [--delay 0.2] [--token-delay 0.005]
+
+Each setup: the local stub model (drafting/writing/stub_llm.py), users added and the sample corpus
+ingested with the CLI, then `drafter serve` process(es); users are spread over the processes as a
+sticky load balancer would. Every user signs in (gradio_client, the browser's endpoints) and does
+--rounds times: search the knowledge base (part filter), prepare a draft from facts, generate it
+(model time: reported apart), save an edited section with a unique marker, export the .docx.
+Prints throughput, p50/p95/p99 latency per action and the errors, then checks in the database that
+every user's drafts and every saved marker are there (nothing lost). PostgreSQL and Chroma are
+throw-away servers on loopback (scripts/local_servers.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+from gradio_client import Client
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+
+from load_ui import FACTS, PASSWORD, free_port  # noqa: E402
+from local_servers import chroma_server, create_database, postgres_cluster  # noqa: E402
+
+from drafting.settings import Settings  # noqa: E402
+from drafting.store.database import Database  # noqa: E402
+from drafting.store.drafts import DraftStore  # noqa: E402
+from drafting.writing.stub_llm import StubLLM  # noqa: E402
+
+PAGE_ACTIONS = ("sign-in", "search", "prepare", "save edit", "export")
+ACTIONS = (*PAGE_ACTIONS, "generate (model)")
+QUERIES = ("干部教育培训", "基层组织建设 存在问题", "人才引进", "下半年工作打算", "党建引领")
+
+
+def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "drafting", *args], input=stdin, env=env, cwd=REPO, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"drafter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+
+
+def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[subprocess.Popen], list[str]]:
+    processes, urls = [], []
+    for i in range(count):
+        port = free_port()
+        log = (home / f"serve-{i}.log").open("w")
+        processes.append(
+            subprocess.Popen(
+                [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        )
+        urls.append(f"http://127.0.0.1:{port}")
+    deadline = time.monotonic() + 300
+    for process, url in zip(processes, urls, strict=True):
+        while True:
+            if process.poll() is not None:
+                raise SystemExit(f"drafter serve exited:\n{next(home.glob('serve-*.log')).read_text()}")
+            try:
+                if httpx.get(url + "/", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("drafter serve did not start within 300 s")
+            time.sleep(0.5)
+    return processes, urls
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.times: dict[str, list[float]] = {a: [] for a in ACTIONS}
+        self.errors: dict[str, list[str]] = {a: [] for a in ACTIONS}
+        self.saved: dict[str, list[str]] = {}  # user → markers saved successfully
+
+    def timed(self, action: str, user: str, call):  # noqa: ANN001, ANN202
+        start = time.perf_counter()
+        try:
+            result = call()
+        except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
+            with self.lock:
+                self.errors[action].append(f"{user}: {type(exc).__name__}: {str(exc)[:200]}")
+            raise
+        with self.lock:
+            self.times[action].append(time.perf_counter() - start)
+        return result
+
+
+def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Path) -> None:
+    try:
+        client = rec.timed(
+            "sign-in",
+            user,
+            lambda: Client(url, auth=(user, PASSWORD), verbose=False, analytics_enabled=False,
+                           download_files=str(downloads / user)),  # fmt: skip
+        )
+    except Exception:  # noqa: BLE001 - recorded
+        return
+    for r in range(rounds):
+        marker = f"负载测试修改{user}第{r}轮"
+        try:
+            query = QUERIES[(hash(user) + r) % len(QUERIES)]
+            rec.timed("search", user, lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/on_search"))
+            rec.timed(
+                "prepare",
+                user,
+                lambda: client.predict(
+                    {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
+                    "half-year", f"负载测试单位{user}", "2026年上半年", "2026年下半年", api_name="/prepare",
+                ),  # fmt: skip
+            )
+            rec.timed("generate (model)", user, lambda: client.predict(None, api_name="/generate_all"))
+            text = f"{marker}：举办科级干部培训班3期，培训干部180人次。"
+            rec.timed("save edit", user, lambda t=text: client.predict("work:0", t, api_name="/on_save"))
+            with rec.lock:
+                rec.saved.setdefault(user, []).append(marker)
+            exported = rec.timed("export", user, lambda: client.predict(False, api_name="/export"))
+            if not str(exported).endswith(".docx"):
+                with rec.lock:
+                    rec.errors["export"].append(f"{user}: export returned {exported!r}")
+        except Exception:  # noqa: BLE001 - recorded; the next round starts afresh
+            continue
+
+
+def lost_items(settings: Settings, users: list[str], rec: Recorder) -> list[str]:
+    """Every marker a user saved must be in the latest version of one of their drafts."""
+    store = DraftStore.from_settings(settings)
+    lost = []
+    for user in users:
+        texts = []
+        for summary in store.list_drafts(owner=user):
+            draft = store.get_version(summary.id).draft
+            texts.append("\n".join(p.text for s in draft.sections for p in s.paragraphs))
+        for marker in rec.saved.get(user, []):
+            if not any(marker in t for t in texts):
+                lost.append(f"{user}: {marker}")
+    return lost
+
+
+def run_setup(name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path) -> list[str]:
+    home = scratch / name / "home"
+    home.mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
+    env.update(
+        PYTHONPATH=str(REPO), DRAFTER_HOME=str(home), DRAFTER_CONFIG=str(home / "absent.toml"),
+        DRAFTER_LLM__BASE_URL=stub.base_url, DRAFTER_LLM__MODEL=stub.model, DRAFTER_UI__CONCURRENCY="32",
+        HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
+    )  # fmt: skip
+    processes = 1
+    if name == "two":
+        admin_url = stack.enter_context(postgres_cluster())
+        host, port = stack.enter_context(chroma_server())
+        env.update(
+            DRAFTER_DATABASE__URL=create_database(admin_url, "drafter"),
+            DRAFTER_CHROMA__HOST=host, DRAFTER_CHROMA__PORT=str(port),
+        )  # fmt: skip
+        processes = 2
+    users = [f"load{i:02d}" for i in range(args.users)]
+    for user in users:
+        cli(env, "users", "add", user, "--role", "writer", "--password-stdin", stdin=PASSWORD + "\n")
+    cli(env, "ingest", str(REPO / "corpus" / "reports"))
+    servers, urls = start_servers(env, processes, home)
+    stack.callback(_stop, servers)
+    rec = Recorder()
+    threads = [
+        threading.Thread(target=user_session, args=(urls[i % len(urls)], u, args.rounds, rec, scratch / name))
+        for i, u in enumerate(users)
+    ]
+    wall = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - wall
+    database = env.get("DRAFTER_DATABASE__URL")
+    settings = Settings(home=home, database={"url": database} if database else {})  # type: ignore[arg-type]
+    lost = lost_items(settings, users, rec)
+    if database:
+        Database(database).dispose()
+    label = "1 UI process, SQLite + embedded Chroma" if name == "one" else "2 UI processes, PostgreSQL + Chroma server"
+    return report(label, args, rec, wall, lost)
+
+
+def _stop(servers: list[subprocess.Popen]) -> None:
+    for process in servers:
+        process.terminate()
+    for process in servers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def report(label: str, args: argparse.Namespace, rec: Recorder, wall: float, lost: list[str]) -> list[str]:
+    done = sum(len(v) for v in rec.times.values())
+    failed = sum(len(v) for v in rec.errors.values())
+    lines = [
+        f"\n### {label}: {args.users} users × {args.rounds} rounds, wall {wall:.1f} s, "
+        f"{done / wall:.2f} actions/s, {failed} errors, {len(lost)} saved edits lost",
+        "",
+        "| action | n | errors | p50 (s) | p95 (s) | p99 (s) | max (s) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for action in ACTIONS:
+        values = sorted(rec.times[action])
+        if len(values) >= 2:
+            q = statistics.quantiles(values, n=100, method="inclusive")
+            lines.append(
+                f"| {action} | {len(values)} | {len(rec.errors[action])} | {statistics.median(values):.2f} | "
+                f"{q[94]:.2f} | {q[98]:.2f} | {values[-1]:.2f} |"
+            )
+        else:
+            lines.append(f"| {action} | {len(values)} | {len(rec.errors[action])} | | | | |")
+    for action in ACTIONS:
+        lines += [f"ERROR {action}: {e}" for e in rec.errors[action][:5]]
+    lines += [f"LOST {item}" for item in lost]
+    print("\n".join(lines), flush=True)
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--setups", nargs="+", choices=("one", "two"), default=["one", "two"])
+    parser.add_argument("--delay", type=float, default=0.2, help="stub model delay before each answer (s)")
+    parser.add_argument("--token-delay", type=float, default=0.005, help="stub delay per streamed chunk (s)")
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
+    failures = 0
+    with tempfile.TemporaryDirectory(prefix="drafter-load-") as tmp:
+        for name in args.setups:
+            with ExitStack() as stack, StubLLM(delay_s=args.delay, token_delay_s=args.token_delay) as stub:
+                lines = run_setup(name, args, stub, stack, Path(tmp))
+                failures += sum(1 for line in lines if line.startswith(("ERROR", "LOST")))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
