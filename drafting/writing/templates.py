@@ -31,8 +31,18 @@ log = logging.getLogger(__name__)
 _ROLE_LINE = re.compile(r"^##[ \t]*(system|user|assistant)[ \t]*$", re.MULTILINE)
 _VERSION = re.compile(r"^v(\d+)$")
 # Past reports are quoted inside <参考材料 …> … </参考材料>; a passage must not be able to close
-# the element early and smuggle text out as instructions.
-_TAG = re.compile(r"</?\s*参考材料")
+# the element early and smuggle text out as instructions, also not with a full-width or spaced "<".
+_TAG = re.compile(r"[<＜﹤〈]\s*[/／]?\s*参考材料")
+# Chat-format control tokens (ChatML's <|im_start|>, <|im_end|>, <|endoftext|> …): llama.cpp's server
+# tokenises the formatted prompt with special tokens parsed, so such text inside a message would
+# really end it and open another role.
+_CHAT_TOKEN = re.compile(r"<\|([^<>|\n]{0,40})\|>")
+# Our prompts head their blocks with 【本节事实】, 【参考材料】 …; inside a quoted passage those
+# brackets become 〖〗, so a passage cannot imitate the end of the block or a block of facts.
+_BLOCK_BRACKETS = str.maketrans("【】", "〖〗")
+# …and a line written like our fact lines ("- [work.0.1] …") loses its ASCII bracket, so it cannot
+# pass for one of the writer's facts.
+_FACT_ID_LINE = re.compile(r"^([ \t]*(?:[-*•·][ \t]*)?)\[(?=[A-Za-z_]+(?:\.\d+)+\])", re.MULTILINE)
 
 
 class TemplateError(ValueError):
@@ -71,14 +81,30 @@ class RenderedPrompt:
     variables: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
+def as_data(value: Any) -> Any:
+    """What every ``{{ … }}`` prints (the environment's finalize): text that cannot change roles.
+
+    Whatever a variable holds (a fact, a title, a previous answer, a past passage), a "## role"
+    line in it starts no chat message and a chat control token in it is plain text. The template's
+    own lines are not touched.
+    """
+    if not isinstance(value, str):
+        return value
+    value = _ROLE_LINE.sub(lambda m: m.group(0).replace("#", "＃"), value)
+    return _CHAT_TOKEN.sub(lambda m: f"＜|{m.group(1)}|＞", value)
+
+
 def as_reference(text: Any) -> str:
     """Jinja filter: a past report's text made safe to place inside a <参考材料> element.
 
-    The element's closing tag and "## role" lines are defused, so a passage can neither end the
-    element early nor start a chat message of its own.
+    Beyond ``as_data``: the element's tags (also written with a full-width or spaced "<") and our
+    block headings' 【】 brackets are defused, so a passage can neither end the element early nor
+    pass itself off as another block of the prompt ("【参考材料结束】", "【本节事实】") or as a
+    fact line.
     """
-    text = _TAG.sub(lambda m: m.group(0).replace("<", "＜"), str(text))
-    return _ROLE_LINE.sub(lambda m: m.group(0).replace("#", "＃"), text)
+    text = _TAG.sub(lambda m: "＜" + m.group(0)[1:], str(text))
+    text = _FACT_ID_LINE.sub(lambda m: m.group(1) + "［", text)
+    return as_data(text.translate(_BLOCK_BRACKETS))
 
 
 class PromptLibrary:
@@ -101,6 +127,7 @@ class PromptLibrary:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            finalize=as_data,
         )
         self._env.filters["as_reference"] = as_reference
 
