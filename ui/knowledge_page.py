@@ -46,6 +46,9 @@ def _passage_label(number: int) -> str:
 
 def build(service: DraftingService) -> dict[str, Any]:
     """Lay out the knowledge-base page in the current Blocks context and wire its events."""
+    # A folder ingested at start-up (`drafter serve --ingest`): how far it got, until it is done.
+    background = gr.HTML("", elem_id="kb-background")
+    background_timer = gr.Timer(2.0, active=False)
     # Searching is what most visits are for: it comes first, uploading and corrections below.
     with gr.Accordion(T.KB_SEARCH, open=True):
         with gr.Row(elem_classes="toolbar"):
@@ -172,7 +175,27 @@ def build(service: DraftingService) -> dict[str, Any]:
     @guarded
     def on_load(request: gr.Request):
         user = username(request)
-        return {remove_btn: gr.update(visible=service.access.can(user, "remove_documents"))}
+        state = service.knowledge.background_ingest(user)
+        return {
+            remove_btn: gr.update(visible=service.access.can(user, "remove_documents")),
+            background: render.background_ingest_html(state),
+            background_timer: gr.Timer(active=bool(state and state.running)),
+        }
+
+    @guarded
+    def on_background_tick(request: gr.Request):
+        user = username(request)
+        state = service.knowledge.background_ingest(user)
+        if state is not None and state.running:
+            return {background: render.background_ingest_html(state)}
+        # Finished: the note says how it ended, the list shows what came in, and the polling stops.
+        listing, picker = doc_updates(user)
+        return {
+            background: render.background_ingest_html(state),
+            background_timer: gr.Timer(active=False),
+            docs: listing,
+            doc_pick: picker,
+        }
 
     @guarded
     def on_refresh(request: gr.Request):
@@ -303,4 +326,8 @@ def build(service: DraftingService) -> dict[str, Any]:
     remove_btn.click(on_remove, [doc_pick], [docs, doc_pick, doc_text, removed])
     search_btn.click(on_search, [query, part, year, org, k], [hits])
     query.submit(on_search, [query, part, year, org, k], [hits])
-    return {"load": (on_load, [remove_btn]), "refresh": (on_refresh, [docs, doc_pick])}
+    background_timer.tick(on_background_tick, None, [background, background_timer, docs, doc_pick])
+    return {
+        "load": (on_load, [remove_btn, background, background_timer]),
+        "refresh": (on_refresh, [docs, doc_pick]),
+    }

@@ -11,7 +11,14 @@ from datetime import datetime
 from html import escape
 
 from drafting.model import Draft, Flag, Section
-from drafting.service.facade import PART_LABELS, Comment, ReviewStep, Workspace, section_notes
+from drafting.service.facade import (
+    PART_LABELS,
+    BackgroundIngest,
+    Comment,
+    ReviewStep,
+    Workspace,
+    section_notes,
+)
 from ui import text as T
 
 Span = tuple[int, int]
@@ -221,6 +228,22 @@ def message_html(message: str, kind: str = "info") -> str:
     return f'<div class="note note-{kind}">{escape(message)}</div>'
 
 
+def background_ingest_html(state: BackgroundIngest | None) -> str:
+    """The start-up ingest as a note above the knowledge page: running, done or failed; "" if none."""
+    if state is None:
+        return ""
+    if state.running:
+        if not state.last:
+            return message_html(T.KB_BACKGROUND_STARTING.format(folder=state.folder))
+        text = T.KB_BACKGROUND_RUNNING.format(
+            folder=state.folder, percent=f"{state.fraction:.0%}", last=state.last
+        )
+        return message_html(text)
+    if state.failed:
+        return message_html(state.summary, "error")
+    return message_html(T.KB_BACKGROUND_DONE.format(summary=state.summary), "ok")
+
+
 def table_rows_html(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     """A small read-only table (for lists that need no editing)."""
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
@@ -266,7 +289,10 @@ def history_html(steps: Sequence[ReviewStep]) -> str:
     """A draft's review decisions, oldest first: when, what, which version, who, why, what was open."""
     if not steps:
         return message_html(T.HISTORY_NONE)
-    rows = [(moment(s.at), s.label, f"第 {s.version} 版", s.actor, s.note or "—", s.override or "—") for s in steps]
+    rows = [
+        (moment(s.at), s.label, f"第 {s.version} 版", s.actor, s.note or "—", s.override or "—")
+        for s in steps
+    ]
     return table_rows_html(T.HISTORY_HEADERS, rows).replace('class="plain"', 'class="plain history"', 1)
 
 

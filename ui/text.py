@@ -256,6 +256,11 @@ KB_K = "条数"
 KB_ANY = "不限"
 KB_SEARCH_HEADERS = ["得分", "来源", "时期", "部分", "小标题", "内容"]
 KB_SEARCH_NONE = "没有找到相关段落。"
+KB_BACKGROUND_RUNNING = (
+    "正在后台入库 {folder}：已完成 {percent}（{last}）。入库完成前，检索只覆盖已入库的材料。"
+)
+KB_BACKGROUND_STARTING = "正在后台入库 {folder}：正在读取文件。入库完成前，检索只覆盖已入库的材料。"
+KB_BACKGROUND_DONE = "启动时的后台入库已完成。{summary}"
 KB_SEARCH_RELATED = "同时按近义说法检索：{words}"
 KB_SEARCH_PREFERS = "优先显示{parts}部分的段落"
 KB_PROGRESS = "正在入库 {name}（{index}/{total}）"

@@ -9,7 +9,6 @@ because a generated password on a shared network would be an open door.
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 import threading
 from pathlib import Path
@@ -19,7 +18,7 @@ from drafting.settings import Settings
 from drafting.store.accounts import AccountError, UserStore, bootstrap_admin, is_loopback
 
 if TYPE_CHECKING:
-    from drafting.service.facade import DraftingService
+    from drafting.service.knowledge import BackgroundIngest
 
 ADMIN_PASSWORD_ENV = "DRAFTER_UI__ADMIN_PASSWORD"
 
@@ -76,13 +75,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     service = build_service(settings, users=store)
     if args.ingest:
-        # The page is served at once and the folder ingested beside it: embedding the sample corpus
-        # (each passage and each of its sentences) takes longer than starting the server, and a
-        # writer can sign in meanwhile. Search sees each document as soon as it is committed.
         print(f"正在后台入库 {args.ingest} …（网页端可先使用，入库完成前检索只覆盖已入库的材料）", flush=True)
-        threading.Thread(
-            target=_ingest_at_startup, args=(service, Path(args.ingest)), name="startup-ingest", daemon=True
-        ).start()
+        service.knowledge.ingest_in_background(
+            Path(args.ingest), on_file=_print_progress, on_done=_print_summary
+        )
     else:
         # Load the embedding model while people sign in, so the first search does not wait for it.
         threading.Thread(target=service.knowledge.warm_up, name="warm-up", daemon=True).start()
@@ -98,15 +94,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ingest_at_startup(service: DraftingService, folder: Path) -> None:
-    try:
-        print(service.knowledge.ingest_at_startup(folder, progress=_print_progress), flush=True)
-    except Exception as exc:  # the UI is still useful without new documents: say so and go on
-        logging.getLogger(__name__).exception("ingest at start-up failed")
-        print(f"错误：入库失败（{type(exc).__name__}：{exc}），网页端照常使用。", file=sys.stderr, flush=True)
+def _print_summary(done: BackgroundIngest) -> None:
+    if done.failed:
+        print(f"错误：{done.summary}", file=sys.stderr, flush=True)
+    else:
+        print(done.summary, flush=True)
 
 
 def _print_progress(fraction: float, message: str) -> None:
-    # One line per file outcome; the reading and parsing steps in between would only be noise.
-    if message.startswith(("已新增", "已替换", "未变化", "失败")):
-        print(f"  [{fraction:4.0%}] {message}", flush=True)
+    print(f"  [{fraction:4.0%}] {message}", flush=True)

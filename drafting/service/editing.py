@@ -86,7 +86,9 @@ class EditingService:
             ).draft
         except VersionConflict:  # a save landed between reading the latest version and writing
             raise _conflict(self._drafts.get_version(draft_id), key) from None
-        label = section_labels(saved_draft).get(key, key)  # the log is read by people: 工作情况（一）…, not work:0
+        label = section_labels(saved_draft).get(
+            key, key
+        )  # the log is read by people: 工作情况（一）…, not work:0
         self._access.record(user.name, "edit", draft_id, f"{label}（第 {saved_draft.version} 版）")
         return saved_draft
 

@@ -33,7 +33,7 @@ from drafting.service.drafts import DraftService
 from drafting.service.editing import EditingService
 from drafting.service.export import ExportService
 from drafting.service.generation import GenerationService
-from drafting.service.knowledge import KnowledgeService
+from drafting.service.knowledge import BackgroundIngest, KnowledgeService
 from drafting.service.model_settings import ConnectionResult, ModelSettingsService, ModelSettingsView
 from drafting.service.planning import DraftPlanner
 from drafting.service.ports import (
@@ -89,6 +89,7 @@ __all__ = [
     "build_service",
     "repair_note",
     "section_notes",
+    "BackgroundIngest",
     "ConnectionResult",
     "ModelSettingsView",
     "NewPassword",

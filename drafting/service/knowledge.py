@@ -8,9 +8,12 @@ file again replaces the old one and an unchanged one is skipped.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
+import threading
 import unicodedata
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,22 @@ from retrieval.index.passage_vectors import IndexMismatchError
 from retrieval.ingest.ingestion import DocumentOutcome, IngestFailure, IngestReport, Progress
 from retrieval.search.query import QueryAids
 
+log = logging.getLogger(__name__)
+# The progress messages that end one file; the reading and parsing steps between are only noise.
+FILE_OUTCOMES = ("已新增", "已替换", "未变化", "失败")
+
+
+@dataclass(frozen=True)
+class BackgroundIngest:
+    """A folder being ingested while the pages are already served (`drafter serve --ingest DIR`)."""
+
+    folder: str
+    running: bool = True
+    fraction: float = 0.0
+    last: str = ""  # the latest file outcome ("已新增：…")
+    summary: str = ""  # once finished: what was added, skipped, failed
+    failed: bool = False  # the whole ingest stopped with an error (the summary says which)
+
 
 class KnowledgeService:
     """Knowledge-base actions, each with its permission check."""
@@ -32,6 +51,8 @@ class KnowledgeService:
         self._knowledge = knowledge
         # Uploads are copied here under their own names (same path, same document id on re-upload).
         self._library = library
+        self._background: BackgroundIngest | None = None
+        self._background_lock = threading.Lock()
 
     def warm_up(self) -> None:
         """Build the knowledge base now (e.g. in a background thread at start-up) rather than on first use."""
@@ -104,6 +125,54 @@ class KnowledgeService:
         summary = "，".join(f"{status} {n} 个" for status, n in counts.items()) or "没有可入库的文件"
         failed = [f"  {r.name}：{r.reason}" for r in results if r.status in ("失败", "未重新清洗")]
         return "\n".join([*rebuilt, f"入库完成：{summary}。", *failed])
+
+    def ingest_in_background(
+        self,
+        folder: Path,
+        on_file: Callable[[float, str], None] | None = None,
+        on_done: Callable[[BackgroundIngest], None] | None = None,
+    ) -> threading.Thread:
+        """Start :meth:`ingest_at_startup` on a thread; its progress is :meth:`background_ingest`.
+
+        ``on_file`` hears each file's outcome, ``on_done`` the end (the CLI prints both).
+
+        The page is served at once and the folder ingested beside it: embedding the sample corpus
+        takes longer than starting the server, and search sees each document once it is committed."""
+        self._set_background(BackgroundIngest(str(folder)))
+
+        def progress(fraction: float, message: str) -> None:
+            if message.startswith(FILE_OUTCOMES):
+                self._set_background(fraction=fraction, last=message)
+                if on_file is not None:
+                    on_file(fraction, message)
+
+        def run() -> None:
+            try:
+                summary = self.ingest_at_startup(folder, progress=progress)
+                self._set_background(running=False, fraction=1.0, summary=summary)
+            except Exception as exc:  # the pages stay useful without new documents: say so and go on
+                log.exception("ingest at start-up failed")
+                message = f"入库失败（{type(exc).__name__}：{exc}），网页端照常使用。"
+                self._set_background(running=False, summary=message, failed=True)
+            if on_done is not None and self._background is not None:
+                on_done(self._background)
+
+        thread = threading.Thread(target=run, name="startup-ingest", daemon=True)
+        thread.start()
+        return thread
+
+    @user_errors
+    def background_ingest(self, name: str | None) -> BackgroundIngest | None:
+        """The start-up ingest, running or finished; None when there was none (anyone signed in)."""
+        self._access.user(name)
+        return self._background
+
+    def _set_background(self, state: BackgroundIngest | None = None, **changes: Any) -> None:
+        with self._background_lock:
+            if state is not None:
+                self._background = state
+            elif self._background is not None:
+                self._background = replace(self._background, **changes)
 
     @user_errors
     def documents(self, name: str | None) -> list[DocumentRecord]:

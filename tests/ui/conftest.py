@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,6 +76,13 @@ def stub() -> Iterator[StubLLM]:
 def server(tmp_path_factory: pytest.TempPathFactory, stub: StubLLM) -> Iterator[Server]:
     """`drafter serve` as a user runs it, with its own data directory and users added by the CLI."""
     home = tmp_path_factory.mktemp("ui-home")
+    env = serve_env(home, stub)
+    with serving(env, home) as running:
+        yield running
+
+
+def serve_env(home: Path, stub: StubLLM) -> dict[str, str]:
+    """The environment of a `drafter serve` with its own data directory, the stub model and our users."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
     env.update(
         DRAFTER_HOME=str(home),
@@ -89,11 +97,17 @@ def server(tmp_path_factory: pytest.TempPathFactory, stub: StubLLM) -> Iterator[
     for name, role in USERS.items():
         done = drafter(env, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
         assert done.returncode == 0, done.stderr
+    return env
+
+
+@contextmanager
+def serving(env: dict[str, str], home: Path, *args: str) -> Iterator[Server]:
+    """`drafter serve` (with ``args``) on a free loopback port until the block ends."""
     port = free_port()
     log = home / "serve.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
             env=env,
             cwd=REPO,
             stdout=out,

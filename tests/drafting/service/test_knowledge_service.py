@@ -118,3 +118,50 @@ def test_startup_ingest_rebuilds_vectors_of_another_model(settings, tmp_path) ->
     assert "未变化 2 个" in again
     kb.check_embedder()  # the index now belongs to the current model
     assert kb.search("工作", k=3, mode="dense")
+
+
+def test_a_folder_ingested_in_the_background_reports_each_file_and_the_end(settings, tmp_path) -> None:
+    from service_fixtures import make_service
+
+    service = make_service(settings, tmp_path)
+    assert service.knowledge.background_ingest("w1") is None  # no start-up ingest: no note
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    for name in sorted(p.name for p in REPORTS.iterdir() if p.suffix == ".txt")[:2]:
+        (folder / name).write_bytes((REPORTS / name).read_bytes())
+    (folder / "broken.txt").write_bytes(b"\x00\x01binary" * 100)
+    heard: list[tuple[float, str]] = []
+    ended: list = []
+    thread = service.knowledge.ingest_in_background(
+        folder, on_file=lambda f, m: heard.append((f, m)), on_done=ended.append
+    )
+    assert service.knowledge.background_ingest("w1").folder == str(folder)
+    thread.join(120)
+    state = service.knowledge.background_ingest("w1")
+    assert not state.running and not state.failed and state.fraction == 1.0
+    assert "新增 2 个" in state.summary and "失败 1 个" in state.summary and "broken.txt" in state.summary
+    assert len(heard) == 3 and state.last == heard[-1][1]
+    assert ended == [state]
+    assert len(service.knowledge.documents("w1")) == 2
+
+
+def test_a_background_ingest_that_stops_says_so_and_the_pages_go_on(settings, tmp_path) -> None:
+    from service_fixtures import make_service, service_kb
+
+    kb = service_kb(settings)
+
+    def disk_full(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    kb.ingest = disk_full  # the knowledge base is the seam: its storage fails under it
+    service = make_service(settings, tmp_path, kb=kb)
+    folder = tmp_path / "reports"
+    folder.mkdir()
+    (folder / "a.txt").write_text("一、工作情况\n举办培训班3期。\n", encoding="utf-8")
+    ended: list = []
+    service.knowledge.ingest_in_background(folder, on_done=ended.append).join(60)
+    state = service.knowledge.background_ingest("w1")
+    assert not state.running and state.failed
+    assert state.summary.startswith("入库失败（OSError") and "网页端照常使用" in state.summary
+    assert ended == [state]
+    assert service.knowledge.documents("w1") == []  # the pages still answer
