@@ -92,6 +92,15 @@ class DatabaseSettings(BaseModel):
     url: SecretStr | None = None
 
 
+class FactsSettings(BaseModel):
+    """Limits on one fact sheet (drafting.facts.limits explains each and holds the same defaults;
+    a test keeps the two in step). Exceeding one refuses the facts with a message naming it."""
+
+    max_facts: int = Field(default=1_000, gt=0)
+    max_fact_chars: int = Field(default=500, gt=0)
+    max_text_chars: int = Field(default=200_000, gt=0)
+
+
 class LLMSettings(BaseModel):
     # No base_url → the offline composer writes drafts. Any OpenAI-compatible endpoint otherwise.
     base_url: str | None = None
@@ -159,6 +168,7 @@ class Settings(BaseSettings):
     chroma: ChromaSettings = ChromaSettings()
     retrieval: RetrievalSettings = RetrievalSettings()
     ingest: IngestSettings = IngestSettings()
+    facts: FactsSettings = FactsSettings()
     database: DatabaseSettings = DatabaseSettings()
     llm: LLMSettings = LLMSettings()
     local_model: LocalModelSettings = LocalModelSettings()

@@ -152,7 +152,7 @@ def run_draft(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.word.layout import LayoutProfile
     from drafting.writing.pipeline import build_pipeline
 
-    sheet = parse_facts_file(args.facts)
+    sheet = parse_facts_file(args.facts, limits=settings.facts)
     notices: list[str] = []
     knowledge_base = None if args.no_retrieval else _knowledge_base(settings, notices)
     pipeline = build_pipeline(settings, knowledge_base=knowledge_base)

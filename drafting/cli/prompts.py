@@ -162,7 +162,7 @@ def _preview(args: argparse.Namespace, settings: Settings) -> int:
     from drafting.writing.pipeline import build_pipeline
 
     try:
-        sheet = parse_facts_file(args.facts)
+        sheet = parse_facts_file(args.facts, limits=settings.facts)
     except (FactsError, OSError) as exc:
         print(f"事实材料有误：{exc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from drafting.facts.limits import DEFAULT_FACT_LIMITS, Limits
 from drafting.facts.sheet import FactsError, parse_facts_mapping
 from drafting.facts.text_form import parse_facts_text
 from drafting.model import FactSheet
@@ -22,10 +23,13 @@ from retrieval.ingest.encoding import decode_text
 MAX_FILE_BYTES = 2 * 1024 * 1024  # a facts file is a few pages of text; anything bigger is a mistake
 
 
-def parse_facts_file(path: Path, *, kinds: Collection[str] | None = None) -> FactSheet:
+def parse_facts_file(
+    path: Path, *, kinds: Collection[str] | None = None, limits: Limits = DEFAULT_FACT_LIMITS
+) -> FactSheet:
     """A facts file: .yaml/.yml or .json by suffix, .txt/.md as pasted text with a header.
 
-    Any encoding (UTF-8, UTF-16 with BOM, GB18030). Problems raise FactsError naming the file.
+    Any encoding (UTF-8, UTF-16 with BOM, GB18030). Problems raise FactsError naming the file;
+    ``limits`` are settings.facts.
     """
     path = Path(path)
     text = read_text_file(path)
@@ -36,10 +40,10 @@ def parse_facts_file(path: Path, *, kinds: Collection[str] | None = None) -> Fac
         elif suffix == ".json":
             data = _load_json(text)
         elif suffix in (".txt", ".md", ""):
-            return parse_facts_text(text, kinds=kinds)
+            return parse_facts_text(text, kinds=kinds, limits=limits)
         else:
             raise FactsError(f"不支持的文件类型“{path.suffix}”，请用 .yaml、.json 或 .txt")
-        return parse_facts_mapping(data, kinds=kinds)
+        return parse_facts_mapping(data, kinds=kinds, limits=limits)
     except FactsError as exc:
         raise FactsError(exc.problems, source=path.name) from None
 

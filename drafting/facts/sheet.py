@@ -38,6 +38,7 @@ from collections.abc import Collection, Mapping
 from typing import Any
 
 from drafting.facts.dates import DATE_HINT, format_date, parse_date
+from drafting.facts.limits import DEFAULT_FACT_LIMITS, Limits, too_long_fact, too_many_facts, too_much_text
 from drafting.model import Fact, FactGroup, FactSheet
 from drafting.outlines.outline import OutlineError, load_outlines, type_name
 from drafting.outlines.planning import infer_next_period
@@ -87,14 +88,20 @@ def default_kinds() -> set[str]:
         raise FactsError(f"无法核对提纲类型，提纲文件有误：{exc}") from None
 
 
-def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> FactSheet:
+def parse_facts_mapping(
+    data: Any, *, kinds: Collection[str] | None = None, limits: Limits = DEFAULT_FACT_LIMITS
+) -> FactSheet:
     """A FactSheet from the mapping shape above; FactsError lists every problem with its field path.
 
-    ``kinds`` are the known outline names (default: the shipped outlines).
+    ``kinds`` are the known outline names (default: the shipped outlines). ``limits``
+    (settings.facts) bound the number of facts and their length: too many facts is refused before
+    anything else is read.
     """
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise FactsError(f"（整个文件）: 应为键值表（kind、org、period、parts……），实际是{type_name(data)}")
+    if problem := too_many_facts(_count_facts(data.get("parts")), limits):
+        raise FactsError(problem)
     allowed = {*SHEET_FIELDS, "parts", "headings"}
     for key in data:
         if key not in allowed:
@@ -105,7 +112,10 @@ def parse_facts_mapping(data: Any, *, kinds: Collection[str] | None = None) -> F
         known = set(kinds) if kinds is not None else default_kinds()
         if kind not in known:
             problems.append(f"kind: 未知的提纲“{kind}”，可用：{'、'.join(sorted(known))}")
-    parts = _parse_parts(data.get("parts"), problems)
+    parts = _parse_parts(data.get("parts"), problems, limits)
+    total = sum(len(f.text) for groups in parts.values() for g in groups for f in g.facts)
+    if problem := too_much_text(total, limits, "全部事实"):
+        problems.append(f"parts: {problem}")
     headings = data.get("headings", "styled")
     if headings not in HEADING_STYLES:
         problems.append(
@@ -184,7 +194,22 @@ def _sheet_text(data: Mapping, name: str, problems: list[str]) -> str | None:
     return " ".join(value.split())
 
 
-def _parse_parts(raw: Any, problems: list[str]) -> dict[Part, tuple[FactGroup, ...]]:
+def _count_facts(raw: Any) -> int:
+    """How many fact texts ``parts`` holds, counted before any is parsed (malformed entries count 0)."""
+    if not isinstance(raw, Mapping):
+        return 0
+    count = 0
+    for groups in raw.values():
+        for item in groups if isinstance(groups, list) else [groups]:
+            if isinstance(item, Mapping):
+                facts = item.get("facts")
+                count += len(facts) if isinstance(facts, list) else 1
+            else:
+                count += 1
+    return count
+
+
+def _parse_parts(raw: Any, problems: list[str], limits: Limits) -> dict[Part, tuple[FactGroup, ...]]:
     if raw is None:
         problems.append("parts: 必须填写，至少写一条事实")
         return {}
@@ -200,7 +225,7 @@ def _parse_parts(raw: Any, problems: list[str]) -> dict[Part, tuple[FactGroup, .
         if part in parts:
             problems.append(f"parts.{key}: 与 parts.{part} 重复")
             continue
-        groups = _parse_groups(value, f"parts.{key}", part, problems)
+        groups = _parse_groups(value, f"parts.{key}", part, problems, limits)
         if groups:
             parts[part] = groups
     if not problems and not any(g.facts for groups in parts.values() for g in groups):
@@ -208,7 +233,9 @@ def _parse_parts(raw: Any, problems: list[str]) -> dict[Part, tuple[FactGroup, .
     return {p: parts[p] for p in PARTS if p in parts}
 
 
-def _parse_groups(raw: Any, where: str, part: Part, problems: list[str]) -> tuple[FactGroup, ...]:
+def _parse_groups(
+    raw: Any, where: str, part: Part, problems: list[str], limits: Limits
+) -> tuple[FactGroup, ...]:
     if raw is None:
         return ()  # a part left empty on purpose: the draft gets a 【待补充】 placeholder
     if isinstance(raw, str):
@@ -220,13 +247,13 @@ def _parse_groups(raw: Any, where: str, part: Part, problems: list[str]) -> tupl
     loose: list[tuple[int, Any]] = []  # bare strings directly under the part: one group without area
     for i, item in enumerate(raw):
         if isinstance(item, Mapping):
-            group = _parse_group(item, f"{where}[{i}]", part, len(groups), problems)
+            group = _parse_group(item, f"{where}[{i}]", part, len(groups), problems, limits)
             if group is not None:
                 groups.append(group)
         else:
             loose.append((i, item))
     if loose:
-        texts = [_fact_text(item, f"{where}[{i}]", problems) for i, item in loose]
+        texts = [_fact_text(item, f"{where}[{i}]", problems, limits) for i, item in loose]
         index = len(groups)
         facts = tuple(Fact(f"{part}.{index}.{j}", t, part, None) for j, t in enumerate(x for x in texts if x))
         if facts:
@@ -234,7 +261,9 @@ def _parse_groups(raw: Any, where: str, part: Part, problems: list[str]) -> tupl
     return tuple(groups)
 
 
-def _parse_group(item: Mapping, where: str, part: Part, index: int, problems: list[str]) -> FactGroup | None:
+def _parse_group(
+    item: Mapping, where: str, part: Part, index: int, problems: list[str], limits: Limits
+) -> FactGroup | None:
     known = ("area", "keyword", "heading", "answers", "facts") if part == "plans" else _GROUP_KEYS
     for key in item:
         if key not in known:
@@ -252,7 +281,7 @@ def _parse_group(item: Mapping, where: str, part: Part, index: int, problems: li
     if not raw_facts:
         problems.append(f"{where}.facts: 不能为空，至少写一条事实")
         return None
-    texts = [_fact_text(f, f"{where}.facts[{j}]", problems) for j, f in enumerate(raw_facts)]
+    texts = [_fact_text(f, f"{where}.facts[{j}]", problems, limits) for j, f in enumerate(raw_facts)]
     facts = tuple(Fact(f"{part}.{index}.{j}", t, part, area) for j, t in enumerate(x for x in texts if x))
     return FactGroup(area, facts, keyword=keyword, heading=heading, answers=answers) if facts else None
 
@@ -285,13 +314,16 @@ def _optional_text(value: Any, where: str, problems: list[str]) -> str | None:
     return " ".join(value.split()) or None
 
 
-def _fact_text(value: Any, where: str, problems: list[str]) -> str | None:
+def _fact_text(value: Any, where: str, problems: list[str], limits: Limits) -> str | None:
     if not isinstance(value, str):
         problems.append(f"{where}: 应为文字，实际是{type_name(value)}")
         return None
     text = " ".join(value.split())
     if not text:
         problems.append(f"{where}: 不能是空的")
+        return None
+    if problem := too_long_fact(text, limits):
+        problems.append(f"{where}: {problem}")
         return None
     return text
 

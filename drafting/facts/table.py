@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from drafting.facts.area_label import format_area_label, parse_area_label
+from drafting.facts.limits import DEFAULT_FACT_LIMITS, Limits, too_long_fact, too_many_facts
 from drafting.model import FactGroup, FactSheet
 from retrieval.documents import PARTS
 
@@ -48,12 +49,17 @@ def rows_to_mapping(
     superior: str | None = None,
     plain_headings: bool = False,
     date: str | None = None,
+    limits: Limits = DEFAULT_FACT_LIMITS,
 ) -> dict[str, Any]:
     """The facts table (部分, 方面, 事实) as the facts mapping; a bad row raises FactTableError naming it.
 
     ``superior`` overrides who leads the body; ``plain_headings`` keeps area subheadings as the
-    bare area names (the mapping's ``headings: plain``).
+    bare area names (the mapping's ``headings: plain``). ``limits`` (settings.facts): too many
+    rows are refused before any is read, a fact too long names its row.
     """
+    filled = sum(1 for row in rows if any(str(c).strip() for c in list(row)[:3] if c is not None))
+    if problem := too_many_facts(filled, limits):
+        raise FactTableError(f"事实表有误：\n{problem}")
     parts: dict[str, list[dict[str, Any]]] = {}
     problems: list[str] = []
     for number, row in enumerate(rows, start=1):
@@ -70,6 +76,9 @@ def rows_to_mapping(
             continue
         if not fact:
             problems.append(f"第 {number} 行“事实”列：不能为空")
+            continue
+        if problem := too_long_fact(" ".join(fact.split()), limits):
+            problems.append(f"第 {number} 行“事实”列：{problem}")
             continue
         label = parse_area_label(area_cell)
         if label.answers and part != "plans":

@@ -30,11 +30,10 @@ from collections.abc import Collection
 from typing import Any
 
 from drafting.facts.area_label import AreaLabel, format_area_label, parse_area_label
+from drafting.facts.limits import DEFAULT_FACT_LIMITS, Limits, too_long_fact, too_many_facts, too_much_text
 from drafting.facts.sheet import FactsError, parse_facts_mapping
 from drafting.model import FactSheet
 from retrieval.documents import Part
-
-MAX_TEXT_CHARS = 200_000
 
 PART_MARKERS: dict[Part, tuple[str, ...]] = {
     "opening": ("开头", "总体情况", "基本情况", "概述"),
@@ -120,22 +119,26 @@ def parse_facts_text(
     speaker: str | None = None,
     date: str | None = None,
     kinds: Collection[str] | None = None,
+    limits: Limits = DEFAULT_FACT_LIMITS,
 ) -> FactSheet:
     """A FactSheet from pasted text (format in the module docstring).
 
     Keyword arguments fill or override the header lines; kind, org and period must come from one
-    of the two. FactsError names the line of a problem.
+    of the two. FactsError names the line of a problem. ``limits`` (settings.facts): the text's
+    length is checked before any line is read, then each fact's length and their number.
     """
     if not isinstance(text, str) or not text.strip():
         raise FactsError("没有输入任何事实：请每行写一条事实")
-    if len(text) > MAX_TEXT_CHARS:
-        raise FactsError(f"文字过长（{len(text)} 字），事实材料不应超过 {MAX_TEXT_CHARS} 字")
+    if problem := too_much_text(len(text), limits, "文字"):
+        raise FactsError(problem)
+    too_long: list[str] = []
+    count = 0
     header: dict[str, str] = {}
     parts: dict[Part, dict[str | None, dict[str, Any]]] = {}
     part: Part = "work"
     heading_area = _NO_AREA
     at_top = True
-    for raw in text.splitlines():
+    for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip().strip("\u3000\ufeff")
         if not line:
             continue
@@ -150,6 +153,9 @@ def parse_facts_text(
         if fact is None:
             heading_area = label
             continue
+        count += 1
+        if problem := too_long_fact(" ".join(fact.split()), limits):
+            too_long.append(f"第{number}行：{problem}")
         area = label.area or None
         group = parts.setdefault(part, {}).setdefault(area, {"area": area, "facts": []})
         for key, value in (("keyword", label.keyword), ("heading", label.heading)):
@@ -157,6 +163,10 @@ def parse_facts_text(
         if label.answers:
             group["answers"] = [*group.get("answers", []), *label.answers]
         group["facts"].append(fact)
+    if problem := too_many_facts(count, limits):
+        raise FactsError(problem)
+    if too_long:
+        raise FactsError(too_long)
     if not parts:
         raise FactsError("没有找到任何事实：请每行写一条事实，用【工作】【问题】【计划】分隔各部分")
     values = {"kind": kind, "org": org, "period": period, "next_period": next_period, "title": title}
@@ -174,7 +184,7 @@ def parse_facts_text(
         p: [{k: v for k, v in g.items() if v is not None and v != []} for g in groups.values()]
         for p, groups in parts.items()
     }
-    return parse_facts_mapping(data, kinds=kinds)
+    return parse_facts_mapping(data, kinds=kinds, limits=limits)
 
 
 def _marker(line: str) -> Part | None:

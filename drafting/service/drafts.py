@@ -78,6 +78,7 @@ class DraftService:
             period=period.strip(),
             next_period=(next_period or "").strip() or None,
             date=(date or "").strip() or None,
+            limits=self._settings.facts,
         )
 
     @user_errors
@@ -106,10 +107,11 @@ class DraftService:
             superior=(superior or "").strip() or None,
             plain_headings=plain_headings,
             date=(date or "").strip() or None,
+            limits=self._settings.facts,
         )
         if not mapping["parts"]:
             raise ServiceError("事实表为空：请至少填写一条事实。")
-        return parse_facts_mapping(mapping)
+        return parse_facts_mapping(mapping, limits=self._settings.facts)
 
     # ------------------------------------------------------------ starting and planning
 
