@@ -50,6 +50,9 @@ _INLINE_MARKDOWN: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"</?(?:br|b|i|u|em|strong|p|span|div|sup|sub|font)\b[^>]*>", re.IGNORECASE), ""),
     (re.compile(r"\*\*|__"), ""),  # an unpaired bold mark left over
 )
+# A numbered list run into one paragraph: "…招聘难。2. 灵活就业…" (the first item's number went with
+# the line start). Only right after a sentence's end, and never a decimal ("。2.5%" stays).
+_INLINE_LIST_NUMBER = re.compile(r"(?<=[。；;！？!?])\s*[（(]?\d{1,2}(?:[.．](?!\d)|[、）)])\s*")
 
 
 def fullwidth_digits(text: str) -> tuple[str, list[Removal]]:
@@ -110,10 +113,12 @@ def placeholders(text: str, given_text: str = "") -> tuple[str, list[Removal]]:
 
 
 def inline_markdown(text: str) -> tuple[str, list[Removal]]:
-    """The text without bold, italic, code, strike-through, links, images and stray HTML tags."""
+    """The text without bold, italic, code, strike-through, links, images and stray HTML tags, and
+    without list numbers run into the paragraph after a sentence's end."""
     removals: list[Removal] = []
     for pattern, replacement in _INLINE_MARKDOWN:
         text = pattern.sub(_recording(removals, "markdown", replacement), text)
+    text = _INLINE_LIST_NUMBER.sub(_recording(removals, "list_item", ""), text)
     return text, removals
 
 
