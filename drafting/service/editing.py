@@ -126,8 +126,8 @@ def _section_text(version: DraftVersion, key: str) -> list[str] | None:
 
 
 def _conflict(latest: DraftVersion, key: str) -> SaveConflict:
-    section = next((s for s in latest.draft.sections if s.key == key), None)
-    label = (section.heading if section else None) or key
+    # Sections without a heading (开头, 结尾) are named by their part, as the section picker names them.
+    label = section_labels(latest.draft).get(key, key)
     who = latest.info.author or "其他人"
     return SaveConflict(
         f"“{label}”在你打开之后已被 {who} 修改并保存为第 {latest.number} 版，你的修改尚未保存。"

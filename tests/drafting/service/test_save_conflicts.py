@@ -27,7 +27,7 @@ def text_of(service, did: str, key: str) -> str:
 def test_the_second_save_of_a_section_is_a_conflict_not_an_overwrite(service, shared) -> None:
     base = service.drafts.open_draft("w1", shared).version
     service.editing.save_section("w1", shared, "closing", "甲改写的结尾。", base_version=base)
-    with pytest.raises(SaveConflict, match="已被 w1 修改并保存为第 3 版") as caught:
+    with pytest.raises(SaveConflict, match="“结尾”在你打开之后已被 w1 修改并保存为第 3 版") as caught:
         service.editing.save_section("w2", shared, "closing", "乙改写的结尾。", base_version=base)
     assert caught.value.latest == 3 and caught.value.author == "w1"
     assert text_of(service, shared, "closing") == "甲改写的结尾。"  # nothing of w2's was written
