@@ -19,7 +19,7 @@ PACKAGES = ("drafting", "retrieval", "ui")
 
 # What each unit may import (besides itself). A unit is a sub-package ("drafting.facts"), a
 # top-level module ("drafting.model"), or ui/ as a whole.
-BASE = {"drafting.model", "drafting.settings", "retrieval.documents"}
+BASE = {"drafting.model", "drafting.settings", "drafting.text_table", "retrieval.documents"}
 RETRIEVAL = {f"retrieval.{p}" for p in ("documents", "errors", "ingest", "index", "search", "knowledge")}
 STAGES = {
     "drafting.mentions",
@@ -36,6 +36,7 @@ STAGES = {
 ALLOWED: dict[str, set[str]] = {
     # the base: plain domain types and the settings object
     "drafting.settings": set(),
+    "drafting.text_table": set(),
     "drafting.model": {"retrieval.documents"},
     # the stages, lowest first; each may import those listed, never one above it
     "drafting.mentions": set(),

@@ -5,11 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from drafting import text_table
 from drafting.service import components
 from drafting.settings import Settings
 from retrieval.documents import PARTS, SearchFilters
@@ -179,29 +179,9 @@ def _open_kb(settings: Settings) -> Any:
 # ------------------------------------------------------------------ table printing
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _clip(text: str, limit: int) -> str:
-    if _width(text) <= limit:
-        return text
-    out = ""
-    for ch in text:
-        if _width(out + ch) > limit - 1:
-            break
-        out += ch
-    return out + "…"
-
-
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]], limits: Sequence[int]) -> str:
     """Columns aligned by display width (a Chinese character takes two cells)."""
-    cells = [[_clip(str(c), lim) for c, lim in zip(row, limits, strict=True)] for row in [headers, *rows]]
-    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
-    return "\n".join(
-        "  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip()
-        for row in cells
-    )
+    return text_table.format_table([headers, *rows], limits)
 
 
 # ------------------------------------------------------------------ ingest

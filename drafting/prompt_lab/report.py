@@ -8,6 +8,7 @@ from statistics import median
 
 from drafting.prompt_lab.metrics import CaseMetrics
 from drafting.prompt_lab.runner import EvalRun
+from drafting.text_table import format_table
 
 
 @dataclass(frozen=True)
@@ -137,16 +138,7 @@ def case_row(m: CaseMetrics) -> list[str]:
 
 
 def _table(rows: list[list[str]]) -> str:
-    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)) for r in rows)
-
-
-def _width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return format_table(rows)
 
 
 def format_run(run: EvalRun, *, show_failures: bool = True) -> str:
