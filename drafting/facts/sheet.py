@@ -117,7 +117,7 @@ def parse_facts_mapping(
     if problem := too_much_text(total, limits, "全部事实"):
         problems.append(f"parts: {problem}")
     headings = data.get("headings", "styled")
-    if headings not in HEADING_STYLES:
+    if not isinstance(headings, str) or headings not in HEADING_STYLES:
         problems.append(
             f"headings: 应为 plain（小标题用方面名称原样）或 styled（按公文写法），实际是“{headings}”"
         )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from drafting.model import Paragraph, Removal
 from drafting.normalising import courtesy, inline
-from drafting.normalising.blocks import Block, parse_blocks
+from drafting.normalising.blocks import Block, classify_line, parse_blocks
 from drafting.normalising.numbering import numbering, ordinal_lead, strip_numbering
 from drafting.normalising.reasoning import strip_reasoning
 from drafting.normalising.rules import AnswerRules, default_rules
@@ -89,9 +89,15 @@ def normalise_answer(
     cleaned, removals = clean_text(text, context, rules)
     blocks, made = parse_blocks(cleaned)
     removals += made
-    for block in blocks:
+    for i, block in enumerate(blocks):
         block.text, made = inline.inline_markdown(block.text)
         removals += made
+        if made and block.kind == "body":
+            # "**## 一、工作", "**1. 举办……": emphasis hid a heading or list mark, which would
+            # otherwise stay in the paragraph; the line is read again without it.
+            blocks[i] = classify_line(block.text.strip(), block.raw, removals)
+    # A heading mark or list number with no words ("### ", "1. ") would otherwise stay as a bare "1.".
+    blocks = [b for b in blocks if (b.text if b.kind == "body" else strip_numbering(b.text)).strip()]
     blocks = _drop_echoes(blocks, context, removals)
     _settle_headings(blocks, removals)
     paragraphs = (
@@ -166,6 +172,8 @@ def _settle_headings(blocks: list[Block], removals: list[Removal]) -> None:
         previous = blocks[i - 1] if i else None
         if previous is not None and previous.kind == "item" and previous.style == block.style:
             block.kind = "item"  # the last of a list of short items
+        elif following is None and block.text.rstrip().endswith(("。", "！", "？")):
+            block.kind = "item"  # "1. 举办培训班3期。" alone: a one-item list, not a heading to drop
         elif following is None:
             removals.append(Removal("empty_heading", block.raw))
             blocks.pop(i)

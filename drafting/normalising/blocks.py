@@ -22,7 +22,7 @@ _RULE_CHARS = set("-*_=—━─ ")
 _MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s*")
 _BOLD_LINE = re.compile(r"^\*\*(.+?)\*\*\s*[：:]?$")
 _QUOTE_MARK = re.compile(r"^(?:>\s*)+")
-_BULLET = re.compile(r"^[-*+•·●○◆◇■□▪▸►✓✔]\s*")
+_BULLET = re.compile(r"^(?:[-*+•·●○◆◇■□▪▸►✓✔]\s*)+")  # "- - x": a nested list flattened
 _TABLE_SEPARATOR = re.compile(r"^\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?$")
 # "【工作情况】（一）党的政治建设", "【三】党建品牌", "【二、存在的问题和不足】": a bracketed label or
 # number before (or around) a heading. 【待补充：…】 is the writer's placeholder, never a label.
@@ -70,6 +70,11 @@ def parse_blocks(text: str) -> tuple[list[Block], list[Removal]]:
         blocks.append(_classify(line, raw.strip(), removals))
     flush_table()
     return blocks, removals
+
+
+def classify_line(line: str, raw: str, removals: list[Removal]) -> Block:
+    """One stripped line as a heading, list item or body line (Markdown heading marks removed)."""
+    return _classify(line, raw, removals)
 
 
 def _classify(line: str, raw: str, removals: list[Removal]) -> Block:

@@ -28,9 +28,7 @@ _BRACKETED_PLACEHOLDER = re.compile(
     rf"[\[【（(〔{{<]\s*(?:{_PLACEHOLDER_WORDS})\s*[:：]?\s*([^\]】）)〕}}>\n]*?)\s*[\]】）)〕}}>]"
 )
 # Bare "XX"/"××" (with digits around: "20XX年"), and a lone X before 年/月/日 ("X月X日").
-_BARE_PLACEHOLDER = re.compile(
-    r"(?<![A-Za-z])\d*(?:[XxＸｘ]{2,}|[×✕]{2,}|[XxＸｘ×](?=[年月日号]))\d*(?![A-Za-z])"
-)
+_BARE_PLACEHOLDER = re.compile(r"(?<![A-Za-z])\d*(?:[XxＸｘ×✕]{2,}|[XxＸｘ×](?=[年月日号]))\d*(?![A-Za-z])")
 _EDGE_PUNCTUATION = re.compile(r"^[\s：:…．.]+|[\s：:…．.]+$")
 _NUMBER_FOLLOWERS = re.compile(
     r"^(?:[%％]|余|多|[个项名期家场次人户所座条件批篇支类台套门处起份本册年月日天周轮倍元米亩吨万亿])"
