@@ -14,7 +14,7 @@ import re
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -190,7 +190,15 @@ class DocxExporter:
             raise ExportError("草稿为空：没有标题也没有正文，无法导出。")
         doc = self._new_document()
         self._write(doc, draft, comments=comments)
-        set_properties(doc, draft, " ".join(clean_text(draft.title).split()))
+        # The properties are XML too: an organisation name pasted with a control character in it
+        # made python-docx refuse the whole export.
+        plain = replace(
+            draft,
+            org=clean_text(draft.org),
+            signature=clean_text(draft.signature),
+            period=clean_text(draft.period),
+        )
+        set_properties(doc, plain, " ".join(clean_text(draft.title).split()))
         return write_atomically(out, doc.save)
 
     # ------------------------------------------------------------ document set-up
