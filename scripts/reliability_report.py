@@ -24,6 +24,7 @@ PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
 from reliability_faults import MODEL_CHECKS, STORE_CHECKS  # noqa: E402
+from reliability_text import TEXT_CHECKS  # noqa: E402
 
 from tests import hostile_files as hostile  # noqa: E402
 
@@ -205,6 +206,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("模型端点：流中夹杂坏数据", _endpoint("stream_garbage", streaming=True)),
     *MODEL_CHECKS,
     *STORE_CHECKS,
+    *TEXT_CHECKS,
 ]
 
 
