@@ -130,35 +130,20 @@ def build(scratch: Path, n: int) -> list[tuple[str, str, str]]:
         if len(pending) >= BATCH:
             flush()
         if count % 500 == 0:
-            print(
-                f"   {count * PASSAGES_PER_DOC:,} passages stored ({time.perf_counter() - started:.0f} s)",
-                flush=True,
-            )
+            print(f"   {count * PASSAGES_PER_DOC:,} passages stored ({time.perf_counter() - started:.0f} s)", flush=True)
     if pending:
         flush()
     catalog.set_meta("embedder", f"{RandomEmbedder.name}|{DIMENSION}")
     catalog.set_meta("tokenizer", TOKENIZER_VERSION)
     total = time.perf_counter() - started
-    rows.append(
-        (
-            "build: catalog + tokens + vectors",
-            f"{total / 60:.1f} min",
-            f"of which Chroma {stored_s / 60:.1f} min",
-        )
-    )
+    rows.append(("build: catalog + tokens + vectors", f"{total / 60:.1f} min", f"of which Chroma {stored_s / 60:.1f} min"))
 
     kb = open_kb(scratch, store, catalog)
     t = time.perf_counter()
     kb.search("工作", SearchFilters(part=PART), k=5, mode="lexical")  # rebuilds from the catalog, saves
     rebuild_s = time.perf_counter() - t
     size = (scratch / SNAPSHOT_FILE).stat().st_size / 1e6
-    rows.append(
-        (
-            "lexical index: rebuild from catalog + save snapshot",
-            f"{rebuild_s:.1f} s",
-            f"snapshot {size:,.0f} MB",
-        )
-    )
+    rows.append(("lexical index: rebuild from catalog + save snapshot", f"{rebuild_s:.1f} s", f"snapshot {size:,.0f} MB"))
     catalog.close()
     return rows
 
@@ -173,10 +158,7 @@ def build_lexical(scratch: Path, n: int) -> list[tuple[str, str, str]]:
             for p, toks in zip(passages, tokens, strict=True):
                 yield p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org)
             if count % 1000 == 0:
-                print(
-                    f"   {count * PASSAGES_PER_DOC:,} passages indexed ({time.perf_counter() - started:.0f} s)",
-                    flush=True,
-                )
+                print(f"   {count * PASSAGES_PER_DOC:,} passages indexed ({time.perf_counter() - started:.0f} s)", flush=True)
 
     index.add_many(rows())
     built_s = time.perf_counter() - started
@@ -198,9 +180,7 @@ class LexicalOnly:
 
     def search(self, query: str, filters: SearchFilters, k: int, mode: str = "lexical") -> Any:
         config = RetrievalSettings()
-        weights = analyse(
-            query, self.lexicon, char_weight=config.char_weight, synonym_weight=config.synonym_weight
-        )
+        weights = analyse(query, self.lexicon, char_weight=config.char_weight, synonym_weight=config.synonym_weight)
         return self.lexical.search(weights.weights, config.candidates, filters)
 
 
@@ -218,11 +198,7 @@ def memory() -> dict[str, float]:
     for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
         name, value, *_ = line.split()
         fields[name.rstrip(":")] = int(value) / 1024
-    return {
-        "rss": fields["Rss"],
-        "pss": fields["Pss"],
-        "shared": fields["Shared_Clean"] + fields["Shared_Dirty"],
-    }
+    return {"rss": fields["Rss"], "pss": fields["Pss"], "shared": fields["Shared_Clean"] + fields["Shared_Dirty"]}
 
 
 def child(scratch: Path, host: str, port: int, queries: list[str], private: bool) -> None:
@@ -260,10 +236,7 @@ def child(scratch: Path, host: str, port: int, queries: list[str], private: bool
         t = time.perf_counter()
         kb.search(q, filters, k=5)
         times.append((time.perf_counter() - t) * 1000)
-    print(
-        json.dumps({"first_s": first_s, "jieba_s": jieba_s, "load_s": load_s, "times": times, **memory()}),
-        flush=True,
-    )
+    print(json.dumps({"first_s": first_s, "jieba_s": jieba_s, "load_s": load_s, "times": times, **memory()}), flush=True)
     time.sleep(float(os.environ.get("BENCH_HOLD_S", "0")))  # keeps the mapping alive while siblings measure
 
 
@@ -273,24 +246,12 @@ def measure(scratch: Path, n_processes: int, n_queries: int, rows: list[tuple[st
     queries = ["".join(rng.choices(words[:600], k=rng.randint(3, 6))) for _ in range(n_queries + 1)]
     lexical_only = not (scratch / "chroma").exists()
     with ExitStack() as stack:
-        host, port = (
-            ("-", 0)
-            if lexical_only
-            else stack.enter_context(chroma_server(base=scratch, path=scratch / "chroma"))
-        )
+        host, port = ("-", 0) if lexical_only else stack.enter_context(chroma_server(base=scratch, path=scratch / "chroma"))
         search = "lexical search" if lexical_only else "hybrid search"
         for private in (False, True):
             count = 1 if private else n_processes
             env = {**os.environ, "BENCH_HOLD_S": "5"}
-            command = [
-                sys.executable,
-                __file__,
-                "--child",
-                str(scratch),
-                host,
-                str(port),
-                json.dumps(queries),
-            ]
+            command = [sys.executable, __file__, "--child", str(scratch), host, str(port), json.dumps(queries)]
             procs = [
                 subprocess.Popen([*command, *(["--private"] if private else [])], stdout=subprocess.PIPE, text=True, env=env)
                 for _ in range(count)
@@ -299,27 +260,18 @@ def measure(scratch: Path, n_processes: int, n_queries: int, rows: list[tuple[st
             label = "private copy (before mapping)" if private else f"{count} processes, snapshot mapped"
             for i, r in enumerate(results, start=1):
                 q = statistics.quantiles(r["times"], n=100)
-                rows.append(
-                    (
-                        f"UI process {i}, {label}: first {search} after restart",
-                        f"{r['first_s']:.2f} s",
-                        f"of which jieba dictionary {r['jieba_s']:.2f} s, lexical index {r['load_s']:.2f} s",
-                    )
-                )
+                rows.append((f"UI process {i}, {label}: first {search} after restart", f"{r['first_s']:.2f} s",
+                             f"of which jieba dictionary {r['jieba_s']:.2f} s, lexical index {r['load_s']:.2f} s"))
                 rows.append((f"UI process {i}, {label}: {search} + part filter", f"p50 {statistics.median(r['times']):.1f} ms",
                              f"p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms ({len(r['times'])} queries)"))  # fmt: skip
                 rows.append((f"UI process {i}, {label}: memory", f"PSS {r['pss']:,.0f} MB",
                              f"RSS {r['rss']:,.0f} MB, of it shared {r['shared']:,.0f} MB"))  # fmt: skip
         if not lexical_only:
-            rows.append(
-                ("Chroma server RSS", f"{server_rss(port):,.0f} MB", "one copy of the vectors for all")
-            )
+            rows.append(("Chroma server RSS", f"{server_rss(port):,.0f} MB", "one copy of the vectors for all"))
 
 
 def server_rss(port: int) -> float:
-    found = subprocess.run(
-        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True
-    ).stdout.split()
+    found = subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()
     total = 0.0
     for pid in found:
         try:
@@ -332,18 +284,12 @@ def server_rss(port: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument(
-        "--lexical-only", action="store_true", help="only the lexical index: no catalog, no vectors"
-    )
-    parser.add_argument(
-        "--keep", type=Path, help="build in (or reuse) this directory instead of a temporary one"
-    )
+    parser.add_argument("--lexical-only", action="store_true", help="only the lexical index: no catalog, no vectors")
+    parser.add_argument("--keep", type=Path, help="build in (or reuse) this directory instead of a temporary one")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--private", action="store_true", help=argparse.SUPPRESS)
@@ -356,10 +302,7 @@ def main() -> None:
         scratch, host, port, queries = args.child
         child(Path(scratch), host, int(port), json.loads(queries), args.private)
         return
-    print(
-        f"== {args.passages:,} passages, {args.processes} UI processes, {args.queries} queries each",
-        flush=True,
-    )
+    print(f"== {args.passages:,} passages, {args.processes} UI processes, {args.queries} queries each", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as temporary:
         scratch = args.keep or Path(temporary)
         scratch.mkdir(parents=True, exist_ok=True)
@@ -369,9 +312,7 @@ def main() -> None:
             subprocess.run(command, check=True)
         rows = [tuple(r) for r in json.loads((scratch / "build_rows.json").read_text())]
         measure(scratch, args.processes, args.queries, rows)
-    print(
-        f"\n| {args.passages:,} passages, load average {os.getloadavg()[0]:.1f} on 2 cores | | |\n|---|---|---|"
-    )
+    print(f"\n| {args.passages:,} passages, load average {os.getloadavg()[0]:.1f} on 2 cores | | |\n|---|---|---|")
     for label, value, note in rows:
         print(f"| {label} | {value} | {note} |")
 

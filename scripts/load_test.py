@@ -50,12 +50,7 @@ QUERIES = ("干部教育培训", "基层组织建设 存在问题", "人才引�
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "drafting", *args],
-        input=stdin,
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
+        [sys.executable, "-m", "drafting", *args], input=stdin, env=env, cwd=REPO, capture_output=True, text=True
     )
     if done.returncode != 0:
         raise SystemExit(f"drafter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -69,10 +64,7 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env,
-                cwd=REPO,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         )
         urls.append(f"http://127.0.0.1:{port}")
@@ -117,13 +109,8 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
         client = rec.timed(
             "sign-in",
             user,
-            lambda: Client(
-                url,
-                auth=(user, PASSWORD),
-                verbose=False,
-                analytics_enabled=False,
-                download_files=str(downloads / user),
-            ),  # fmt: skip
+            lambda: Client(url, auth=(user, PASSWORD), verbose=False, analytics_enabled=False,
+                           download_files=str(downloads / user)),  # fmt: skip
         )
     except Exception:  # noqa: BLE001 - recorded
         return
@@ -131,21 +118,13 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
         marker = f"负载测试修改{user}第{r}轮"
         try:
             query = QUERIES[(hash(user) + r) % len(QUERIES)]
-            rec.timed(
-                "search",
-                user,
-                lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/on_search"),
-            )
+            rec.timed("search", user, lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/on_search"))
             rec.timed(
                 "prepare",
                 user,
                 lambda: client.predict(
                     {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
-                    "half-year",
-                    f"负载测试单位{user}",
-                    "2026年上半年",
-                    "2026年下半年",
-                    api_name="/prepare",
+                    "half-year", f"负载测试单位{user}", "2026年上半年", "2026年下半年", api_name="/prepare",
                 ),  # fmt: skip
             )
             rec.timed("generate (model)", user, lambda: client.predict(None, api_name="/generate_all"))
@@ -176,9 +155,7 @@ def lost_items(settings: Settings, users: list[str], rec: Recorder) -> list[str]
     return lost
 
 
-def run_setup(
-    name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path
-) -> list[str]:
+def run_setup(name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path) -> list[str]:
     home = scratch / name / "home"
     home.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
@@ -218,11 +195,7 @@ def run_setup(
     lost = lost_items(settings, users, rec)
     if database:
         Database(database).dispose()
-    label = (
-        "1 UI process, SQLite + embedded Chroma"
-        if name == "one"
-        else "2 UI processes, PostgreSQL + Chroma server"
-    )
+    label = "1 UI process, SQLite + embedded Chroma" if name == "one" else "2 UI processes, PostgreSQL + Chroma server"
     return report(label, args, rec, wall, lost)
 
 
@@ -264,9 +237,7 @@ def report(label: str, args: argparse.Namespace, rec: Recorder, wall: float, los
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--setups", nargs="+", choices=("one", "two"), default=["one", "two"])

@@ -39,3 +39,4 @@ def test_the_knowledge_page_follows_the_start_up_ingest(browser, stub, tmp_path)
                 expect(page.locator("#kb-docs").get_by_text(name).filter(visible=True).first).to_be_visible()
         finally:
             context.close()
+
