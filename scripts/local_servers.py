@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 POSTGRES_USER = "drafter"
@@ -107,42 +107,80 @@ def create_database(admin_url: str, name: str) -> str:
     return admin_url.rsplit("/", 1)[0] + f"/{name}"
 
 
+class ChromaServer:
+    """`chroma run` on a loopback port with its data in ``data``, which a test can stop (as an
+    outage: SIGKILL) and start again on the same port and data, to inject a restart."""
+
+    def __init__(self, data: Path, port: int | None = None) -> None:
+        self.data, self.port = data, port or free_port()
+        self.host = "127.0.0.1"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60) -> ChromaServer:
+        chroma = Path(sys.executable).with_name("chroma")
+        if not chroma.exists():
+            raise ServerUnavailable(f"{chroma} not found (chromadb installs it)")
+        self.data.mkdir(parents=True, exist_ok=True)
+        with (self.data / "server.log").open("ab") as log:
+            self._process = subprocess.Popen(
+                [
+                    str(chroma),
+                    "run",
+                    "--path",
+                    str(self.data / "db"),
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            )
+        deadline = time.monotonic() + timeout_s
+        while not self.healthy():
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log_text = (self.data / "server.log").read_text(errors="replace")[-2000:]
+                raise ServerUnavailable(f"chroma did not start: {log_text}")
+            time.sleep(0.1)
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            url = f"http://{self.host}:{self.port}/api/v2/heartbeat"
+            with urllib.request.urlopen(url, timeout=1) as reply:
+                return bool(reply.status == 200)
+        except OSError:
+            return False
+
+    def stop(self, *, graceful: bool = False) -> None:
+        """Stop the server: SIGKILL by default, as an outage would (no goodbye to clients)."""
+        if self._process is None:
+            return
+        if graceful:
+            self._process.terminate()
+            with suppress(subprocess.TimeoutExpired):
+                self._process.wait(timeout=10)
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(timeout=30)
+        self._process = None
+
+    def __enter__(self) -> ChromaServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop(graceful=True)
+
+
 @contextmanager
 def chroma_server(base: Path | None = None, path: Path | None = None) -> Iterator[tuple[str, int]]:
     """`chroma run` on a free loopback port with its data in ``path`` (default: a temporary directory)."""
-    chroma = Path(sys.executable).with_name("chroma")
-    if not chroma.exists():
-        raise ServerUnavailable(f"{chroma} not found (chromadb installs it)")
     root = Path(tempfile.mkdtemp(prefix="drafter-chroma-", dir=base))
-    port = free_port()
-    log = (root / "server.log").open("wb")
-    process = subprocess.Popen(
-        [str(chroma), "run", "--path", str(path or root / "db"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
+    server = ChromaServer(path or root)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=2) as reply:
-                    if reply.status == 200:
-                        break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise ServerUnavailable(
-                    f"chroma did not start: {(root / 'server.log').read_text(errors='replace')}"
-                )
-            time.sleep(0.2)
-        yield "127.0.0.1", port
+        with server:
+            yield server.host, server.port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
         shutil.rmtree(root, ignore_errors=True)
