@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from drafting.writing.stub_llm import StubLLM
+from tests.ui.page_actions import submit_sign_in
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
@@ -179,9 +180,7 @@ def sign_in(request, browser, server: Server, screenshots: Path):
         context.set_default_timeout(30_000)
         page = context.new_page()
         page.goto(server.url + "/")
-        page.get_by_label("用户名").fill(user)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
+        submit_sign_in(page, user, PASSWORD)
         page.locator("#who").get_by_text(user).wait_for()
         return context, page
 

@@ -1,5 +1,5 @@
-"""What the browser tests do on a Gradio page: fill a field, pick an option, open a tab, take a
-screenshot, and skip a step whose earlier step did not finish."""
+"""What the browser tests do on a Gradio page: sign in, fill a field, pick an option, open a tab,
+take a screenshot, and skip a step whose earlier step did not finish."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+
+
+def submit_sign_in(page, user: str, password: str) -> None:
+    """Fill the sign-in form (page /signin, where an unsigned visitor is sent) and send it."""
+    page.get_by_label("用户名").fill(user)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
 
 
 def need(state: dict[str, str], *keys: str) -> None:

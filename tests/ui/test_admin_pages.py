@@ -7,6 +7,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.ui.page_actions import submit_sign_in
+
 
 def _shot(page, screenshots: Path, name: str) -> None:
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
@@ -21,9 +23,7 @@ def _sign_in(browser, server, name: str, password: str):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 1000})
     page = context.new_page()
     page.goto(server.url + "/")
-    page.get_by_label("用户名").fill(name)
-    page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    submit_sign_in(page, name, password)
     return context, page
 
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.ui.conftest import PASSWORD, REPO, serve_env, serving
+from tests.ui.page_actions import submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -24,9 +25,7 @@ def test_the_knowledge_page_follows_the_start_up_ingest(browser, stub, tmp_path)
         page = context.new_page()
         try:
             page.goto(server.url + "/")
-            page.get_by_label("用户名").fill("writer1")
-            page.get_by_label("密码").fill(PASSWORD)
-            page.get_by_role("button", name="登录").click()
+            submit_sign_in(page, "writer1", PASSWORD)
             page.locator("#who").get_by_text("writer1").wait_for()
             page.locator("#pages [role=tablist]").first.get_by_role("tab", name="知识库").click()
             note = page.locator("#kb-background")
@@ -39,4 +38,3 @@ def test_the_knowledge_page_follows_the_start_up_ingest(browser, stub, tmp_path)
                 expect(page.locator("#kb-docs").get_by_text(name).filter(visible=True).first).to_be_visible()
         finally:
             context.close()
-

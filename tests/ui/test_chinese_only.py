@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.ui.conftest import PASSWORD
+from tests.ui.page_actions import submit_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -120,9 +121,7 @@ def open_english(browser, server):
 
 
 def sign_in(page, user: str) -> None:
-    page.get_by_label("用户名").fill(user)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    submit_sign_in(page, user, PASSWORD)
     page.locator("#who").get_by_text(user).wait_for()
     page.wait_for_timeout(500)  # the pages' load handlers fill their lists
 

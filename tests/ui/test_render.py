@@ -37,8 +37,10 @@ def test_the_start_up_ingest_note_says_how_far_it_got_and_how_it_ended() -> None
     starting = BackgroundIngest("corpus/reports")
     assert "正在读取文件" in background_ingest_html(starting)
     running = BackgroundIngest("corpus/reports", fraction=0.5, last="已新增：a.txt（12 段）")
-    assert "已完成 50%" in background_ingest_html(running) and "已新增：a.txt" in background_ingest_html(running)
+    shown = background_ingest_html(running)
+    assert "已完成 50%" in shown and "已新增：a.txt" in shown
     done = BackgroundIngest("corpus/reports", running=False, fraction=1.0, summary="入库完成：新增 14 个。")
-    assert "note-ok" in background_ingest_html(done) and "新增 14 个" in background_ingest_html(done)
+    shown = background_ingest_html(done)
+    assert "note-ok" in shown and "新增 14 个" in shown
     failed = BackgroundIngest("corpus/reports", running=False, summary="入库失败（OSError：…）", failed=True)
     assert "note-error" in background_ingest_html(failed)
