@@ -13,9 +13,7 @@ writing (``SELECT ... FOR UPDATE``) or take :meth:`Database.lock` on a key.
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
+
+from drafting.store.sqlite_file import use_wal
 
 if TYPE_CHECKING:
     from drafting.settings import Settings
@@ -36,7 +36,6 @@ Step = str | Mapping[str, str | Sequence[str]] | Callable[[Connection], None]
 # An id column numbered by the database, for tables that only grow.
 SERIAL_KEY = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
 
-WAL_SWITCH_TIMEOUT_S = 30.0
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 
@@ -138,28 +137,16 @@ class Database:
             conn.exec_driver_sql(statement)
 
     def _use_wal(self) -> None:
-        """Switch the file to write-ahead logging (readers never block the writer).
-
-        Switching needs an exclusive lock and SQLite does not wait for it through the busy timeout:
-        several threads opening a fresh file at once got "database is locked" (measured: 11 of 150
-        runs of eight threads). So the switch is retried briefly; a file already in WAL is left."""
-        deadline = time.monotonic() + WAL_SWITCH_TIMEOUT_S
-        while True:
-            # The raw driver connection: SQLAlchemy would wrap the PRAGMA in a transaction, where
-            # the journal mode cannot change.
-            raw = self.engine.raw_connection()
-            try:
-                driver = raw.driver_connection
-                assert driver is not None
-                if driver.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    driver.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                time.sleep(0.01)
-            finally:
-                raw.close()
+        """Switch the file to write-ahead logging (see sqlite_file.use_wal, which retries the switch)."""
+        # The raw driver connection: SQLAlchemy would wrap the PRAGMA in a transaction, where the
+        # journal mode cannot change.
+        raw = self.engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert driver is not None
+            use_wal(driver)
+        finally:
+            raw.close()
 
     def dispose(self) -> None:
         self.engine.dispose()
