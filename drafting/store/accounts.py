@@ -13,14 +13,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import RowMapping, text
 from sqlalchemy.exc import IntegrityError
 
-from drafting.store.database import Database, Step, open_database
+from drafting.store.database import Database, SchemaStore, Step, open_database
 
 if TYPE_CHECKING:
     from drafting.settings import Settings
@@ -152,25 +152,19 @@ _MIGRATIONS: tuple[Step, ...] = (
 )
 
 
-class UserStore:
+class UserStore(SchemaStore):
     """Users and password hashes in a SQLite file or a shared database; safe across threads and processes."""
 
+    STORE = "accounts"
+    MIGRATIONS = _MIGRATIONS
+
     def __init__(self, where: Path | str | Database, hasher: PasswordHasher | None = None) -> None:
-        self.database = where if isinstance(where, Database) else Database.sqlite(where)
-        self.path = self.database.path
+        super().__init__(where)
         self._hasher = hasher or PasswordHasher()
 
     @classmethod
     def from_settings(cls, settings: Settings, hasher: PasswordHasher | None = None) -> UserStore:
-        return cls(open_database(settings, "accounts"), hasher)
-
-    def _db(self) -> Any:
-        self.database.migrate("accounts", _MIGRATIONS)
-        return self.database.write()
-
-    def _read(self) -> Any:
-        self.database.migrate("accounts", _MIGRATIONS)
-        return self.database.read()
+        return cls(open_database(settings, cls.STORE), hasher)
 
     def add(self, name: str, role: str, password: str) -> User:
         """Create a user; raises AccountError for a bad name, role or password, or a taken name."""
@@ -179,7 +173,7 @@ class UserStore:
         created = datetime.now(UTC).isoformat(timespec="seconds")
         password_hash = self._hasher.hash(password)
         try:
-            with self._db() as db:
+            with self._write() as db:
                 db.execute(
                     text("INSERT INTO users (name, role, password_hash, created_at) VALUES (:n, :r, :h, :c)"),
                     {"n": name, "r": role, "h": password_hash, "c": created},
@@ -206,7 +200,7 @@ class UserStore:
     def set_password(self, name: str, password: str) -> None:
         validate_password(password)
         password_hash = self._hasher.hash(password)
-        with self._db() as db:
+        with self._write() as db:
             cur = db.execute(
                 text("UPDATE users SET password_hash = :h WHERE name = :n"), {"h": password_hash, "n": name}
             )
@@ -215,13 +209,13 @@ class UserStore:
 
     def set_role(self, name: str, role: str) -> None:
         role = validate_role(role)
-        with self._db() as db:
+        with self._write() as db:
             cur = db.execute(text("UPDATE users SET role = :r WHERE name = :n"), {"r": role, "n": name})
         if cur.rowcount == 0:
             raise AccountError(f"用户“{name}”不存在。")
 
     def set_disabled(self, name: str, disabled: bool) -> None:
-        with self._db() as db:
+        with self._write() as db:
             cur = db.execute(
                 text("UPDATE users SET disabled = :d WHERE name = :n"), {"d": int(disabled), "n": name}
             )
@@ -251,7 +245,7 @@ class UserStore:
             return None
         if self._hasher.check_needs_rehash(row["password_hash"]):
             password_hash = self._hasher.hash(password)
-            with self._db() as db:
+            with self._write() as db:
                 db.execute(
                     text("UPDATE users SET password_hash = :h WHERE name = :n"),
                     {"h": password_hash, "n": row["name"]},

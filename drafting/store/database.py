@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -150,6 +150,32 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+class SchemaStore:
+    """A store with tables of its own in a database: each transaction first brings them up to date.
+
+    Subclasses name themselves (``STORE``, also the SQLite file's name under the data directory)
+    and bring their append-only ``MIGRATIONS``."""
+
+    STORE: ClassVar[str]
+    MIGRATIONS: ClassVar[Sequence[Step]]
+
+    def __init__(self, where: Path | str | Database) -> None:
+        self.database = where if isinstance(where, Database) else Database.sqlite(where)
+        self.path = self.database.path
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Self:
+        return cls(open_database(settings, cls.STORE))
+
+    def _read(self) -> Any:
+        self.database.migrate(self.STORE, self.MIGRATIONS)
+        return self.database.read()
+
+    def _write(self) -> Any:
+        self.database.migrate(self.STORE, self.MIGRATIONS)
+        return self.database.write()
 
 
 def _engine(url: str) -> Engine:

@@ -13,17 +13,16 @@ import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, RowMapping, text
 
 from drafting.model import Draft, FactSheet
-from drafting.store.database import Database, Step, open_database
+from drafting.store.database import SchemaStore, Step
 from drafting.store.draft_json import draft_from_json, draft_to_json, facts_from_json, facts_to_json
 
 if TYPE_CHECKING:
-    from drafting.settings import Settings
+    pass
 
 __all__ = [
     "DraftNotFound",
@@ -178,7 +177,7 @@ _TITLE_SQL = {
 }
 
 
-class DraftStore:
+class DraftStore(SchemaStore):
     """Drafts with versions in a SQLite file or a shared database; safe across threads and processes.
 
     Every write is one transaction: on SQLite it holds the file's write lock from its start, on
@@ -186,21 +185,8 @@ class DraftStore:
     never claim the same number and any exception rolls the whole version back.
     """
 
-    def __init__(self, where: Path | str | Database) -> None:
-        self.database = where if isinstance(where, Database) else Database.sqlite(where)
-        self.path = self.database.path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> DraftStore:
-        return cls(open_database(settings, "drafts"))
-
-    def _db(self) -> Any:
-        self.database.migrate("drafts", _MIGRATIONS)
-        return self.database.read()
-
-    def _write(self) -> Any:
-        self.database.migrate("drafts", _MIGRATIONS)
-        return self.database.write()
+    STORE = "drafts"
+    MIGRATIONS = _MIGRATIONS
 
     # ------------------------------------------------------------ writing
 
@@ -377,7 +363,7 @@ class DraftStore:
 
     def get_version(self, draft_id: str, number: int | None = None) -> DraftVersion:
         """One version (the latest when ``number`` is None); raises DraftNotFound."""
-        with self._db() as db:
+        with self._read() as db:
             if number is None:
                 row = (
                     db.execute(
@@ -420,7 +406,7 @@ class DraftStore:
     def list_versions(self, draft_id: str) -> list[VersionInfo]:
         """The draft's versions, oldest first; raises DraftNotFound for an unknown id."""
         title = _TITLE_SQL[self.database.dialect]
-        with self._db() as db:
+        with self._read() as db:
             rows = (
                 db.execute(
                     text(
@@ -441,19 +427,19 @@ class DraftStore:
         sql, params = "SELECT * FROM drafts", {}
         if owner is not None:
             sql, params = sql + " WHERE owner = :owner", {"owner": owner}
-        with self._db() as db:
+        with self._read() as db:
             rows = db.execute(text(sql + " ORDER BY updated DESC, created DESC, id"), params).mappings().all()
         return [DraftSummary(**dict(r)) for r in rows]
 
     def shared_with(self, draft_id: str) -> dict[str, str]:
-        with self._db() as db:
+        with self._read() as db:
             rows = db.execute(
                 text('SELECT "user", permission FROM draft_shares WHERE draft_id = :id'), {"id": draft_id}
             ).all()
         return {r[0]: r[1] for r in rows}
 
     def exists(self, draft_id: str) -> bool:
-        with self._db() as db:
+        with self._read() as db:
             return (
                 db.execute(text("SELECT 1 FROM drafts WHERE id = :id"), {"id": draft_id}).first() is not None
             )

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import RowMapping
 from sqlalchemy import text as sql
 
-from drafting.store.database import SERIAL_KEY, Database, Step, open_database
+from drafting.store.database import SERIAL_KEY, SchemaStore, Step
 
 if TYPE_CHECKING:
-    from drafting.settings import Settings
+    pass
 
 CommentStatus = Literal["open", "resolved"]
 ReviewAction = Literal["submitted", "approved", "returned"]
@@ -134,24 +134,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class ReviewStore:
+class ReviewStore(SchemaStore):
     """Comments and review events in a SQLite file or a shared database; safe across threads and processes."""
 
-    def __init__(self, where: Path | str | Database) -> None:
-        self.database = where if isinstance(where, Database) else Database.sqlite(where)
-        self.path = self.database.path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> ReviewStore:
-        return cls(open_database(settings, "reviews"))
-
-    def _db(self) -> Any:
-        self.database.migrate("reviews", _MIGRATIONS)
-        return self.database.write()
-
-    def _read(self) -> Any:
-        self.database.migrate("reviews", _MIGRATIONS)
-        return self.database.read()
+    STORE = "reviews"
+    MIGRATIONS = _MIGRATIONS
 
     # ------------------------------------------------------------ comments
 
@@ -174,7 +161,7 @@ class ReviewStore:
         if not section or paragraph is None or paragraph < 0:
             raise ReviewError("请先选择要批注的段落。")
         quote = " ".join((quote or "").split())[: MAX_COMMENT_LENGTH // 4]
-        with self._db() as db:
+        with self._write() as db:
             row = (
                 db.execute(
                     sql(
@@ -225,7 +212,7 @@ class ReviewStore:
         if status not in COMMENT_STATUS_LABELS:
             raise ReviewError(f"批注状态“{status}”无效。")
         resolved_by, resolved_at = (by, _now()) if status == "resolved" else (None, None)
-        with self._db() as db:
+        with self._write() as db:
             row = (
                 db.execute(
                     sql(
@@ -245,7 +232,7 @@ class ReviewStore:
 
     def submit(self, draft_id: str, version: int, by: str, note: str = "", override: str = "") -> ReviewEvent:
         """Send a version for review. Sending again while in review replaces the version under review."""
-        with self._db() as db:
+        with self._write() as db:
             state = self._locked_state(db, draft_id)
             if state.status == "approved" and state.version == version:
                 raise ReviewError(f"第 {version} 版已审核通过，无需再次送审。")
@@ -266,7 +253,7 @@ class ReviewStore:
         if decision == "returned" and not (note or "").strip():
             raise ReviewError("退回时请写明原因。")
         # Checked and recorded in one transaction: two reviewers deciding at once cannot both pass.
-        with self._db() as db:
+        with self._write() as db:
             state = self._locked_state(db, draft_id)
             if state.status != "in_review":
                 raise ReviewError(f"该材料当前状态为“{state.label}”，不在审核中。")

@@ -10,15 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import text
 
-from drafting.store.database import SERIAL_KEY, Database, Step, open_database
+from drafting.store.database import SERIAL_KEY, SchemaStore, Step
 
 if TYPE_CHECKING:
-    from drafting.settings import Settings
+    pass
 
 # The actions the log records, with the label people read on the run-log page.
 ACTIONS: dict[str, str] = {
@@ -86,24 +85,11 @@ _MIGRATIONS: tuple[Step, ...] = (
 )
 
 
-class RunLogStore:
+class RunLogStore(SchemaStore):
     """Adds entries and reads them back newest first, filtered and paged."""
 
-    def __init__(self, where: Path | str | Database) -> None:
-        self.database = where if isinstance(where, Database) else Database.sqlite(where)
-        self.path = self.database.path
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> RunLogStore:
-        return cls(open_database(settings, "run_log"))
-
-    def _db(self) -> Any:
-        self.database.migrate("run_log", _MIGRATIONS)
-        return self.database.write()
-
-    def _read(self) -> Any:
-        self.database.migrate("run_log", _MIGRATIONS)
-        return self.database.read()
+    STORE = "run_log"
+    MIGRATIONS = _MIGRATIONS
 
     def record(
         self,
@@ -119,7 +105,7 @@ class RunLogStore:
         if action not in ACTIONS:
             raise ValueError(f"unknown run-log action {action!r}")
         when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
-        with self._db() as db:
+        with self._write() as db:
             db.execute(
                 text(
                     'INSERT INTO entries (at, "user", action, target, detail, ok)'
