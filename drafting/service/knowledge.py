@@ -23,7 +23,7 @@ from drafting.service.views import FileResult, ServiceError, user_errors
 from retrieval.documents import PARTS, Passage, SearchFilters, SearchHit
 from retrieval.index.catalog import DocumentRecord
 from retrieval.index.passage_vectors import IndexMismatchError
-from retrieval.ingest.ingestion import DocumentOutcome, IngestFailure, IngestReport, Progress
+from retrieval.ingest.ingestion import DocumentOutcome, IngestFailure, IngestReport, Progress, file_sha256
 from retrieval.search.query import QueryAids
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ class KnowledgeService:
                 results.append(FileResult(original or "（无名文件）", "失败", 0, "文件名无效"))
                 continue
             try:
-                digest = _sha256(Path(temp))
+                digest = file_sha256(Path(temp))
                 target, display = upload_path(self._library, display, digest, batch)
                 if batch.get(target) == digest:
                     results.append(FileResult(display, "未变化", 0, "与本批中的同名文件内容相同，已跳过"))
@@ -326,14 +326,6 @@ def upload_path(library: Path, display: str, digest: str, batch: dict[Path, str]
         if target not in batch or batch[target] == digest:
             return target, name
     raise AssertionError("unreachable: one more name than the batch holds is always free")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 _STAGE_LABELS = {
