@@ -1,9 +1,12 @@
-"""BM25 over search tokens (retrieval.index.tokens), scored with a sparse matrix so it stays fast at 100k passages.
+"""BM25 over search tokens (retrieval.index.tokens), scored from the posting lists of a sparse
+(CSC) weight matrix so it stays fast at a million passages.
 
 Tokens are computed once at ingest and stored in the catalog. After a restart the index is restored
 from its snapshot under the data directory (retrieval.index.lexical_snapshot) when that matches the catalog,
-else rebuilt from the stored tokens without re-tokenising. Filters are boolean masks over passage
-rows, so a part/year/org/doc filter costs a vector comparison, not a second index.
+else rebuilt from the stored tokens without re-tokenising. A search adds up the postings of the
+query's words, then filters the passages found: a snapshot stores its rows ordered by part, so a
+part filter reads only that part's stretch of each posting list. Year/org/doc filters are checked
+on the passages found, not on every row.
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ from retrieval.index.mapped_arrays import MappedStrings, StringPositions
 from retrieval.index.tokens import CHAR_MARK
 
 NO_FILTERS = SearchFilters()
+
+
+class DamagedIndexError(ValueError):
+    """Arrays restored from a snapshot that turn out not to fit together when first used (a
+    restore checks only what is cheap: a full check would read every page of a large snapshot)."""
 
 
 # A query as tokens (each occurrence weighs 1) or as token weights (retrieval.search.query.analyse).
@@ -99,6 +107,59 @@ class _Block:
     counts: np.ndarray
 
 
+def _part_ranges(part: np.ndarray) -> list[tuple[int, int]] | None:
+    """Per part code + 1 (code -1: no part), the rows [start, stop) of that part, when the rows are
+    ordered by part (as a snapshot stores them); else None."""
+    if len(part) > 1 and bool(np.any(part[1:] < part[:-1])):
+        return None
+    bounds = np.searchsorted(part, np.arange(-1, len(PARTS) + 1)).tolist()
+    return list(itertools.pairwise(bounds))
+
+
+def _postings(
+    built: dict[str, Any], column: int, start_row: int, stop_row: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows in [start_row, stop_row) that hold a term, ascending, and their BM25 weights."""
+    indptr = built["indptr"]
+    start, stop = int(indptr[column]), int(indptr[column + 1])
+    rows = built["indices"][start:stop]
+    if start_row > 0 or stop_row < built["rows"]:
+        first, last = np.searchsorted(rows, (start_row, stop_row)).tolist()
+        rows, start, stop = rows[first:last], start + first, start + last
+    return rows, built["data"][start:stop]
+
+
+def _accumulate(
+    built: dict[str, Any], columns: np.ndarray, weights: np.ndarray, start_row: int, stop_row: int
+) -> np.ndarray:
+    """Each row's weighted sum over these term columns, for the rows [start_row, stop_row) (element
+    0 is start_row), summed in float64 in column order."""
+    rows, values = [], []
+    for column, weight in zip(columns.tolist(), weights, strict=True):
+        posting, data = _postings(built, column, start_row, stop_row)
+        rows.append(posting)
+        values.append(data * weight)
+    size = stop_row - start_row
+    sums = np.bincount(np.concatenate(rows) - start_row, np.concatenate(values), minlength=size)
+    if len(sums) != size:  # a posting past the rows: only a damaged snapshot has one
+        raise DamagedIndexError("a posting list points past the passages")
+    return sums
+
+
+def _sums_at(built: dict[str, Any], columns: np.ndarray, weights: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The same sums as _accumulate, for a few given rows (ascending): found by binary search in
+    each posting list instead of reading it whole."""
+    sums = np.zeros(len(rows), dtype=np.float64)
+    for column, weight in zip(columns.tolist(), weights, strict=True):
+        posting, data = _postings(built, column, int(rows[0]), int(rows[-1]) + 1)
+        if not len(posting):
+            continue
+        at = np.minimum(np.searchsorted(posting, rows), len(posting) - 1)
+        found = posting[at] == rows
+        sums[found] += data[at[found]] * weight
+    return sums
+
+
 def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
     sums = np.zeros(len(indptr) - 1, dtype=np.float32)
     starts = indptr[:-1]
@@ -138,6 +199,7 @@ class Bm25Index:
         self._doc: Any = []
         self._alive: Any = []
         self._owned = True
+        self._checked = True  # term ids and counts known to fit (false after restore() until checked)
         self._docs: list[RowMeta] = []  # per document code: its metadata (for org/period masks)
         self._doc_code: dict[str, int] = {}
         self._built: dict[str, Any] | None = None
@@ -193,12 +255,24 @@ class Bm25Index:
         """Copy what restore() mapped into this process's own structures, before changing them."""
         if self._owned:
             return
+        self._check_entries()
         self._vocab = dict(zip(self._vocab, itertools.count()))  # iterates the terms in column order
         self._ids = list(self._ids)
         self._row_of = {pid: row for row, pid in enumerate(self._ids)}
         for name in ("_part", "_year", "_doc", "_alive"):
             setattr(self, name, np.asarray(getattr(self, name)).tolist())
         self._owned = True
+
+    def _check_entries(self) -> None:
+        """Check the restored term ids and counts before anything is computed from them."""
+        if self._checked:
+            return
+        terms = self._terms
+        if len(terms) and (int(terms.min()) < 0 or int(terms.max()) >= len(self._vocab)):
+            raise DamagedIndexError("a term id past the vocabulary")
+        if len(self._counts) and not bool(np.all(self._counts > 0)):
+            raise DamagedIndexError("a term count that is not positive")
+        self._checked = True
 
     def _append(self, ids: Sequence[str], metas: Sequence[RowMeta], block: _Block) -> None:
         self._own()
@@ -256,6 +330,7 @@ class Bm25Index:
     def _build(self) -> dict[str, Any]:
         if self._built is not None:
             return self._built
+        self._check_entries()
         if len(self._ids) - len(self._row_of) > max(len(self._row_of), 100):
             self._compact()
         self._pack()
@@ -296,19 +371,41 @@ class Bm25Index:
             tf /= denominator
         if live_entry is not None:
             weights[~live_entry] = 0
-        matrix = sparse.csc_matrix((weights, rows, indptr), shape=(n_rows, n_terms))
-        self._built = {
-            "matrix": matrix,
-            "alive": alive,
-            "part": np.asarray(self._part, dtype=np.int8),
-            "year": np.asarray(self._year, dtype=np.int32),
-            "doc": np.asarray(self._doc, dtype=np.int32),
-        }
+        self._built = self._searchable(
+            {"data": weights, "indices": rows, "indptr": indptr},
+            alive,
+            np.asarray(self._part, dtype=np.int8),
+            np.asarray(self._year, dtype=np.int32),
+            np.asarray(self._doc, dtype=np.int32),
+        )
         return self._built
+
+    @staticmethod
+    def _searchable(
+        weights: Mapping[str, np.ndarray],
+        alive: np.ndarray,
+        part: np.ndarray,
+        year: np.ndarray,
+        doc: np.ndarray,
+    ) -> dict[str, Any]:
+        """What search reads: the weight matrix's CSC arrays (one posting list per term, rows
+        ascending) and the per-row codes the filters compare."""
+        return {
+            "data": weights["data"],
+            "indices": weights["indices"],
+            "indptr": weights["indptr"],
+            "rows": len(part),
+            "alive": alive,
+            "part": part,
+            "year": year,
+            "doc": doc,
+            "part_ranges": _part_ranges(part),
+        }
 
     def rows(self) -> Bm25Rows:
         """The live rows, their vocabulary (only terms they use) and their documents, as arrays."""
         with self._lock:
+            self._check_entries()
             self._pack()
             alive = np.asarray(self._alive, dtype=bool)
             sizes = np.diff(self._indptr)
@@ -365,35 +462,33 @@ class Bm25Index:
             self._year = np.asarray(rows.year, dtype=np.int32)
             self._doc = np.asarray(rows.doc, dtype=np.int32)
             self._alive = np.ones(len(ids), dtype=bool)
-            self._owned = False
+            self._owned = self._checked = False
             self._docs = list(rows.documents)
             self._doc_code = {meta.doc_id: code for code, meta in enumerate(self._docs)}
             if weights is not None:
-                matrix = sparse.csc_matrix(
-                    (weights["data"], weights["indices"], weights["indptr"]),
-                    shape=(len(ids), max(1, len(vocab))),
-                    copy=False,
-                )
-                self._built = {
-                    "matrix": matrix,
-                    "alive": self._alive,
-                    "part": self._part,
-                    "year": self._year,
-                    "doc": self._doc,
-                }
+                self._built = self._searchable(weights, self._alive, self._part, self._year, self._doc)
 
     def weight_arrays(self) -> dict[str, np.ndarray]:
         """The BM25 weight matrix as CSC arrays (data, indices, indptr), for a snapshot to map."""
         with self._lock:
-            matrix = self._build()["matrix"]
-            return {"data": matrix.data, "indices": matrix.indices, "indptr": matrix.indptr}
+            built = self._build()
+            return {name: built[name] for name in ("data", "indices", "indptr")}
 
-    def _mask(self, built: dict[str, Any], filters: SearchFilters) -> np.ndarray:
-        mask = built["alive"].copy()
+    def _row_range(self, built: dict[str, Any], filters: SearchFilters) -> tuple[int, int]:
+        """The rows a search must look at: all, or when the rows are ordered by part (as a snapshot
+        stores them) only the filtered part's, so a part filter shrinks the work, not just the hits."""
+        ranges = built["part_ranges"]
+        if filters.part is None or ranges is None:
+            return 0, len(built["part"])
+        return ranges[PARTS.index(filters.part) + 1]
+
+    def _keep(self, built: dict[str, Any], filters: SearchFilters, rows: np.ndarray) -> np.ndarray:
+        """Which of these rows (ascending) pass the filters and are alive."""
+        keep = built["alive"][rows]
         if filters.part is not None:
-            mask &= built["part"] == PARTS.index(filters.part)
+            keep &= built["part"][rows] == PARTS.index(filters.part)
         if filters.year is not None:
-            mask &= built["year"] == filters.year
+            keep &= built["year"][rows] == filters.year
         if filters.doc_id is not None or filters.org or filters.period:
             allowed = np.array(
                 [
@@ -404,12 +499,11 @@ class Bm25Index:
                 ],
                 dtype=bool,
             )
-            mask &= allowed[built["doc"]]
-        for passage_id in filters.exclude_ids:
-            row = self._row_of.get(passage_id)
-            if row is not None:
-                mask[row] = False
-        return mask
+            keep &= allowed[built["doc"][rows]]
+        excluded = [row for pid in filters.exclude_ids if (row := self._row_of.get(pid)) is not None]
+        if excluded:
+            keep &= ~np.isin(rows, excluded)
+        return keep
 
     def _weighted_columns(
         self, weights: Mapping[str, float], *, characters: bool
@@ -439,14 +533,46 @@ class Bm25Index:
             words = self._weighted_columns(weights, characters=False)
             if words is None:
                 return []  # no query word occurs anywhere: nothing to rank
-            word_scores = built["matrix"][:, words[0]] @ words[1]
-            # Single characters only reorder passages that share a word with the query: matching
-            # on characters alone ("年" of "年轻") would admit unrelated passages.
-            chars = self._weighted_columns(weights, characters=True)
-            scores = word_scores if chars is None else word_scores + built["matrix"][:, chars[0]] @ chars[1]
-            scores = np.where(self._mask(built, filters) & (word_scores > 0), scores, 0.0)
-            hits = np.flatnonzero(scores > 0)
-            if len(hits) > k:
-                hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
-            hits = hits[np.lexsort((hits, -scores[hits]))]  # by score, ties by insertion order
-            return [(self._ids[row], float(scores[row])) for row in hits]
+            try:
+                rows, scores = self._scored(built, weights, words, filters)
+            except (IndexError, ValueError) as exc:
+                if self._owned:
+                    raise  # built here: a bug, not damage
+                raise DamagedIndexError(f"the restored index does not fit together: {exc}") from exc
+            if len(rows) > k:
+                best = np.argpartition(-scores, k - 1)[:k]
+                rows, scores = rows[best], scores[best]
+            order = np.lexsort((rows, -scores))  # by score, ties by row order
+            rows, scores = rows[order], scores[order]
+            return [
+                (self._ids[row], score) for row, score in zip(rows.tolist(), scores.tolist(), strict=True)
+            ]
+
+    def _scored(
+        self,
+        built: dict[str, Any],
+        weights: Mapping[str, float],
+        words: tuple[np.ndarray, np.ndarray],
+        filters: SearchFilters,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The rows that share a word with the query and pass the filters, with their scores."""
+        start_row, stop_row = self._row_range(built, filters)
+        if start_row == stop_row:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        word_sums = _accumulate(built, *words, start_row, stop_row)
+        rows = np.flatnonzero(word_sums > 0)
+        scores = word_sums[rows]
+        rows += start_row
+        keep = self._keep(built, filters, rows)
+        rows, scores = rows[keep], scores[keep]
+        # Single characters only reorder passages that share a word with the query: matching
+        # on characters alone ("年" of "年轻") would admit unrelated passages.
+        chars = self._weighted_columns(weights, characters=True)
+        if chars is None or not len(rows):
+            return rows, scores
+        # Read the characters' postings whole, or look up the few rows found in each: whichever
+        # touches less (a common character's posting list spans most passages).
+        entries = sum(int(built["indptr"][c + 1] - built["indptr"][c]) for c in chars[0].tolist())
+        if len(rows) * len(chars[0]) * 16 < entries * (stop_row - start_row) / max(built["rows"], 1):
+            return rows, scores + _sums_at(built, *chars, rows)
+        return rows, scores + _accumulate(built, *chars, start_row, stop_row)[rows - start_row]

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from retrieval.documents import Passage, SearchFilters
 from retrieval.index.catalog import Catalog
-from retrieval.index.lexical import LexicalIndex, RowMeta
+from retrieval.index.lexical import DamagedIndexError, LexicalIndex, RowMeta
 from retrieval.index.lexical_snapshot import LexicalSnapshot
 from retrieval.index.tokens import TOKENIZER_VERSION, char_tokens, tokenize
 
@@ -64,12 +64,27 @@ class CatalogLexicalIndex:
             self.ensure_tokens_current()
             generation = self.catalog.generation()
             if generation != self._generation and not self._restore(generation, self.catalog.passage_count()):
-                self.index.clear()
-                self.index.add_many(_row(p, toks) for p, toks in self.catalog.iter_passages_with_tokens())
-                self._generation = generation
-                # Not saved if another process wrote meanwhile: the rows may be half of each state.
-                self.save()
-            return self.index.search(weights, n, filters)
+                self._rebuild(generation)
+            try:
+                return self.index.search(weights, n, filters)
+            except DamagedIndexError as exc:
+                self._damaged(exc)
+                self._rebuild(generation)
+                return self.index.search(weights, n, filters)
+
+    def _rebuild(self, generation: int) -> None:
+        """Read every passage's stored tokens into the index, as of catalog `generation`."""
+        self.index.clear()
+        self.index.add_many(_row(p, toks) for p, toks in self.catalog.iter_passages_with_tokens())
+        self._generation = generation
+        # Not saved if another process wrote meanwhile: the rows may be half of each state.
+        self.save()
+
+    def _damaged(self, exc: DamagedIndexError) -> None:
+        where = self._snapshot.path if self._snapshot else "the index"
+        log.warning("ignoring the lexical index snapshot %s: %s; rebuilding it from the catalog", where, exc)
+        if self._snapshot is not None:
+            self._snapshot.forget()
 
     def applied(
         self, generation: int, doc_id: str, passages: Sequence[Passage], tokens: Sequence[Sequence[str]]
@@ -97,7 +112,12 @@ class CatalogLexicalIndex:
             if generation is None or self._generation != generation - 1:
                 self._generation = None  # reloaded at the next search
                 return
-            change()
+            try:
+                change()
+            except DamagedIndexError as exc:  # found while copying a restored snapshot to change it
+                self._damaged(exc)
+                self._generation = None  # rebuilt from the catalog at the next search
+                return
             # A restored snapshot that disagrees with the catalog was not of this catalog after all.
             consistent = not restored or len(self.index) == self.catalog.passage_count()
             self._generation = generation if consistent else None

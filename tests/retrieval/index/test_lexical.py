@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import math
+import random
+from pathlib import Path
+
 import pytest
 
 from retrieval.documents import SearchFilters
 from retrieval.index.lexical import Bm25Index, RowMeta
-from retrieval.index.tokens import tokenize
+from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, load_snapshot, save_snapshot
+from retrieval.index.tokens import CHAR_MARK, tokenize
 
 PASSAGES = [
     (
@@ -116,3 +121,84 @@ def test_many_replacements_compact_without_changing_results() -> None:
     assert len(index) == 600
     assert len(index._ids) < 3 * 600  # dead rows were dropped
     assert search(index, "第7段", k=1) == ["d7:0"]
+
+
+def reference_bm25(
+    rows: list[tuple[str, list[str], RowMeta]],
+    weights: dict[str, float],
+    part: str | None,
+    k1: float = 1.2,
+    b: float = 0.75,
+) -> dict[str, float]:
+    """BM25 as the textbook writes it, one passage at a time: the scores the index must give.
+    Characters (tokens marked "@") count only for passages that share a word with the query."""
+    n = len(rows)
+    df: dict[str, int] = {}
+    for _, tokens, _ in rows:
+        for t in set(tokens):
+            df[t] = df.get(t, 0) + 1
+    avg = sum(len(tokens) for _, tokens, _ in rows) / n
+    scores = {}
+    for pid, tokens, meta in rows:
+        if part is not None and meta.part != part:
+            continue
+        words = chars = 0.0
+        for t, w in weights.items():
+            tf = tokens.count(t)
+            if not tf:
+                continue
+            idf = math.log1p((n - df[t] + 0.5) / (df[t] + 0.5))
+            term = w * idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * len(tokens) / avg))
+            if t.startswith(CHAR_MARK):
+                chars += term
+            else:
+                words += term
+        if words > 0:
+            scores[pid] = words + chars
+    return scores
+
+
+@pytest.mark.parametrize("snapshot", [False, True])
+def test_scores_match_textbook_bm25_with_and_without_a_part_filter(tmp_path: Path, snapshot: bool) -> None:
+    """Many passages over a small vocabulary, parts interleaved: the queries reach both ways of
+    adding up character scores (a few passages found, or most of them), and a snapshot's rows
+    ordered by part."""
+    rng = random.Random(7)
+    vocabulary = ["干部", "培训", "党员", "服务", "签约", "医生", "集体", "经济", "增长", "覆盖"]
+    characters = [f"{CHAR_MARK}{c}" for c in "干部培训党员服务签约医生"]
+    parts = ["work", "problems", "plans", "opening"]
+    rows = []
+    for n in range(400):
+        tokens = rng.choices(vocabulary[: 3 + n % 8], k=rng.randint(3, 12)) + rng.choices(
+            characters, k=rng.randint(5, 20)
+        )
+        tokens += ["光伏"] * (n % 37 == 0)
+        rows.append((f"p{n}:0", tokens, RowMeta(f"p{n}", parts[n % 4], 2020 + n % 5)))
+    index = Bm25Index()
+    index.add_many(rows)
+    if snapshot:
+        path = tmp_path / SNAPSHOT_FILE
+        restored = Bm25Index()
+        assert load_snapshot(path, restored, save_snapshot(index, path, generation=1, tokenizer="t/1"))
+        assert restored._built is not None and restored._built["part_ranges"] is not None
+        index = restored
+    queries = [
+        {"干部": 1.0, f"{CHAR_MARK}干": 0.3, f"{CHAR_MARK}部": 0.3},  # a common word: most passages
+        {
+            "覆盖": 2.0,
+            "医生": 1.0,
+            f"{CHAR_MARK}医": 0.3,
+            f"{CHAR_MARK}生": 0.3,
+            f"{CHAR_MARK}服": 0.1,
+        },  # rare words: a few
+        {"经济": 1.0, "增长": 0.5, f"{CHAR_MARK}党": 0.2},
+        {"光伏": 1.0, **{c: 0.3 for c in characters}},  # a word in 11 passages, every character
+    ]
+    for weights in queries:
+        for part in (None, "work", "plans"):
+            expected = reference_bm25(rows, weights, part)
+            hits = index.search(weights, 1000, SearchFilters(part=part))  # type: ignore[arg-type]
+            assert {pid for pid, _ in hits} == set(expected)
+            for pid, score in hits:
+                assert score == pytest.approx(expected[pid], rel=1e-5)
+            assert [s for _, s in hits] == sorted((s for _, s in hits), reverse=True)

@@ -385,13 +385,18 @@ def damage_foreign(path: Path) -> None:
         np.savez(handle, weights=np.arange(10))
 
 
-def damage_inconsistent(path: Path) -> None:
-    """Right tag, right format, arrays that do not fit together (a term id past the vocabulary)."""
+def _damage_array(path: Path, name: str) -> None:
+    """Right tag, right format and shapes; one array's values past what they index."""
     with np.load(path) as npz:
         arrays = {name: npz[name] for name in npz.files}
-    arrays["terms"] = arrays["terms"] + 10_000
+    arrays[name] = arrays[name] + 10_000
     with path.open("wb") as handle:
         np.savez(handle, **arrays)
+
+
+def damage_inconsistent(path: Path) -> None:
+    """Posting lists that point past the passages: found by the first search that reads them."""
+    _damage_array(path, "weights_indices")
 
 
 @pytest.mark.parametrize(
@@ -411,6 +416,26 @@ def test_a_damaged_snapshot_is_ignored_and_replaced(
     assert token_reads(restarted) == 1
     assert "ignoring the lexical index snapshot" in caplog.text
     assert snapshot_generation(tmp_path) == restarted.catalog.generation()  # replaced by a good one
+    assert token_reads(make_kb(tmp_path)) == 0
+
+
+def test_damaged_term_ids_are_found_when_the_index_first_changes(
+    tmp_path: Path, reports: Path, late_report: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first = make_kb(tmp_path)
+    first.ingest([reports])
+    expected = lexical(first, "家庭医生签约")
+    _damage_array(tmp_path / SNAPSHOT_FILE, "terms")  # read only to recompute weights after a change
+
+    restarted = make_kb(tmp_path)
+    assert lexical(restarted, "家庭医生签约") == expected  # the weights it searches are whole
+    with caplog.at_level(logging.WARNING, logger="retrieval.index.lexical_sync"):
+        restarted.ingest([late_report])
+        hits = lexical(restarted, "光伏发电量")
+    assert "ignoring the lexical index snapshot" in caplog.text
+    assert hits and hits[0][0].startswith(document_id(late_report))
+    assert token_reads(restarted) == 1  # rebuilt from the catalog, then saved whole
+    assert snapshot_generation(tmp_path) == restarted.catalog.generation()
     assert token_reads(make_kb(tmp_path)) == 0
 
 
@@ -464,8 +489,9 @@ def test_a_restored_index_searches_straight_from_the_mapped_file(tmp_path: Path)
     restored = Bm25Index()
     assert load_snapshot(path, restored, save_snapshot(saved, path, generation=3, tokenizer="t/1"))
 
-    matrix = restored._built["matrix"]  # loaded with the rows: no rebuild before the first search
-    assert all(_mapped(a) for a in (matrix.data, matrix.indices, restored._terms, restored._counts))
+    built = restored._built  # loaded with the rows: no rebuild before the first search
+    assert built is not None
+    assert all(_mapped(a) for a in (built["data"], built["indices"], restored._terms, restored._counts))
     assert every_search(restored) == every_search(saved)
     assert len(restored) == len(ROWS) and "b:0" in restored._row_of and "干部" in restored._vocab
 
@@ -484,7 +510,8 @@ def test_once_saved_the_index_is_the_mapped_snapshot(tmp_path: Path, reports: Pa
     hits = lexical(kb, "家庭医生签约")  # the first search reads the catalog, saves, maps the file
     index = kb.lexical
     assert isinstance(index, Bm25Index)
-    assert _mapped(index._terms) and _mapped(index._built["matrix"].data)
+    assert index._built is not None
+    assert _mapped(index._terms) and _mapped(index._built["data"])
     assert hits[0][0].startswith(document_id(reports / "lh-2025.txt"))
     assert lexical(kb, "家庭医生签约") == hits
 
