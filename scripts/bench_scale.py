@@ -9,8 +9,8 @@ embedded Chroma directory that a `chroma run` server then serves on loopback; th
 rebuilt once from the catalog and saved as its snapshot. Then starts --processes fresh Python
 processes, each opening the knowledge base as the web UI does (catalog, Chroma server over HTTP,
 lexical snapshot memory-mapped) and measuring: its first hybrid search after the restart (loading
-included), the latency of hybrid searches with a part filter (lexical + dense + fusion + catalog,
-queries embedded by a random stand-in: the real model's query cost is in bench_retrieval.py), and
+included: jieba's dictionary, the snapshot, the embedding model), the latency of hybrid searches
+with a part filter (query embedded by the real default model + lexical + dense + fusion + catalog), and
 its memory: RSS, and PSS, which splits each shared page among the processes mapping it. One more
 process loads the same snapshot into private memory (as the index did before it was mapped), for
 comparison.
@@ -48,12 +48,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from bench_retrieval import DIMENSION, PART_WEIGHTS, YEARS, RandomEmbedder, vocabulary  # noqa: E402
 from local_servers import chroma_server  # noqa: E402
 
-from drafting.settings import RetrievalSettings  # noqa: E402
+from drafting.service.components import build_embedder  # noqa: E402
+from drafting.settings import RetrievalSettings, Settings  # noqa: E402
 from retrieval.documents import Passage, SearchFilters  # noqa: E402
 from retrieval.index.catalog import Catalog, DocumentRecord  # noqa: E402
 from retrieval.index.embedder import normalise_rows  # noqa: E402
 from retrieval.index.lexical import Bm25Index, RowMeta  # noqa: E402
 from retrieval.index.lexical_snapshot import SNAPSHOT_FILE, load_snapshot, read_tag, save_snapshot  # noqa: E402
+from retrieval.index.passage_vectors import VECTOR_LAYOUT  # noqa: E402
 from retrieval.index.tokens import TOKENIZER_VERSION, char_tokens, tokenize  # noqa: E402
 from retrieval.index.vector_store import ChromaVectorStore  # noqa: E402
 from retrieval.knowledge.knowledge_base import KnowledgeBase  # noqa: E402
@@ -130,20 +132,38 @@ def build(scratch: Path, n: int) -> list[tuple[str, str, str]]:
         if len(pending) >= BATCH:
             flush()
         if count % 500 == 0:
-            print(f"   {count * PASSAGES_PER_DOC:,} passages stored ({time.perf_counter() - started:.0f} s)", flush=True)
+            print(
+                f"   {count * PASSAGES_PER_DOC:,} passages stored ({time.perf_counter() - started:.0f} s)",
+                flush=True,
+            )
     if pending:
         flush()
     catalog.set_meta("embedder", f"{RandomEmbedder.name}|{DIMENSION}")
+    # One vector per passage is what the current layout stores for a one-sentence passage, which
+    # every synthetic passage is (clauses joined by "，"); real passages average about 3.4.
+    catalog.set_meta("vector_layout", VECTOR_LAYOUT)
     catalog.set_meta("tokenizer", TOKENIZER_VERSION)
     total = time.perf_counter() - started
-    rows.append(("build: catalog + tokens + vectors", f"{total / 60:.1f} min", f"of which Chroma {stored_s / 60:.1f} min"))
+    rows.append(
+        (
+            "build: catalog + tokens + vectors",
+            f"{total / 60:.1f} min",
+            f"of which Chroma {stored_s / 60:.1f} min",
+        )
+    )
 
     kb = open_kb(scratch, store, catalog)
     t = time.perf_counter()
     kb.search("工作", SearchFilters(part=PART), k=5, mode="lexical")  # rebuilds from the catalog, saves
     rebuild_s = time.perf_counter() - t
     size = (scratch / SNAPSHOT_FILE).stat().st_size / 1e6
-    rows.append(("lexical index: rebuild from catalog + save snapshot", f"{rebuild_s:.1f} s", f"snapshot {size:,.0f} MB"))
+    rows.append(
+        (
+            "lexical index: rebuild from catalog + save snapshot",
+            f"{rebuild_s:.1f} s",
+            f"snapshot {size:,.0f} MB",
+        )
+    )
     catalog.close()
     return rows
 
@@ -158,7 +178,10 @@ def build_lexical(scratch: Path, n: int) -> list[tuple[str, str, str]]:
             for p, toks in zip(passages, tokens, strict=True):
                 yield p.id, toks, RowMeta(p.doc_id, p.part, p.year, p.period, p.org)
             if count % 1000 == 0:
-                print(f"   {count * PASSAGES_PER_DOC:,} passages indexed ({time.perf_counter() - started:.0f} s)", flush=True)
+                print(
+                    f"   {count * PASSAGES_PER_DOC:,} passages indexed ({time.perf_counter() - started:.0f} s)",
+                    flush=True,
+                )
 
     index.add_many(rows())
     built_s = time.perf_counter() - started
@@ -180,13 +203,17 @@ class LexicalOnly:
 
     def search(self, query: str, filters: SearchFilters, k: int, mode: str = "lexical") -> Any:
         config = RetrievalSettings()
-        weights = analyse(query, self.lexicon, char_weight=config.char_weight, synonym_weight=config.synonym_weight)
+        weights = analyse(
+            query, self.lexicon, char_weight=config.char_weight, synonym_weight=config.synonym_weight
+        )
         return self.lexical.search(weights.weights, config.candidates, filters)
 
 
-def open_kb(scratch: Path, store: ChromaVectorStore, catalog: Catalog | None = None) -> KnowledgeBase:
+def open_kb(
+    scratch: Path, store: ChromaVectorStore, catalog: Catalog | None = None, embedder: Any = None
+) -> KnowledgeBase:
     return KnowledgeBase(
-        catalog=catalog or Catalog(scratch / "kb.sqlite3"), embedder=RandomEmbedder(), store=store,
+        catalog=catalog or Catalog(scratch / "kb.sqlite3"), embedder=embedder or RandomEmbedder(), store=store,
         lexical=Bm25Index(), parser=None, config=RetrievalSettings(),  # type: ignore[arg-type]
         lexical_snapshot=scratch / SNAPSHOT_FILE, lexicon=load_lexicon(),
     )  # fmt: skip
@@ -198,11 +225,24 @@ def memory() -> dict[str, float]:
     for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
         name, value, *_ = line.split()
         fields[name.rstrip(":")] = int(value) / 1024
-    return {"rss": fields["Rss"], "pss": fields["Pss"], "shared": fields["Shared_Clean"] + fields["Shared_Dirty"]}
+    return {
+        "rss": fields["Rss"],
+        "pss": fields["Pss"],
+        "shared": fields["Shared_Clean"] + fields["Shared_Dirty"],
+    }
 
 
-def child(scratch: Path, host: str, port: int, queries: list[str], private: bool) -> None:
-    """One UI process after a restart: first search, then the measured searches, then its memory."""
+def wait_for(path: Path) -> None:
+    while not path.exists():
+        time.sleep(0.05)
+
+
+def child(
+    scratch: Path, host: str, port: int, queries: list[str], private: bool, turn: int, turns: int
+) -> None:
+    """One UI process after a restart: first search, then the measured searches (one process at a
+    time, so each measures a search and not its siblings' competition for the 2 cores; the load
+    script measures concurrent users), then its memory once every process has searched."""
     filters = SearchFilters(part=PART)
     started = time.perf_counter()
     tokenize("预热")  # jieba's dictionary: loaded by any first search, timed apart
@@ -216,7 +256,9 @@ def child(scratch: Path, host: str, port: int, queries: list[str], private: bool
         load_s = time.perf_counter() - t
         kb: Any = LexicalOnly(index)
     else:
-        kb = open_kb(scratch, ChromaVectorStore.http(host, int(port)))
+        # Queries embedded by the real default model, loaded by the first search as in the web UI;
+        # the stored vectors are random stand-ins of the same model name and dimension.
+        kb = open_kb(scratch, ChromaVectorStore.http(host, int(port)), embedder=build_embedder(Settings()))
         t = time.perf_counter()
         kb.search(queries[0], filters, k=5, mode="lexical")
         load_s = time.perf_counter() - t
@@ -231,12 +273,18 @@ def child(scratch: Path, host: str, port: int, queries: list[str], private: bool
         index._terms, index._counts = index._terms.copy(), index._counts.copy()  # noqa: SLF001
         index._indptr = index._indptr.copy()  # noqa: SLF001
         kb.search(queries[0], filters, k=5)
+    wait_for(scratch / f"turn-{turn}")
     times = []
     for q in queries[1:]:
         t = time.perf_counter()
         kb.search(q, filters, k=5)
         times.append((time.perf_counter() - t) * 1000)
-    print(json.dumps({"first_s": first_s, "jieba_s": jieba_s, "load_s": load_s, "times": times, **memory()}), flush=True)
+    (scratch / f"turn-{turn + 1}").touch()
+    wait_for(scratch / f"turn-{turns}")
+    print(
+        json.dumps({"first_s": first_s, "jieba_s": jieba_s, "load_s": load_s, "times": times, **memory()}),
+        flush=True,
+    )
     time.sleep(float(os.environ.get("BENCH_HOLD_S", "0")))  # keeps the mapping alive while siblings measure
 
 
@@ -246,32 +294,57 @@ def measure(scratch: Path, n_processes: int, n_queries: int, rows: list[tuple[st
     queries = ["".join(rng.choices(words[:600], k=rng.randint(3, 6))) for _ in range(n_queries + 1)]
     lexical_only = not (scratch / "chroma").exists()
     with ExitStack() as stack:
-        host, port = ("-", 0) if lexical_only else stack.enter_context(chroma_server(base=scratch, path=scratch / "chroma"))
+        host, port = (
+            ("-", 0)
+            if lexical_only
+            else stack.enter_context(chroma_server(base=scratch, path=scratch / "chroma"))
+        )
         search = "lexical search" if lexical_only else "hybrid search"
         for private in (False, True):
             count = 1 if private else n_processes
             env = {**os.environ, "BENCH_HOLD_S": "5"}
-            command = [sys.executable, __file__, "--child", str(scratch), host, str(port), json.dumps(queries)]
+            command = [
+                sys.executable,
+                __file__,
+                "--child",
+                str(scratch),
+                host,
+                str(port),
+                json.dumps(queries),
+            ]
+            for stale in scratch.glob("turn-*"):
+                stale.unlink()
             procs = [
-                subprocess.Popen([*command, *(["--private"] if private else [])], stdout=subprocess.PIPE, text=True, env=env)
-                for _ in range(count)
+                subprocess.Popen([*command, *(["--private"] if private else []), "--turn", str(i), str(count)],
+                                 stdout=subprocess.PIPE, text=True, env=env)
+                for i in range(count)
             ]  # fmt: skip
+            (scratch / "turn-0").touch()
             results = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in procs]
             label = "private copy (before mapping)" if private else f"{count} processes, snapshot mapped"
             for i, r in enumerate(results, start=1):
                 q = statistics.quantiles(r["times"], n=100)
-                rows.append((f"UI process {i}, {label}: first {search} after restart", f"{r['first_s']:.2f} s",
-                             f"of which jieba dictionary {r['jieba_s']:.2f} s, lexical index {r['load_s']:.2f} s"))
+                rows.append(
+                    (
+                        f"UI process {i}, {label}: first {search} after restart",
+                        f"{r['first_s']:.2f} s",
+                        f"of which jieba dictionary {r['jieba_s']:.2f} s, lexical index {r['load_s']:.2f} s",
+                    )
+                )
                 rows.append((f"UI process {i}, {label}: {search} + part filter", f"p50 {statistics.median(r['times']):.1f} ms",
                              f"p95 {q[94]:.1f} ms, p99 {q[98]:.1f} ms ({len(r['times'])} queries)"))  # fmt: skip
                 rows.append((f"UI process {i}, {label}: memory", f"PSS {r['pss']:,.0f} MB",
                              f"RSS {r['rss']:,.0f} MB, of it shared {r['shared']:,.0f} MB"))  # fmt: skip
         if not lexical_only:
-            rows.append(("Chroma server RSS", f"{server_rss(port):,.0f} MB", "one copy of the vectors for all"))
+            rows.append(
+                ("Chroma server RSS", f"{server_rss(port):,.0f} MB", "one copy of the vectors for all")
+            )
 
 
 def server_rss(port: int) -> float:
-    found = subprocess.run(["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True).stdout.split()
+    found = subprocess.run(
+        ["pgrep", "-f", "--", f"--port {port}"], capture_output=True, text=True
+    ).stdout.split()
     total = 0.0
     for pid in found:
         try:
@@ -284,15 +357,22 @@ def server_rss(port: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--passages", type=int, default=1_000_000)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--lexical-only", action="store_true", help="only the lexical index: no catalog, no vectors")
-    parser.add_argument("--keep", type=Path, help="build in (or reuse) this directory instead of a temporary one")
+    parser.add_argument(
+        "--lexical-only", action="store_true", help="only the lexical index: no catalog, no vectors"
+    )
+    parser.add_argument(
+        "--keep", type=Path, help="build in (or reuse) this directory instead of a temporary one"
+    )
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     parser.add_argument("--build", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--private", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--turn", nargs=2, type=int, default=[0, 1], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:  # in its own process, so its embedded Chroma is closed before the server opens the files
         make = build_lexical if args.lexical_only else build
@@ -300,9 +380,12 @@ def main() -> None:
         return
     if args.child:
         scratch, host, port, queries = args.child
-        child(Path(scratch), host, int(port), json.loads(queries), args.private)
+        child(Path(scratch), host, int(port), json.loads(queries), args.private, *args.turn)
         return
-    print(f"== {args.passages:,} passages, {args.processes} UI processes, {args.queries} queries each", flush=True)
+    print(
+        f"== {args.passages:,} passages, {args.processes} UI processes, {args.queries} queries each",
+        flush=True,
+    )
     with tempfile.TemporaryDirectory(prefix="bench-scale-") as temporary:
         scratch = args.keep or Path(temporary)
         scratch.mkdir(parents=True, exist_ok=True)
@@ -312,7 +395,9 @@ def main() -> None:
             subprocess.run(command, check=True)
         rows = [tuple(r) for r in json.loads((scratch / "build_rows.json").read_text())]
         measure(scratch, args.processes, args.queries, rows)
-    print(f"\n| {args.passages:,} passages, load average {os.getloadavg()[0]:.1f} on 2 cores | | |\n|---|---|---|")
+    print(
+        f"\n| {args.passages:,} passages, load average {os.getloadavg()[0]:.1f} on 2 cores | | |\n|---|---|---|"
+    )
     for label, value, note in rows:
         print(f"| {label} | {value} | {note} |")
 

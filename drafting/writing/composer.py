@@ -14,7 +14,7 @@ the same sheet and outline always give the same text.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from drafting.facts.dates import DATE_PLACEHOLDER
@@ -80,6 +80,11 @@ def compose_section(spec: SectionSpec, sheet: FactSheet, outline: Outline) -> li
     if composed is None:  # a spec planned differently from this sheet's plan: compose it alone
         composed = _Composer(outline, sheet).section(spec)
     return [Paragraph(p.text, fact_ids=list(p.fact_ids)) for p in composed]
+
+
+def compose_facts(facts: Sequence[Fact]) -> Paragraph:
+    """Facts stated plainly as one paragraph, for what a model-written section left out."""
+    return Paragraph(join_clauses([clause(f.text) for f in facts]), fact_ids=[f.id for f in facts])
 
 
 def compose_draft(outline: Outline, sheet: FactSheet) -> Draft:

@@ -7,7 +7,8 @@ quote, a copy of a past report, or leaves one of its facts unused, at most ``max
 The best attempt by the check wins (fewest numbers and copies first, then fewest flags; the later
 attempt on a tie). If that attempt still has an unsupported number or a copy, the writer gets the
 composer's text for the section instead, so an invented figure is never handed over as theirs.
-Every attempt, with its text, flags and what normalisation removed from it, is kept on
+Facts the kept attempt still leaves out are added at the end of the section, stated as the writer
+entered them (composer.compose_facts), so no fact is lost; the record names them. Every attempt, with its text, flags and what normalisation removed from it, is kept on
 ``section.record["repair"]``; the section's own removals are the kept attempt's.
 """
 
@@ -19,10 +20,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import KIND_LABELS, check_draft
-from drafting.model import Draft, FactSheet, Flag, Outline, Paragraph, Removal, Section
+from drafting.model import Draft, Fact, FactSheet, Flag, Outline, Paragraph, Removal, Section
 from drafting.outlines.planning import SectionSpec, section_variables
 from drafting.writing.chat import ChatError
-from drafting.writing.composer import compose_section
+from drafting.writing.composer import compose_facts, compose_section
 
 if TYPE_CHECKING:
     from drafting.writing.templates import PromptLibrary
@@ -96,6 +97,7 @@ class RepairOutcome:
     reasons: list[str] = field(default_factory=list)  # why it was replaced (kind labels)
     removals: list[Removal] = field(default_factory=list)  # the kept attempt's; none if replaced
     finish: dict[str, object] = field(default_factory=dict)
+    added_facts: list[str] = field(default_factory=list)  # ids of facts added after the kept text
 
     def as_record(self) -> dict[str, Any]:
         return {
@@ -103,6 +105,7 @@ class RepairOutcome:
             "chosen": self.chosen,
             "reasons": self.reasons,
             "attempts": [a.as_record() for a in self.attempts],
+            "added_facts": self.added_facts,
         }
 
 
@@ -222,9 +225,23 @@ class RepairLoop:
                 list(compose_section(spec, sheet, outline)), "replaced", attempts, best.number, reasons
             )
         outcome = "repaired" if not best.flags else "unresolved"
+        paragraphs, added = list(best.paragraphs), _still_unused(best.flags, spec)
+        if added:
+            paragraphs.append(compose_facts(added))
         return RepairOutcome(
-            best.paragraphs, outcome, attempts, best.number, removals=best.removals, finish=best.finish
+            paragraphs,
+            outcome,
+            attempts,
+            best.number,
+            removals=best.removals,
+            finish=best.finish,
+            added_facts=[f.id for f in added],
         )
+
+
+def _still_unused(flags: Sequence[Flag], spec: SectionSpec) -> list[Fact]:
+    unused = {f.detail for f in flags if f.kind == "unused_fact"}
+    return [fact for fact in spec.facts if fact.id in unused]
 
 
 def _best(attempts: Sequence[Attempt]) -> Attempt:
@@ -247,5 +264,14 @@ def repair_note(section: Section) -> str:
         why = "、".join(repair.get("reasons") or first)
         return f"模型稿含{why}，重写 {asked} 次仍未改正，本部分已换成离线模板稿（只用事实原文）。"
     chosen = attempts[repair.get("chosen", 0)] if repair.get("chosen", 0) < len(attempts) else attempts[-1]
-    left = "、".join(sorted({KIND_LABELS.get(f["kind"], f["kind"]) for f in chosen.get("flags", [])}))
-    return f"核对发现{found}，模型重写 {asked} 次后仍有{left}，请人工核对。"
+    kinds = {f["kind"] for f in chosen.get("flags", [])}
+    added = len(repair.get("added_facts") or [])
+    if added:
+        kinds.discard("unused_fact")
+    left = "、".join(sorted(KIND_LABELS.get(k, k) for k in kinds))
+    note = f"核对发现{found}，模型重写 {asked} 次后" + (
+        f"仍有{left}，请人工核对。" if left else "其余问题已改正。"
+    )
+    if added:
+        note += f"模型漏写的 {added} 条事实已按原文补在本部分末尾，请调整位置和措辞。"
+    return note

@@ -65,7 +65,9 @@ def test_a_multiplication_or_single_star_in_prose_is_left_alone():
 
 def test_list_numbers_run_into_a_paragraph_are_dropped_but_decimals_and_counts_stay():
     # As the local model wrote a problems section: the first number went with the line start.
-    text, removals = inline_markdown("部分重点企业用工缺口仍然较大。2. 灵活就业人员参保意愿不强，参保率为43.5%。")
+    text, removals = inline_markdown(
+        "部分重点企业用工缺口仍然较大。2. 灵活就业人员参保意愿不强，参保率为43.5%。"
+    )
     assert text == "部分重点企业用工缺口仍然较大。灵活就业人员参保意愿不强，参保率为43.5%。"
     assert [(r.reason, r.text) for r in removals] == [("list_item", "2. ")]
     assert inline_markdown("一是…。2、二是…；（3）三是…")[0] == "一是…。二是…；三是…"

@@ -47,7 +47,9 @@ def test_a_run_log_file_from_before_sqlalchemy_keeps_its_entries(tmp_path) -> No
         old.execute("CREATE INDEX entries_by_user ON entries (user, id)")
         old.execute("CREATE INDEX entries_by_action ON entries (action, id)")
         old.execute("CREATE INDEX entries_by_time ON entries (at)")
-        old.execute("INSERT INTO entries (at, user, action) VALUES ('2026-11-30T08:00:00+00:00', 'w1', 'edit')")
+        old.execute(
+            "INSERT INTO entries (at, user, action) VALUES ('2026-11-30T08:00:00+00:00', 'w1', 'edit')"
+        )
         old.execute("PRAGMA user_version = 4")
     store = RunLogStore(path)
     store.record("w2", "export", "d1")

@@ -186,6 +186,29 @@ def test_a_dropped_fact_is_asked_for_again(settings):
     assert work0.record["repair"]["outcome"] == "repaired"
 
 
+def test_a_fact_the_model_never_writes_is_added_from_the_facts_and_named(settings):
+    def responder(messages):
+        if is_section(messages, "干部教育培训"):
+            return "举办科级干部培训班3期，培训180人次。"  # drops “云溪讲堂” however often asked
+        return facts_responder(messages)
+
+    sheet, draft, requests = run(settings, responder, attempts=2)
+    work0 = section(draft, "work:0")
+    repair = work0.record["repair"]
+    assert len(repair["attempts"]) == 3 and repair["outcome"] == "unresolved"
+    assert sum(is_section(r.messages, "干部教育培训") for r in requests) == 3
+    lecture = next(f for f in sheet.parts["work"][0].facts if "云溪讲堂" in f.text)
+    assert repair["added_facts"] == [lecture.id]
+    assert work0.paragraphs[0].text == "举办科级干部培训班3期，培训180人次。"  # the model's text kept
+    assert work0.paragraphs[-1].text == "开设“云溪讲堂”6期。" and work0.paragraphs[-1].fact_ids == [
+        lecture.id
+    ]
+    assert work0.mode != "composer"
+    assert not [f for f in draft.flags if f.kind == "unused_fact"]
+    note = repair_note(work0)
+    assert "其余问题已改正" in note and "漏写的 1 条事实已按原文补在本部分末尾" in note
+
+
 def test_a_failed_repair_request_keeps_the_best_answer_so_far(settings):
     calls = {"n": 0}
 
