@@ -1,13 +1,14 @@
 """Load test: N concurrent users searching, drafting, editing and exporting through real web servers,
-against one UI process (the defaults: SQLite, embedded Chroma) and against two UI processes sharing
-the back ends of a team deployment (PostgreSQL, a Chroma server, one data directory).
+against one UI process (the defaults: SQLite, embedded Chroma) and against two UI processes behind
+one nginx address (scripts/nginx_site.conf), sharing the back ends of a team deployment
+(PostgreSQL, a Chroma server, one data directory).
 
     .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one two]
         [--delay 0.2] [--token-delay 0.005]
 
 Each setup: the local stub model (drafting/writing/stub_llm.py), users added and the sample corpus
-ingested with the CLI, then `drafter serve` process(es); users are spread over the processes as a
-sticky load balancer would. Every user signs in (gradio_client, the browser's endpoints) and does
+ingested with the CLI, then `drafter serve` process(es); with two, every user goes through nginx,
+whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
 --rounds times: search the knowledge base (part filter), prepare a draft from facts, generate it
 (model time: reported apart), save an edited section with a unique marker, export the .docx.
 Prints throughput, p50/p95/p99 latency per action and the errors, then checks in the database that
@@ -29,14 +30,13 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-from gradio_client import Client
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from load_ui import FACTS, PASSWORD, free_port  # noqa: E402
-from local_servers import chroma_server, create_database, postgres_cluster  # noqa: E402
+from load_ui import FACTS, PASSWORD, free_port, signed_in_client  # noqa: E402
+from local_servers import chroma_server, create_database, nginx_front, postgres_cluster  # noqa: E402
 
 from drafting.settings import Settings  # noqa: E402
 from drafting.store.database import Database  # noqa: E402
@@ -50,7 +50,12 @@ QUERIES = ("干部教育培训", "基层组织建设 存在问题", "人才引�
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "drafting", *args], input=stdin, env=env, cwd=REPO, capture_output=True, text=True
+        [sys.executable, "-m", "drafting", *args],
+        input=stdin,
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise SystemExit(f"drafter {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -64,7 +69,10 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
+                env=env,
+                cwd=REPO,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )  # fmt: skip
         )
         urls.append(f"http://127.0.0.1:{port}")
@@ -74,7 +82,7 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
             if process.poll() is not None:
                 raise SystemExit(f"drafter serve exited:\n{next(home.glob('serve-*.log')).read_text()}")
             try:
-                if httpx.get(url + "/", timeout=2).status_code == 200:
+                if httpx.get(url + "/signin", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
@@ -106,30 +114,34 @@ class Recorder:
 
 def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Path) -> None:
     try:
-        client = rec.timed(
-            "sign-in",
-            user,
-            lambda: Client(url, auth=(user, PASSWORD), verbose=False, analytics_enabled=False,
-                           download_files=str(downloads / user)),  # fmt: skip
-        )
+        client = rec.timed("sign-in", user, lambda: signed_in_client(url, user, downloads))
     except Exception:  # noqa: BLE001 - recorded
         return
     for r in range(rounds):
         marker = f"负载测试修改{user}第{r}轮"
         try:
             query = QUERIES[(hash(user) + r) % len(QUERIES)]
-            rec.timed("search", user, lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/on_search"))
+            rec.timed(
+                "search", user, lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/search")
+            )
             rec.timed(
                 "prepare",
                 user,
                 lambda: client.predict(
                     {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
-                    "half-year", f"负载测试单位{user}", "2026年上半年", "2026年下半年", api_name="/prepare",
+                    "half-year",
+                    f"负载测试单位{user}",
+                    "2026年上半年",
+                    "2026年下半年",
+                    "",
+                    False,
+                    "",
+                    api_name="/prepare",
                 ),  # fmt: skip
             )
             rec.timed("generate (model)", user, lambda: client.predict(None, api_name="/generate_all"))
             text = f"{marker}：举办科级干部培训班3期，培训干部180人次。"
-            rec.timed("save edit", user, lambda t=text: client.predict("work:0", t, api_name="/on_save"))
+            rec.timed("save edit", user, lambda t=text: client.predict("work:0", t, api_name="/save_section"))
             with rec.lock:
                 rec.saved.setdefault(user, []).append(marker)
             exported = rec.timed("export", user, lambda: client.predict(False, api_name="/export"))
@@ -155,7 +167,9 @@ def lost_items(settings: Settings, users: list[str], rec: Recorder) -> list[str]
     return lost
 
 
-def run_setup(name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path) -> list[str]:
+def run_setup(
+    name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path
+) -> list[str]:
     home = scratch / name / "home"
     home.mkdir(parents=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("DRAFTER_")}
@@ -179,6 +193,10 @@ def run_setup(name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitSta
     cli(env, "ingest", str(REPO / "corpus" / "reports"))
     servers, urls = start_servers(env, processes, home)
     stack.callback(_stop, servers)
+    front = None
+    if len(urls) > 1:  # one address in front, with the README's nginx site file
+        front = stack.enter_context(nginx_front([u.removeprefix("http://") for u in urls], base=scratch))
+        urls = [front.url]
     rec = Recorder()
     threads = [
         threading.Thread(target=user_session, args=(urls[i % len(urls)], u, args.rounds, rec, scratch / name))
@@ -195,8 +213,17 @@ def run_setup(name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitSta
     lost = lost_items(settings, users, rec)
     if database:
         Database(database).dispose()
-    label = "1 UI process, SQLite + embedded Chroma" if name == "one" else "2 UI processes, PostgreSQL + Chroma server"
-    return report(label, args, rec, wall, lost)
+    label = (
+        "1 UI process, SQLite + embedded Chroma"
+        if name == "one"
+        else "2 UI processes behind nginx, PostgreSQL + Chroma server"
+    )
+    lines = report(label, args, rec, wall, lost)
+    if front is not None:
+        spread = ", ".join(f"{upstream}: {n}" for upstream, n in front.users_per_process().items())
+        lines.append(f"browsers per UI process (nginx routing cookie): {spread}")
+        print(lines[-1], flush=True)
+    return lines
 
 
 def _stop(servers: list[subprocess.Popen]) -> None:
@@ -237,7 +264,9 @@ def report(label: str, args: argparse.Namespace, rec: Recorder, wall: float, los
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--setups", nargs="+", choices=("one", "two"), default=["one", "two"])

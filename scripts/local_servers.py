@@ -1,4 +1,4 @@
-"""Throw-away PostgreSQL and Chroma servers on loopback, for the tests and the load script.
+"""Throw-away PostgreSQL, Chroma and nginx servers on loopback, for the tests and the load script.
 
 PostgreSQL runs as an unprivileged cluster in a temporary directory (initdb + pg_ctl from the
 Debian package, on a free 127.0.0.1 port), never the system service. As root, the cluster runs as
@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -17,8 +18,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 
 POSTGRES_USER = "drafter"
@@ -184,3 +186,88 @@ def chroma_server(base: Path | None = None, path: Path | None = None) -> Iterato
             yield server.host, server.port
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+NGINX_SITE = Path(__file__).with_name("nginx_site.conf")  # the site file the README gives a team
+
+
+@dataclass
+class NginxFront:
+    url: str
+    access_log: Path
+
+    def users_per_process(self) -> dict[str, int]:
+        """How many distinct routing cookies (browsers) each UI process served, from the log."""
+        seen: dict[str, set[str]] = {}
+        for line in self.access_log.read_text(errors="replace").splitlines():
+            upstream, _, route = line.partition(" ")
+            if route not in ("", "-") and upstream != "-":
+                seen.setdefault(upstream, set()).add(route)
+        return {upstream: len(routes) for upstream, routes in sorted(seen.items())}
+
+
+def nginx_site(upstreams: Sequence[str], port: int) -> str:
+    """scripts/nginx_site.conf with these UI processes (host:port) and this loopback port."""
+    site, replaced = re.subn(
+        r"(upstream drafter \{\n    hash [^\n]*\n)(?:    server [^\n]*\n)+",
+        lambda m: m.group(1) + "".join(f"    server {u};\n" for u in upstreams),
+        NGINX_SITE.read_text(),
+    )
+    site, listens = re.subn(r"listen 127\.0\.0\.1:\d+;", f"listen 127.0.0.1:{port};", site)
+    if replaced != 1 or listens != 1:
+        raise ServerUnavailable(
+            f"{NGINX_SITE} no longer has the upstream block or listen line this script edits"
+        )
+    return site
+
+
+@contextmanager
+def nginx_front(
+    upstreams: Sequence[str], base: Path | None = None, timeout_s: float = 20
+) -> Iterator[NginxFront]:
+    """nginx on a free loopback port in front of these UI processes (host:port), configured by
+    the README's site file, as a foreground process with its files in a temporary directory."""
+    binary = shutil.which("nginx") or "/usr/sbin/nginx"
+    if not Path(binary).exists():
+        raise ServerUnavailable("nginx is not installed (apt-get install nginx-light)")
+    port = free_port()
+    site = nginx_site(upstreams, port)
+    prefix = Path(tempfile.mkdtemp(prefix="drafter-nginx-", dir=base))
+    access_log = prefix / "access.log"
+    temporary = " ".join(
+        f"{kind}_temp_path {prefix / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
+    (prefix / "nginx.conf").write_text(
+        f"{'user root;' if os.geteuid() == 0 else ''}\n"
+        f"worker_processes 1;\nerror_log {prefix / 'error.log'};\npid {prefix / 'nginx.pid'};\n"
+        "events { worker_connections 4096; }\n"
+        f"http {{\n{temporary}\n"
+        f"log_format routes '$upstream_addr $cookie_drafter_route';\naccess_log {access_log} routes;\n"
+        f"{site}\n}}\n"
+    )
+    process = subprocess.Popen(
+        [binary, "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            with suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                errors = (
+                    (prefix / "error.log").read_text(errors="replace")[-2000:]
+                    if (prefix / "error.log").exists()
+                    else ""
+                )
+                raise ServerUnavailable(f"nginx did not start: {errors}")
+            time.sleep(0.1)
+        yield NginxFront(f"http://127.0.0.1:{port}", access_log)
+    finally:
+        process.terminate()
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        shutil.rmtree(prefix, ignore_errors=True)

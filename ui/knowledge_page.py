@@ -324,7 +324,7 @@ def build(service: DraftingService) -> dict[str, Any]:
     )
     move_btn.click(on_move, [doc_pick, move_passage, move_heading, move_part], [docs, *fix_outputs])
     remove_btn.click(on_remove, [doc_pick], [docs, doc_pick, doc_text, removed])
-    search_btn.click(on_search, [query, part, year, org, k], [hits])
+    search_btn.click(on_search, [query, part, year, org, k], [hits], api_name="search")
     query.submit(on_search, [query, part, year, org, k], [hits])
     background_timer.tick(on_background_tick, None, [background, background_timer, docs, doc_pick])
     return {

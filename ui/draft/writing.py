@@ -264,6 +264,6 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
     edited = [page.draft_id, writing.section, writing.editor]
     state = [page.plans, page.choices]
     targets = [*page.targets, writing.conflict_msg]
-    writing.save_btn.click(on_save, [*edited, writing.base, *state], targets)
+    writing.save_btn.click(on_save, [*edited, writing.base, *state], targets, api_name="save_section")
     writing.keep_mine.click(on_keep_mine, [*edited, *state], targets)
     writing.load_theirs.click(on_load_theirs, [page.draft_id, writing.section, *state], targets)
