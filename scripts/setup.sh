@@ -15,6 +15,8 @@ if [[ "${1:-}" == "--system" ]]; then
   command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
   # The store tests start a throw-away PostgreSQL cluster from these binaries (never the service).
   compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+  # The proxy test puts nginx (scripts/nginx_site.conf) in front of two UI processes.
+  command -v nginx >/dev/null 2>&1 || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
   # grep without -q reads all of fc-list's output: with pipefail, -q's early exit would fail the pipe.
   fonts=$(fc-list : family 2>/dev/null || true)
   grep "Noto Serif CJK" <<<"$fonts" >/dev/null || need+=(fonts-noto-cjk fonts-noto-cjk-extra)

@@ -102,10 +102,10 @@ def serve_env(home: Path, stub: StubLLM) -> dict[str, str]:
 
 
 @contextmanager
-def serving(env: dict[str, str], home: Path, *args: str) -> Iterator[Server]:
+def serving(env: dict[str, str], home: Path, *args: str, log_name: str = "serve.log") -> Iterator[Server]:
     """`drafter serve` (with ``args``) on a free loopback port until the block ends."""
     port = free_port()
-    log = home / "serve.log"
+    log = home / log_name
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "drafting", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
