@@ -7,6 +7,7 @@ Temperature and seed are fixed for the run, so two runs differ by the template, 
 
 from __future__ import annotations
 
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -67,6 +68,7 @@ def open_eval_model(
         return
     if spec == "local":
         url = local_model_url(settings)
+        wait_until_loaded(url)
         model = _served_model(url)
         if model is None:
             raise EvalModelError(
@@ -81,6 +83,7 @@ def open_eval_model(
         )
         return
     if spec.startswith(("http://", "https://")):
+        wait_until_loaded(spec)
         model = _served_model(spec) or settings.llm.model
         yield EvalModel(
             spec, _endpoint(spec, model, settings, temperature, seed), f"{model}（{spec}）", temperature, seed
@@ -101,6 +104,29 @@ def _endpoint(url: str, model: str, settings: Settings, temperature: float, seed
         max_tokens=llm.max_tokens,
         seed=seed,
     )
+
+
+def wait_until_loaded(url: str, timeout_s: float = 600, poll_s: float = 1.0) -> None:
+    """Wait while a llama.cpp-style server answers /health with 503 ("Loading model"): it lists
+    its model on /v1/models before the model is loaded, and every request until then fails.
+    Returns at once when /health answers anything else or nothing answers (endpoints without one,
+    such as Ollama or OpenAI, go on as before); EvalModelError when loading outlasts timeout_s."""
+    health = url.rstrip("/").removesuffix("/v1") + "/health"
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with urllib.request.urlopen(health, timeout=5):  # noqa: S310 (http(s) only)
+                return
+        except urllib.error.HTTPError as exc:
+            if exc.code != 503:
+                return
+        except (urllib.error.URLError, OSError):
+            return
+        if time.monotonic() > deadline:
+            raise EvalModelError(
+                f"模型服务 {url} 在 {timeout_s:.0f} 秒内没有加载完模型（/health 一直返回 503）。"
+            )
+        time.sleep(poll_s)
 
 
 def _served_model(url: str) -> str | None:
