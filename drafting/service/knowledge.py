@@ -11,6 +11,7 @@ import hashlib
 import logging
 import shutil
 import threading
+import time
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -55,8 +56,20 @@ class KnowledgeService:
         self._background_lock = threading.Lock()
 
     def warm_up(self) -> None:
-        """Build the knowledge base now (e.g. in a background thread at start-up) rather than on first use."""
-        self._knowledge.available()
+        """Get the knowledge base ready now (a background thread at start-up) rather than at the
+        first search: built, and one search run, which loads what every search needs (the
+        embedding model, jieba's dictionary, the lexical index from its snapshot). Failures are
+        logged: the first real search reports them to its user."""
+        kb = self._knowledge.available()
+        if kb is None:
+            return
+        started = time.monotonic()
+        try:
+            kb.search("工作", k=1)
+        except Exception:  # noqa: BLE001 - a warm-up must never stop the server
+            log.warning("warming up the knowledge base failed", exc_info=True)
+            return
+        log.info("knowledge base ready in %.1f s", time.monotonic() - started)
 
     @user_errors
     def ingest(

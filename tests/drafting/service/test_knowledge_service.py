@@ -165,3 +165,35 @@ def test_a_background_ingest_that_stops_says_so_and_the_pages_go_on(settings, tm
     assert state.summary.startswith("入库失败（OSError") and "网页端照常使用" in state.summary
     assert ended == [state]
     assert service.knowledge.documents("w1") == []  # the pages still answer
+
+
+def test_warm_up_loads_what_the_first_search_needs_and_never_raises(settings, tmp_path, caplog) -> None:
+    from service_fixtures import make_service, service_kb
+
+    from retrieval.index.embedder import HashingEmbedder
+
+    class CountingEmbedder(HashingEmbedder):
+        """The model stand-in, counting the texts it embeds (loading a real model is the first)."""
+
+        embedded = 0
+
+        def embed(self, texts):
+            CountingEmbedder.embedded += len(texts)
+            return super().embed(texts)
+
+    kb = service_kb(settings)
+    assert kb.ingest([REPORTS / "2025-东湖街道党工委-上半年工作总结.txt"]).added
+    kb.embedder = CountingEmbedder()
+    service = make_service(settings, tmp_path, kb=kb)
+    service.knowledge.warm_up()
+    assert CountingEmbedder.embedded == 1  # the query of the warm-up search
+    lexical = kb._catalog_lexical  # restored or rebuilt: the first search finds it ready
+    assert lexical._generation == kb.catalog.generation()
+
+    def broken(*args, **kwargs):
+        raise OSError("chroma is down")
+
+    kb.search = broken  # type: ignore[method-assign]
+    with caplog.at_level("WARNING"):
+        service.knowledge.warm_up()
+    assert "warming up the knowledge base failed" in caplog.text
