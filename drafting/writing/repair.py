@@ -6,7 +6,8 @@ as copy references). A section is asked again while it carries an unsupported nu
 quote, a copy of a past report, or leaves one of its facts unused, at most ``max_attempts`` times.
 The best attempt by the check wins (fewest numbers and copies first, then fewest flags; the later
 attempt on a tie). If that attempt still has an unsupported number or a copy, the writer gets the
-composer's text for the section instead, so an invented figure is never handed over as theirs.
+composer's text for the section instead, so an invented figure is never handed over as theirs; the
+same when it holds nothing but 【待补充…】 placeholders and the composer has text for the section.
 Facts the kept attempt still leaves out are added at the end of the section, stated as the writer
 entered them (composer.compose_facts), so no fact is lost; the record names them. Every attempt, with its text, flags and what normalisation removed from it, is kept on
 ``section.record["repair"]``; the section's own removals are the kept attempt's.
@@ -14,6 +15,7 @@ entered them (composer.compose_facts), so no fact is lost; the record names them
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
     from retrieval.documents import Passage
 
 REPAIR_TEMPLATE = "repair"
+PLACEHOLDER_ONLY = "只有待补充占位"  # why a section that was nothing but placeholders was replaced
+_PLACEHOLDER = re.compile(r"【待补充[^】]*】")
 REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
 FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs
 ADVICE = {
@@ -214,6 +218,12 @@ class RepairLoop:
                 )
             )
         best = _best(attempts)
+        if _only_placeholders(best.paragraphs):
+            # Nothing but 【待补充…】 (a closing the model left open): the composer's standard text
+            # gives the writer a section to edit instead of a hole, when it has one.
+            composed = list(compose_section(spec, sheet, outline))
+            if not _only_placeholders(composed):
+                return RepairOutcome(composed, "replaced", attempts, best.number, [PLACEHOLDER_ONLY])
         if len(attempts) == 1 and not best.flags:
             return RepairOutcome(
                 best.paragraphs, "clean", attempts, 0, removals=best.removals, finish=best.finish
@@ -239,6 +249,12 @@ class RepairLoop:
         )
 
 
+def _only_placeholders(paragraphs: Sequence[Paragraph]) -> bool:
+    """Whether the text holds nothing but 【待补充…】 placeholders (and punctuation)."""
+    rest = "".join(_PLACEHOLDER.sub("", p.text) for p in paragraphs)
+    return any(_PLACEHOLDER.search(p.text) for p in paragraphs) and not any(c.isalnum() for c in rest)
+
+
 def _still_unused(flags: Sequence[Flag], spec: SectionSpec) -> list[Fact]:
     unused = {f.detail for f in flags if f.kind == "unused_fact"}
     return [fact for fact in spec.facts if fact.id in unused]
@@ -260,6 +276,8 @@ def repair_note(section: Section) -> str:
     found, asked = "、".join(first), len(attempts) - 1
     if outcome == "repaired":
         return f"核对发现{found}，已请模型按核对意见重写（{asked} 次），现已通过核对。"
+    if outcome == "replaced" and repair.get("reasons") == [PLACEHOLDER_ONLY]:
+        return "模型只写了“待补充”占位，本部分已换成离线模板稿（只用事实原文），请按需要修改。"
     if outcome == "replaced":
         why = "、".join(repair.get("reasons") or first)
         return f"模型稿含{why}，重写 {asked} 次仍未改正，本部分已换成离线模板稿（只用事实原文）。"

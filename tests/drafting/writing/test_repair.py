@@ -209,6 +209,22 @@ def test_a_fact_the_model_never_writes_is_added_from_the_facts_and_named(setting
     assert "其余问题已改正" in note and "漏写的 1 条事实已按原文补在本部分末尾" in note
 
 
+def test_a_section_left_as_a_placeholder_gets_the_composers_text(settings):
+    def responder(messages):
+        if is_section(messages, "人才工作"):
+            return "[待补充：2026年下半年人才工作安排]"  # a real model's habit on a thin section
+        return facts_responder(messages)
+
+    sheet, draft, _ = run(settings, responder, attempts=2)
+    plans = section(draft, "plans:0")
+    outline = get_outline(settings.outlines_dir, sheet.kind)
+    spec = next(s for s in plan_sections(outline, sheet) if s.key == "plans:0")
+    assert [p.text for p in plans.paragraphs] == [p.text for p in compose_section(spec, sheet, outline)]
+    assert "建立引进人才定期回访制度" in text_of(plans) and "待补充" not in text_of(plans)
+    assert plans.mode == "composer" and plans.record["repair"]["reasons"] == ["只有待补充占位"]
+    assert "只写了“待补充”占位" in repair_note(plans)
+
+
 def test_a_failed_repair_request_keeps_the_best_answer_so_far(settings):
     calls = {"n": 0}
 
