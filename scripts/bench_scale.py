@@ -265,6 +265,8 @@ def child(
     t = time.perf_counter()
     kb.search(queries[0], filters, k=5)
     first_s = time.perf_counter() - started
+    if host != "-" and not kb.search(queries[0], filters, k=5, mode="dense"):
+        raise SystemExit("the Chroma server answered no vectors: the dense half of the search would be empty")
     if private:  # the index as it was before mapping: every array in this process's own memory
         index = kb.lexical
         assert isinstance(index, Bm25Index)

@@ -113,8 +113,9 @@ class ChromaServer:
     """`chroma run` on a loopback port with its data in ``data``, which a test can stop (as an
     outage: SIGKILL) and start again on the same port and data, to inject a restart."""
 
-    def __init__(self, data: Path, port: int | None = None) -> None:
+    def __init__(self, data: Path, port: int | None = None, db: Path | None = None) -> None:
         self.data, self.port = data, port or free_port()
+        self.db = db or data / "db"  # the Chroma database served (an existing one, for a benchmark)
         self.host = "127.0.0.1"
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -129,7 +130,7 @@ class ChromaServer:
                     str(chroma),
                     "run",
                     "--path",
-                    str(self.data / "db"),
+                    str(self.db),
                     "--host",
                     self.host,
                     "--port",
@@ -178,9 +179,10 @@ class ChromaServer:
 
 @contextmanager
 def chroma_server(base: Path | None = None, path: Path | None = None) -> Iterator[tuple[str, int]]:
-    """`chroma run` on a free loopback port with its data in ``path`` (default: a temporary directory)."""
+    """`chroma run` on a free loopback port serving the Chroma database at ``path`` (default: a new
+    one in a temporary directory, which also holds the server's log)."""
     root = Path(tempfile.mkdtemp(prefix="drafter-chroma-", dir=base))
-    server = ChromaServer(path or root)
+    server = ChromaServer(root, db=path)
     try:
         with server:
             yield server.host, server.port
