@@ -86,6 +86,13 @@ def section(draft, key):
     return next(s for s in draft.sections if s.key == key)
 
 
+def composed(settings, sheet, key: str) -> list[str]:
+    """The composer's paragraphs for one section: what a replaced section must hold."""
+    outline = get_outline(settings.outlines_dir, sheet.kind)
+    spec = next(s for s in plan_sections(outline, sheet) if s.key == key)
+    return [p.text for p in compose_section(spec, sheet, outline)]
+
+
 def text_of(sec) -> str:
     return "".join(p.text for p in sec.paragraphs)
 
@@ -127,9 +134,7 @@ def test_a_number_never_fixed_gets_the_composers_text_marked_as_such(settings):
 
     sheet, draft, requests = run(settings, responder, attempts=2)
     work0 = section(draft, "work:0")
-    outline = get_outline(settings.outlines_dir, sheet.kind)
-    spec = next(s for s in plan_sections(outline, sheet) if s.key == "work:0")
-    assert [p.text for p in work0.paragraphs] == [p.text for p in compose_section(spec, sheet, outline)]
+    assert [p.text for p in work0.paragraphs] == composed(settings, sheet, "work:0")
     assert work0.mode == "composer"
     repair = work0.record["repair"]
     assert repair["outcome"] == "replaced" and repair["reasons"] == ["无出处的数字"]
@@ -217,9 +222,7 @@ def test_a_section_left_as_a_placeholder_gets_the_composers_text(settings):
 
     sheet, draft, _ = run(settings, responder, attempts=2)
     plans = section(draft, "plans:0")
-    outline = get_outline(settings.outlines_dir, sheet.kind)
-    spec = next(s for s in plan_sections(outline, sheet) if s.key == "plans:0")
-    assert [p.text for p in plans.paragraphs] == [p.text for p in compose_section(spec, sheet, outline)]
+    assert [p.text for p in plans.paragraphs] == composed(settings, sheet, "plans:0")
     assert "建立引进人才定期回访制度" in text_of(plans) and "待补充" not in text_of(plans)
     assert plans.mode == "composer" and plans.record["repair"]["reasons"] == ["只有待补充占位"]
     assert "只写了“待补充”占位" in repair_note(plans)
