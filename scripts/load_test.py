@@ -76,6 +76,15 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
             )  # fmt: skip
         )
         urls.append(f"http://127.0.0.1:{port}")
+    try:
+        _wait_until_up(processes, urls, home)
+    except BaseException:
+        _stop(processes)  # never leave a server behind a failed start
+        raise
+    return processes, urls
+
+
+def _wait_until_up(processes: list[subprocess.Popen], urls: list[str], home: Path) -> None:
     deadline = time.monotonic() + 300
     for process, url in zip(processes, urls, strict=True):
         while True:
@@ -89,7 +98,6 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
             if time.monotonic() > deadline:
                 raise SystemExit("drafter serve did not start within 300 s")
             time.sleep(0.5)
-    return processes, urls
 
 
 class Recorder:
@@ -153,14 +161,16 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
 
 
 def lost_items(settings: Settings, users: list[str], rec: Recorder) -> list[str]:
-    """Every marker a user saved must be in the latest version of one of their drafts."""
+    """Every marker a user saved must be in a version of one of their drafts (each round prepares
+    the same draft again, so a later round's version replaces the text, never the version)."""
     store = DraftStore.from_settings(settings)
     lost = []
     for user in users:
         texts = []
         for summary in store.list_drafts(owner=user):
-            draft = store.get_version(summary.id).draft
-            texts.append("\n".join(p.text for s in draft.sections for p in s.paragraphs))
+            for version in store.list_versions(summary.id):
+                draft = store.get_version(summary.id, version.number).draft
+                texts.append("\n".join(p.text for s in draft.sections for p in s.paragraphs))
         for marker in rec.saved.get(user, []):
             if not any(marker in t for t in texts):
                 lost.append(f"{user}: {marker}")

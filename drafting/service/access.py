@@ -124,11 +124,12 @@ class AccessPolicy:
     def visible(self, user: User) -> list[DraftSummary]:
         """Drafts this user may open: their own, those shared with them, and (reviewers) those sent for review."""
         submitted = self._reviews.ever_submitted()
+        shared = self._drafts.shared_drafts(user.name)
         return [
             summary
             for summary in self._drafts.list_drafts()
             if summary.owner == user.name
             or user.role == "admin"
-            or user.name in self._drafts.shared_with(summary.id)
+            or summary.id in shared
             or (can(user.role, "review") and summary.id in submitted)
         ]

@@ -438,6 +438,14 @@ class DraftStore(SchemaStore):
             ).all()
         return {r[0]: r[1] for r in rows}
 
+    def shared_drafts(self, user: str) -> set[str]:
+        """The ids of the drafts shared with ``user`` (one query, for listing every visible draft)."""
+        with self._read() as db:
+            rows = db.execute(
+                text('SELECT draft_id FROM draft_shares WHERE "user" = :user'), {"user": user}
+            ).all()
+        return {r[0] for r in rows}
+
     def exists(self, draft_id: str) -> bool:
         with self._read() as db:
             return (

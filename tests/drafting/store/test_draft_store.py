@@ -203,6 +203,11 @@ def test_status_and_sharing_leave_room_for_the_ui(store):
     store.share(draft_id, "bob", "review")
     assert store.list_drafts()[0].status == "in_review"
     assert store.shared_with(draft_id) == {"bob": "review"}
+    other = store.create_draft(make_draft(), owner="carol").info.draft_id
+    store.share(other, "bob", "edit")
+    store.share(other, "dave", "read")
+    assert store.shared_drafts("bob") == {draft_id, other}
+    assert store.shared_drafts("dave") == {other} and store.shared_drafts("alice") == set()
     with pytest.raises(ValueError):
         store.set_status(draft_id, "shredded")
 
