@@ -8,6 +8,7 @@ and field of every problem, because the person fixing it is not a programmer.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from drafting.outlines.patterns import (
     fill_pattern as fill_pattern,  # re-exported: callers import it from here
 )
 from drafting.outlines.patterns import pattern_slots, standard_text_problems, type_name
-from drafting.outlines.register import Register, RegisterError, load_register
+from drafting.outlines.register import REGISTER_FILES, Register, RegisterError, load_register
 from retrieval.documents import PARTS
 
 PART_LABELS: dict[str, str] = {
@@ -76,6 +77,13 @@ class OutlineError(ValueError):
         super().__init__("\n".join(self.problems))
 
 
+# Parsed outlines per directory, with the size and modification time of every file they came
+# from: every draft plans from them, and parsing the YAML each time showed in a profile of the
+# server under load. An edited file (a maintainer's change) is seen at the next call.
+_PARSED: dict[Path, tuple[tuple[tuple[str, int, int], ...], dict[str, Outline]]] = {}
+_PARSED_LOCK = threading.Lock()
+
+
 def load_outlines(directory: Path) -> dict[str, Outline]:
     """All outlines in ``directory`` (*.yaml, *.yml) by name; every problem in every file is reported.
 
@@ -88,6 +96,32 @@ def load_outlines(directory: Path) -> dict[str, Outline]:
     files = sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
     if not files:
         raise OutlineError(f"提纲目录中没有 .yaml 文件：{directory}")
+    stamp = _stamp([*files, *(_register_dir(directory) / name for name in REGISTER_FILES)])
+    key = directory.resolve()
+    with _PARSED_LOCK:
+        cached = _PARSED.get(key)
+    if cached is not None and cached[0] == stamp:
+        return dict(cached[1])
+    load_register.cache_clear()  # a register file may be what changed
+    outlines = _parse_outlines(directory, files)
+    with _PARSED_LOCK:
+        _PARSED[key] = (stamp, outlines)
+    return dict(outlines)
+
+
+def _stamp(paths: list[Path]) -> tuple[tuple[str, int, int], ...]:
+    stamps = []
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            stamps.append((str(path), -1, -1))
+            continue
+        stamps.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stamps)
+
+
+def _parse_outlines(directory: Path, files: list[Path]) -> dict[str, Outline]:
     outlines: dict[str, Outline] = {}
     problems: list[str] = []
     for path in files:
@@ -110,12 +144,15 @@ def load_outlines(directory: Path) -> dict[str, Outline]:
     return outlines
 
 
-def _register_beside(directory: Path, problems: list[str]) -> Register | None:
+def _register_dir(directory: Path) -> Path:
+    """Where the outlines in ``directory`` take their register tables from."""
     prompts_dir = directory.parent
-    if not (prompts_dir / "bodies.yaml").exists():
-        prompts_dir = _packaged_prompts()
+    return prompts_dir if (prompts_dir / "bodies.yaml").exists() else _packaged_prompts()
+
+
+def _register_beside(directory: Path, problems: list[str]) -> Register | None:
     try:
-        return load_register(prompts_dir.resolve())
+        return load_register(_register_dir(directory).resolve())
     except RegisterError as exc:
         problems.extend(exc.problems)
         return None

@@ -190,13 +190,17 @@ def test_draft_through_the_stub_endpoint_then_check_and_export(capsys, workdir, 
         requests = stub.chat_requests
     generated = [s for s in result["sections"] if s["key"] not in ("work", "plans")]
     assert result["mode"] == "llm:stub-model"
-    assert {s["mode"] for s in generated} == {"llm:stub-model"}
+    # The stub answers the fact-less closing with a bare placeholder, which gets the composer's
+    # standard closing instead; every other section is the model's.
+    assert {s["key"] for s in generated if s["mode"] == "composer"} == {"closing"}
+    assert {s["mode"] for s in generated if s["key"] != "closing"} == {"llm:stub-model"}
     assert len(requests) == len(generated) and all(r.stream for r in requests)
     work0 = next(s for s in result["sections"] if s["key"] == "work:0")
     assert work0["paragraphs"][0]["text"].startswith("依托区委党校举办科级干部培训班3期，培训180人次。")
     assert work0["paragraphs"][0]["fact_ids"] == ["work.0.0", "work.0.1", "work.0.2"]
-    # The stub restates facts only, so nothing is unsupported; the fact-less closing is a placeholder.
+    # The stub restates facts only, so nothing is unsupported, and no placeholder is left.
     assert {f["kind"] for f in result["flags"]} <= {"placeholder"}
+    assert not [f for f in result["flags"] if f["section"] == "closing"]
 
     monkeypatch.delenv("DRAFTER_LLM__BASE_URL")
     code, out, _ = run(capsys, "check", result["id"], "--json")

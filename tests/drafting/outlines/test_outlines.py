@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -158,3 +159,27 @@ def test_patterns_fill_only_when_every_slot_has_a_value() -> None:
     assert fill_pattern("在{area}方面，", {"area": "人才工作"}) == "在人才工作方面，"
     assert fill_pattern("聚焦{areas}等重点任务", {"areas": None}) is None
     assert fill_pattern("{org}{", {"org": "x"}) is None
+
+
+def test_outlines_are_parsed_once_and_an_edit_is_seen_at_the_next_call(tmp_path: Path, monkeypatch) -> None:
+    import drafting.outlines.outline as outline_module
+
+    path = _write(tmp_path / "outlines", "half-year.yaml", _half_year())
+    parsed = []
+    real = outline_module.load_outline_file
+    monkeypatch.setattr(outline_module, "load_outline_file", lambda p: parsed.append(p) or real(p))
+
+    first = load_outlines(tmp_path / "outlines")
+    assert load_outlines(tmp_path / "outlines") == first and len(parsed) == 1  # the second from memory
+    first["half-year"] = None  # a caller's copy: the cached outlines stay whole
+    assert get_outline(tmp_path / "outlines", "half-year") is not None and len(parsed) == 1
+
+    data = _half_year()
+    data["label"] = "上半年工作总结（改）"
+    _write(tmp_path / "outlines", "half-year.yaml", data)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))  # a later save
+    assert get_outline(tmp_path / "outlines", "half-year").label == "上半年工作总结（改）"
+    assert len(parsed) == 2
+    _write(tmp_path / "outlines", "half-year.yaml", "name: x\nlabel: [unclosed\n")  # broken by an edit
+    with pytest.raises(OutlineError, match="half-year.yaml"):
+        load_outlines(tmp_path / "outlines")
