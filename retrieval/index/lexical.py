@@ -77,6 +77,9 @@ class RowMeta:
 _NO_YEAR = -1
 _ADD_BATCH = 5000  # rows counted together by add_many: big enough to amortise, small in memory
 _WEIGHT_BLOCK = 1 << 20  # matrix entries weighted together by _build
+# One binary search in a posting list against reading one of its entries (about log2 of a long
+# list's length): decides how character scores are added up (_scored).
+_BINARY_SEARCH_COST = 16
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,9 @@ class Bm25Index:
 
     def restore(self, rows: Bm25Rows, weights: Mapping[str, np.ndarray] | None = None) -> None:
         """Replace the whole index by these rows (as returned by rows(), possibly in another
-        process). The caller vouches that they are consistent (retrieval.index.lexical_snapshot checks).
+        process). The caller vouches that their shapes fit (retrieval.index.lexical_snapshot checks);
+        their contents are checked where first used: the term ids and counts when the index is first
+        changed or its rows read, each posting list by the search that reads it (DamagedIndexError).
 
         Rows whose strings are MappedStrings, and ``weights`` (weight_arrays() of the same rows),
         are used as they are: memory-mapped from a snapshot, they stay shared with every other
@@ -573,6 +578,7 @@ class Bm25Index:
         # Read the characters' postings whole, or look up the few rows found in each: whichever
         # touches less (a common character's posting list spans most passages).
         entries = sum(int(built["indptr"][c + 1] - built["indptr"][c]) for c in chars[0].tolist())
-        if len(rows) * len(chars[0]) * 16 < entries * (stop_row - start_row) / max(built["rows"], 1):
+        in_range = entries * (stop_row - start_row) / max(built["rows"], 1)
+        if len(rows) * len(chars[0]) * _BINARY_SEARCH_COST < in_range:
             return rows, scores + _sums_at(built, *chars, rows)
         return rows, scores + _accumulate(built, *chars, start_row, stop_row)[rows - start_row]
