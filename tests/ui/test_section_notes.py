@@ -67,7 +67,9 @@ def test_notes_say_what_was_removed_and_what_repair_did(settings):
     assert "本部分已换成离线模板稿" in why and "无出处的数字" in why
 
     page = render.draft_html(draft)
-    assert page.count('class="doc-repair"') == len(section_notes(cleaned)) + len(section_notes(replaced))
+    # One note per note of every section (the stub's fact-less sections, bare placeholders, were
+    # replaced by the composer's text and say so too).
+    assert page.count('class="doc-repair"') == sum(len(section_notes(s)) for s in draft.sections)
     assert "推理过程 1 处" in page and "离线模板稿" in page
     # The print preview leaves the notes out (they are for the writer and the reviewer, not the page).
     assert 'class="doc-page no-modes' in render.draft_html(draft, show_modes=False)
