@@ -45,7 +45,7 @@ KIND_LABELS: dict[str, str] = {
     "unused_fact": "未用上的事实",
     "missing_part": "缺少的部分",
 }
-_PLACEHOLDER = re.compile(r"【待补充[^】]*】")
+PLACEHOLDER = re.compile(r"【待补充[^】]*】")  # the one form normalisation leaves (also repair)
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^\w]|_")  # punctuation and spaces; CJK, digits and letters stay
 _CJK_RUN = re.compile("[\u3400-\u9fff]+")
@@ -196,7 +196,7 @@ def _check_text(
     def flag(kind: FlagKind, start: int, end: int, detail: str = "") -> None:
         flags.append(Flag(kind, text[start:end], section, index, start, end, detail))
 
-    holes = [m.span() for m in _PLACEHOLDER.finditer(text)]
+    holes = [m.span() for m in PLACEHOLDER.finditer(text)]
     for start, end in holes:
         flag("placeholder", start, end)
 

@@ -14,11 +14,10 @@ from dataclasses import asdict, dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
-from drafting.checking.grounding import check_draft
+from drafting.checking.grounding import PLACEHOLDER, check_draft
 from drafting.model import Draft
 from drafting.prompt_lab.scoring import DraftingCase, draft_text
 
-_PLACEHOLDER = re.compile(r"【待补充[^】]*】")
 _SPACE = re.compile(r"\s+")
 
 
@@ -137,7 +136,7 @@ def measure(case: DraftingCase, draft: Draft, group: str = "dev", seconds: float
         unsupported_name=counts.get("unsupported_name", 0),
         unsupported_quote=counts.get("unsupported_quote", 0),
         unused_fact=counts.get("unused_fact", 0),
-        placeholders=len(_PLACEHOLDER.findall(text)),
+        placeholders=len(PLACEHOLDER.findall(text)),
         parts_missing=[p for p in expect.get("parts") or [] if p not in present],
         headings_expected=len(headings_expected),
         headings_in_order=headings_in_order(headings_expected, headings),

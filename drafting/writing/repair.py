@@ -9,19 +9,19 @@ attempt on a tie). If that attempt still has an unsupported number or a copy, th
 composer's text for the section instead, so an invented figure is never handed over as theirs; the
 same when it holds nothing but 【待补充…】 placeholders and the composer has text for the section.
 Facts the kept attempt still leaves out are added at the end of the section, stated as the writer
-entered them (composer.compose_facts), so no fact is lost; the record names them. Every attempt, with its text, flags and what normalisation removed from it, is kept on
-``section.record["repair"]``; the section's own removals are the kept attempt's.
+entered them (composer.compose_facts), so no fact is lost; the record names them. Every attempt,
+with its text, flags and what normalisation removed from it, is kept on ``section.record["repair"]``;
+the section's own removals are the kept attempt's.
 """
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from drafting.checking.grounding import KIND_LABELS, check_draft
+from drafting.checking.grounding import KIND_LABELS, PLACEHOLDER, check_draft
 from drafting.model import Draft, Fact, FactSheet, Flag, Outline, Paragraph, Removal, Section
 from drafting.outlines.planning import SectionSpec, section_variables
 from drafting.writing.chat import ChatError
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
 
 REPAIR_TEMPLATE = "repair"
 PLACEHOLDER_ONLY = "只有待补充占位"  # why a section that was nothing but placeholders was replaced
-_PLACEHOLDER = re.compile(r"【待补充[^】]*】")
 REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
 FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs
 ADVICE = {
@@ -251,8 +250,8 @@ class RepairLoop:
 
 def _only_placeholders(paragraphs: Sequence[Paragraph]) -> bool:
     """Whether the text holds nothing but 【待补充…】 placeholders (and punctuation)."""
-    rest = "".join(_PLACEHOLDER.sub("", p.text) for p in paragraphs)
-    return any(_PLACEHOLDER.search(p.text) for p in paragraphs) and not any(c.isalnum() for c in rest)
+    rest = "".join(PLACEHOLDER.sub("", p.text) for p in paragraphs)
+    return any(PLACEHOLDER.search(p.text) for p in paragraphs) and not any(c.isalnum() for c in rest)
 
 
 def _still_unused(flags: Sequence[Flag], spec: SectionSpec) -> list[Fact]:

@@ -11,9 +11,9 @@ version and this file format. A snapshot stands in for the catalog only when its
 matches; anything else (stale, another tokenizer, truncated, corrupt, foreign) is ignored and the
 caller rebuilds from the catalog. Loading checks the shapes and the per-row arrays; the per-entry
 arrays (hundreds of millions of entries at 1M passages) are checked where they are first read
-(retrieval.index.lexical.DamagedIndexError), which also leads to a rebuild. Written to a temporary file and moved into place with
-os.replace, so another process (the web UI beside a CLI) reads the old file or the new one, never
-half of one.
+(retrieval.index.lexical.DamagedIndexError), which also leads to a rebuild. Written to a
+temporary file and moved into place with os.replace, so another process (the web UI beside a CLI)
+reads the old file or the new one, never half of one.
 """
 
 from __future__ import annotations
