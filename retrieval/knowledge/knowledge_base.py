@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -42,6 +41,7 @@ from retrieval.ingest.ingestion import (
 from retrieval.ingest.limits import DEFAULT_LIMITS, Limits
 from retrieval.knowledge import correcting
 from retrieval.knowledge.ingest_batch import IngestBatch
+from retrieval.knowledge.lru_cache import LruCache
 from retrieval.knowledge.recleaning import RepetitionWatch
 from retrieval.search.fusion import (
     Fused,
@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 SearchMode = Literal["hybrid", "lexical", "dense"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("hybrid", "lexical", "dense")
 QUERY_CACHE_SIZE = 512
+RANKED_CACHE_SIZE = 256
 
 
 class RetrievalConfig(Protocol):
@@ -120,8 +121,11 @@ class KnowledgeBase:
         # The lexical index as search sees it: reloaded when the catalog changed, saved at lexical_snapshot.
         self._catalog_lexical = CatalogLexicalIndex(catalog, lexical, lexical_snapshot)
         self._ingest_lock = threading.Lock()  # one batch at a time per knowledge base
-        self._query_vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._query_vectors: LruCache[tuple[str, str], np.ndarray] = LruCache(QUERY_CACHE_SIZE)
+        # Ranked candidates by query, filters and the catalog's generation (bumped by every change of
+        # documents, in any process): a draft's sections are searched when it is prepared and again
+        # when it is written, and the same sections come back in every draft of a kind.
+        self._ranked: LruCache[tuple, list[tuple[Fused, Passage]]] = LruCache(RANKED_CACHE_SIZE)
 
     # ================================================================ embedder identity
 
@@ -327,16 +331,10 @@ class KnowledgeBase:
         # Embedding a query costs 20-150 ms on two cores; the drafting pipeline and evaluation
         # sweeps ask the same queries again and again.
         key = (self.embedder.name, query)
-        with self._cache_lock:
-            cached = self._query_vectors.get(key)
-            if cached is not None:
-                self._query_vectors.move_to_end(key)
-                return cached
-        vector = self.embedder.embed([query])[0]
-        with self._cache_lock:
-            self._query_vectors[key] = vector
-            while len(self._query_vectors) > QUERY_CACHE_SIZE:
-                self._query_vectors.popitem(last=False)
+        vector = self._query_vectors.get(key)
+        if vector is None:
+            vector = self.embedder.embed([query])[0]
+            self._query_vectors.put(key, vector)
         return vector
 
     def _dense(self, query: str, filters: SearchFilters, n: int, k: int) -> tuple[list, dict[str, Passage]]:
@@ -373,11 +371,47 @@ class KnowledgeBase:
         if mode not in SEARCH_MODES:
             raise ValueError(f"未知的检索方式“{mode}”，可选：{'、'.join(SEARCH_MODES)}。")
         n = max(self.config.candidates, 3 * k)
+        if self.catalog.document_count() == 0:
+            return []  # nothing to search, and no reason to load the embedding model
+        doc_level = any(
+            v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
+        )
+        key = (
+            self.catalog.generation(),
+            query,
+            filters,
+            mode,
+            n,
+            k if doc_level else None,  # k decides whether dense search asks again with a where clause
+            self.embedder.name,
+            self.fusion_method,
+            repr(self.config),  # evaluation sweeps search copies of this base with other weights
+        )
+        ranked = self._ranked.get(key)
+        if ranked is None:
+            ranked = self._rank(query, filters, n, k, mode)
+            self._ranked.put(key, ranked)
+        groups = collapse_near_duplicates(
+            ranked, lambda r: r[1].text, self.config.near_duplicate_threshold, limit=k
+        )
+        return [
+            SearchHit(
+                passage=passage,
+                score=f.score,
+                lexical_score=f.lexical,
+                dense_score=f.dense,
+                duplicates=tuple(p.id for _, p in duplicates),
+            )
+            for (f, passage), duplicates in groups[:k]
+        ]
+
+    def _rank(
+        self, query: str, filters: SearchFilters, n: int, k: int, mode: SearchMode
+    ) -> list[tuple[Fused, Passage]]:
+        """The fused candidates that pass the filters, best first, with their passages."""
         lexical: list[tuple[str, float]] = []
         dense: list[tuple[str, float]] = []
         rows: dict[str, Passage] = {}
-        if self.catalog.document_count() == 0:
-            return []  # nothing to search, and no reason to load the embedding model
         # A signal whose fusion weight is 0 is not computed at all (no model load for dense 0).
         if mode == "lexical" or (mode == "hybrid" and self.config.lexical_weight > 0):
             lexical = self._lexical_search(query, filters, n, rows)
@@ -392,20 +426,7 @@ class KnowledgeBase:
         else:
             fused = [Fused(pid, s, dense=s) for pid, s in dense]
         rows.update(self.catalog.passages([f.id for f in fused if f.id not in rows]))
-        ranked = [(f, rows[f.id]) for f in fused if f.id in rows and matches(rows[f.id], filters)]
-        groups = collapse_near_duplicates(
-            ranked, lambda r: r[1].text, self.config.near_duplicate_threshold, limit=k
-        )
-        return [
-            SearchHit(
-                passage=passage,
-                score=f.score,
-                lexical_score=f.lexical,
-                dense_score=f.dense,
-                duplicates=tuple(p.id for _, p in duplicates),
-            )
-            for (f, passage), duplicates in groups[:k]
-        ]
+        return [(f, rows[f.id]) for f in fused if f.id in rows and matches(rows[f.id], filters)]
 
     def _dense_weight(self, query: str, lexical: list[tuple[str, float]], rows: dict[str, Passage]) -> float:
         """The fusion's dense weight for this query: larger when BM25's best passage holds few of

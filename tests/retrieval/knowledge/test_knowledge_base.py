@@ -312,6 +312,38 @@ def test_another_process_ingesting_is_seen_by_search(tmp_path: Path, reports: Pa
     assert reader.search("家庭医生", mode="lexical")[0].passage.source == "lh-2025.txt"
 
 
+class CountingStore(InMemoryVectorStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries = 0
+
+    def query(
+        self, vector: Any, k: int, part: str | None = None, where: Any = None
+    ) -> list[tuple[str, float]]:
+        self.queries += 1
+        return super().query(vector, k, part, where)
+
+
+def test_a_repeated_search_is_answered_from_memory_until_the_documents_change(
+    tmp_path: Path, reports: Path
+) -> None:
+    store = CountingStore()
+    kb = make_kb(tmp_path, store=store)
+    kb.ingest([reports / "qc-2024.txt"])
+    first = kb.search("家庭医生签约", SearchFilters(part="work"), k=2)
+    asked = store.queries
+    # Prepared, then written: the same section's search again, with fewer hits wanted.
+    assert kb.search("家庭医生签约", SearchFilters(part="work"), k=1) == first[:1]
+    assert kb.search("家庭医生签约", SearchFilters(part="work"), k=2) == first
+    assert store.queries == asked
+    # Another filter, or another process's ingest (the catalog's generation moves): searched afresh.
+    kb.search("家庭医生签约", SearchFilters(part="plans"), k=2)
+    assert store.queries > asked
+    make_kb(tmp_path, store=store).ingest([reports / "lh-2025.txt"])
+    hits = kb.search("家庭医生签约", SearchFilters(part="work"), k=1)
+    assert hits[0].passage.source == "lh-2025.txt"
+
+
 def test_passages_tokenised_by_an_older_tokenizer_are_retokenised(tmp_path: Path, reports: Path) -> None:
     kb = make_kb(tmp_path)
     kb.ingest([reports])
