@@ -217,6 +217,11 @@ class Settings(BaseSettings):
         return self.home / "exports"
 
     @property
+    def web_cache_dir(self) -> Path:
+        # Gradio's uploads and downloads (ui/app.py): drafts are confidential, so not in a shared /tmp.
+        return self.home / "web-cache"
+
+    @property
     def outlines_dir(self) -> Path:
         return self.prompts_dir / "outlines"
 

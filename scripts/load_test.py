@@ -4,15 +4,21 @@ one nginx address (scripts/nginx_site.conf), sharing the back ends of a team dep
 (PostgreSQL, a Chroma server, one data directory).
 
     .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one two]
-        [--delay 0.2] [--token-delay 0.005]
+        [--think 0] [--delay 0.2] [--token-delay 0.005]
 
 Each setup: the local stub model (drafting/writing/stub_llm.py), users added and the sample corpus
 ingested with the CLI, then `drafter serve` process(es); with two, every user goes through nginx,
-whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
---rounds times: search the knowledge base (part filter), prepare a draft from facts, generate it
-(model time: reported apart), save an edited section with a unique marker, export the .docx.
-Prints throughput, p50/p95/p99 latency per action and the errors, then checks in the database that
-every user's drafts and every saved marker are there (nothing lost). PostgreSQL and Chroma are
+whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's
+endpoints) and does --rounds times: search the knowledge base (part filter), prepare a draft from
+facts (figures differing per user and round), generate it (model time: reported apart), save an
+edited section with a unique marker, export the .docx.
+With --think 0 (the default) every user fires each action as soon as the last one answered, so
+all 20 act at the same instant: the worst case. --think S gives each user a pause before every
+action, drawn evenly from 0.5 S to 1.5 S (seeded per user, so runs repeat), and starts the users
+spread over the first S seconds: people reading a page and typing between clicks.
+Prints throughput, p50/p95/p99 latency per action and the errors, the CPU the servers and this
+script's own clients used, then checks in the database that every user's drafts and every saved
+marker are there (nothing lost). PostgreSQL and Chroma are
 throw-away servers on loopback (scripts/local_servers.py).
 """
 
@@ -20,6 +26,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
+import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -120,23 +129,41 @@ class Recorder:
         return result
 
 
-def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Path) -> None:
+def user_facts(user: str, round_no: int) -> list[list[str]]:
+    """FACTS with every figure moved by the user's number and the round, so each prepare's
+    searches are its own, never answered from the search cache by another user's."""
+    shift = int(user[-2:]) * 10 + round_no + 1
+    return [
+        [part, area, re.sub(r"\d+", lambda m: str(int(m.group()) + shift), text)]
+        for part, area, text in FACTS
+    ]
+
+
+def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Path, think: float) -> None:
+    pause = random.Random(user)  # noqa: S311 - think times, not secrets
+
+    def timed(action: str, call):  # noqa: ANN001, ANN202
+        if think:
+            time.sleep(pause.uniform(0.5 * think, 1.5 * think))
+        return rec.timed(action, user, call)
+
+    if think:  # people do not all arrive in the same second
+        time.sleep(pause.uniform(0, think))
     try:
-        client = rec.timed("sign-in", user, lambda: signed_in_client(url, user, downloads))
+        client = timed("sign-in", lambda: signed_in_client(url, user, downloads))
     except Exception:  # noqa: BLE001 - recorded
         return
     for r in range(rounds):
         marker = f"负载测试修改{user}第{r}轮"
         try:
-            query = QUERIES[(hash(user) + r) % len(QUERIES)]
-            rec.timed(
-                "search", user, lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/search")
-            )
-            rec.timed(
+            # A number of the user's own, so no search is answered from another user's cached one.
+            query = f"{QUERIES[(int(user[-2:]) + r) % len(QUERIES)]} {int(user[-2:]) * 10 + r}"
+            facts = user_facts(user, r)
+            timed("search", lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/search"))
+            timed(
                 "prepare",
-                user,
-                lambda: client.predict(
-                    {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
+                lambda facts=facts: client.predict(
+                    {"headers": ["部分", "方面", "事实"], "data": facts, "metadata": None},
                     "half-year",
                     f"负载测试单位{user}",
                     "2026年上半年",
@@ -147,12 +174,12 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
                     api_name="/prepare",
                 ),  # fmt: skip
             )
-            rec.timed("generate (model)", user, lambda: client.predict(None, api_name="/generate_all"))
+            timed("generate (model)", lambda: client.predict(None, api_name="/generate_all"))
             text = f"{marker}：举办科级干部培训班3期，培训干部180人次。"
-            rec.timed("save edit", user, lambda t=text: client.predict("work:0", t, api_name="/save_section"))
+            timed("save edit", lambda t=text: client.predict("work:0", t, api_name="/save_section"))
             with rec.lock:
                 rec.saved.setdefault(user, []).append(marker)
-            exported = rec.timed("export", user, lambda: client.predict(False, api_name="/export"))
+            exported = timed("export", lambda: client.predict(False, api_name="/export"))
             if not str(exported).endswith(".docx"):
                 with rec.lock:
                     rec.errors["export"].append(f"{user}: export returned {exported!r}")
@@ -209,15 +236,19 @@ def run_setup(
         urls = [front.url]
     rec = Recorder()
     threads = [
-        threading.Thread(target=user_session, args=(urls[i % len(urls)], u, args.rounds, rec, scratch / name))
+        threading.Thread(
+            target=user_session, args=(urls[i % len(urls)], u, args.rounds, rec, scratch / name, args.think)
+        )
         for i, u in enumerate(users)
     ]
+    server_cpu, own_cpu = cpu_seconds([s.pid for s in servers]), _own_cpu()
     wall = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - wall
+    cpu = {"servers": cpu_seconds([s.pid for s in servers]) - server_cpu, "clients": _own_cpu() - own_cpu}
     database = env.get("DRAFTER_DATABASE__URL")
     settings = Settings(home=home, database={"url": database} if database else {})  # type: ignore[arg-type]
     lost = lost_items(settings, users, rec)
@@ -228,12 +259,28 @@ def run_setup(
         if name == "one"
         else "2 UI processes behind nginx, PostgreSQL + Chroma server"
     )
-    lines = report(label, args, rec, wall, lost)
+    lines = report(label, args, rec, wall, lost, cpu)
     if front is not None:
         spread = ", ".join(f"{upstream}: {n}" for upstream, n in front.users_per_process().items())
         lines.append(f"browsers per UI process (nginx routing cookie): {spread}")
         print(lines[-1], flush=True)
     return lines
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU the processes have used so far, from /proc (Linux)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    return total
+
+
+def _own_cpu() -> float:
+    # This script's threads are the users' browsers and share the 2 cores with the servers.
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _stop(servers: list[subprocess.Popen]) -> None:
@@ -246,12 +293,18 @@ def _stop(servers: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def report(label: str, args: argparse.Namespace, rec: Recorder, wall: float, lost: list[str]) -> list[str]:
+def report(
+    label: str, args: argparse.Namespace, rec: Recorder, wall: float, lost: list[str], cpu: dict[str, float]
+) -> list[str]:
     done = sum(len(v) for v in rec.times.values())
     failed = sum(len(v) for v in rec.errors.values())
+    cores = os.cpu_count() or 1
+    pace = f"think {args.think:g} s" if args.think else "no think time (all at once)"
     lines = [
-        f"\n### {label}: {args.users} users × {args.rounds} rounds, wall {wall:.1f} s, "
+        f"\n### {label}: {args.users} users × {args.rounds} rounds, {pace}, wall {wall:.1f} s, "
         f"{done / wall:.2f} actions/s, {failed} errors, {len(lost)} saved edits lost",
+        f"CPU used: UI processes {cpu['servers']:.1f} s, load-test clients {cpu['clients']:.1f} s "
+        f"(of {cores * wall:.0f} s on {cores} cores)",
         "",
         "| action | n | errors | p50 (s) | p95 (s) | p99 (s) | max (s) |",
         "|---|---|---|---|---|---|---|",
@@ -280,6 +333,7 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--setups", nargs="+", choices=("one", "two"), default=["one", "two"])
+    parser.add_argument("--think", type=float, default=0.0, help="mean pause before each action (s)")
     parser.add_argument("--delay", type=float, default=0.2, help="stub model delay before each answer (s)")
     parser.add_argument("--token-delay", type=float, default=0.005, help="stub delay per streamed chunk (s)")
     args = parser.parse_args()

@@ -6,6 +6,7 @@ use (the service enforces the same rules on every action), and launches the serv
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import gradio as gr
@@ -41,7 +42,12 @@ def theme() -> gr.themes.Base:
 
 def build_app(service: DraftingService) -> gr.Blocks:
     """The whole UI as a Blocks app bound to ``service``."""
-    with gr.Blocks(title=T.APP_TITLE, analytics_enabled=False, fill_width=True) as app:
+    with gr.Blocks(
+        title=T.APP_TITLE,
+        analytics_enabled=False,
+        fill_width=True,
+        delete_cache=(3600, 86400),  # hourly, files older than a day: exported drafts do not linger
+    ) as app:
         with gr.Row(elem_id="app-header", equal_height=True):
             gr.Markdown(f"# {T.APP_TITLE}\n{T.APP_SUBTITLE}")
             who = gr.Markdown("", elem_id="who")
@@ -104,6 +110,11 @@ def launch(service: DraftingService, host: str, port: int, *, block: bool = True
     own password check is left in place refusing everyone, so its auth stays switched on and no
     request reaches a page without a session the service knows."""
     settings = service.settings
+    # Gradio keeps uploads and downloads in this folder. Given resolved, it is not resolved again
+    # for every component Gradio builds (a measurable share of a busy server's time); an
+    # operator's own GRADIO_TEMP_DIR is kept.
+    settings.web_cache_dir.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("GRADIO_TEMP_DIR", str(settings.web_cache_dir.resolve()))
     app = build_app(service)
     app.queue(default_concurrency_limit=settings.ui.concurrency)
     settings.exports_dir.mkdir(parents=True, exist_ok=True)

@@ -150,6 +150,9 @@ def test_edit_flag_save_and_export(browser, server, sign_in, screenshots: Path, 
     download.value.save_as(saved)
     text = "\n".join(p.text for p in docx.Document(str(saved)).paragraphs)
     assert UNSUPPORTED in text and "举办科级干部培训班3期" in text
+    # The download was served from inside the data directory, not from a shared /tmp.
+    cached = list((server.home / "web-cache").rglob("*.docx"))
+    assert cached and download.value.suggested_filename in {f.name for f in cached}, cached
     page.locator("#preview").click()
     page.locator("#pages img, #page-html .doc-page").first.wait_for(timeout=180_000)
     shot(page, screenshots, "07-export-preview")

@@ -6,8 +6,9 @@ the stop button cancels the run by its id. The buttons are laid out by ui/draft/
 
 from __future__ import annotations
 
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html import escape
 
 import gradio as gr
@@ -17,6 +18,24 @@ from ui import text as T
 from ui.draft.context import DraftContext
 from ui.draft.writing import WritingPanel
 from ui.handlers import guarded, notify, username
+
+# A fast endpoint sends dozens of pieces a second, and each repaint re-renders the whole draft for
+# the browser; a few repaints a second read as live text and keep the server free for other people.
+REPAINT_INTERVAL_S = 0.25
+
+
+class RepaintPacer:
+    """Says whether a streamed piece repaints the page now or waits for the next repaint."""
+
+    def __init__(self, interval_s: float = REPAINT_INTERVAL_S, clock: Callable[[], float] = time.monotonic):
+        self.interval_s, self.clock = interval_s, clock
+        self.last: float | None = None
+
+    def due(self) -> bool:
+        return self.last is None or self.clock() - self.last >= self.interval_s
+
+    def painted(self) -> None:
+        self.last = self.clock()
 
 
 def warn(message: str) -> None:
@@ -50,12 +69,15 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         texts: dict[str, str] = {}
         done, total = 0, len(order) if whole else 1
+        pacer = RepaintPacer()
         yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
         for event in service.generation.generate(
             user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
         ):
             if event.kind == "delta" and event.key:
                 texts[event.key] = texts.get(event.key, "") + event.text
+                if not pacer.due():
+                    continue  # shown with the next repaint; a section's end always repaints
             elif event.kind == "done" and event.section is not None:
                 texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
             elif event.kind == "progress":
@@ -85,6 +107,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
                 update[editor] = texts[key]
             if whole:
                 update[full] = render.streaming_html([(k, labels.get(k, k)) for k in order], texts)
+            pacer.painted()
             yield update
 
     @guarded
