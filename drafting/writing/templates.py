@@ -130,6 +130,9 @@ class PromptLibrary:
             finalize=as_data,
         )
         self._env.filters["as_reference"] = as_reference
+        # Every section of every draft renders a template: a file is checked and compiled again
+        # only when its text changed (a maintainer's edit, a save from the web UI).
+        self._compiled: dict[Path, tuple[str, PromptTemplate, jinja2.Template]] = {}
 
     def names(self) -> list[str]:
         """Template names that have at least one version in either folder."""
@@ -166,12 +169,29 @@ class PromptLibrary:
 
     def get(self, name: str, version: str | None = None) -> PromptTemplate:
         """One template; the latest version unless ``version`` is given."""
+        return self._template(name, version)[0]
+
+    def _template(self, name: str, version: str | None) -> tuple[PromptTemplate, jinja2.Template]:
         listing = self.listing(name)
         entry = listing[-1] if not version else next((v for v in listing if v.version == version), None)
         if entry is None:
             available = "、".join(v.version for v in listing)
             raise TemplateError(f"模板“{name}”没有版本“{version}”。可用版本：{available}")
-        return self._load(name, entry.version, entry.path)
+        where = f"{name}/{entry.path.name}"
+        try:
+            source = entry.path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise TemplateError(f"{where}: 无法读取（应为 UTF-8 文本）：{exc}") from exc
+        cached = self._compiled.get(entry.path)
+        if cached is not None and cached[0] == source:
+            return cached[1], cached[2]
+        template = self._load(entry.version, entry.path, source)
+        try:
+            compiled = self._env.from_string(template.body)
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"模板 {name}/{entry.version} 渲染失败：{exc}") from exc
+        self._compiled[entry.path] = (source, template, compiled)
+        return template, compiled
 
     def used_variables(self, template: PromptTemplate) -> set[str]:
         """The variables the template's body reads (declared ones it never reads are dead weight)."""
@@ -179,12 +199,12 @@ class PromptLibrary:
 
     def render(self, name: str, variables: dict[str, Any], version: str | None = None) -> RenderedPrompt:
         """Render a template into chat messages; a missing variable raises TemplateError naming it."""
-        template = self.get(name, version)
+        template, compiled = self._template(name, version)
         missing = [v for v in template.variables if v not in variables]
         if missing:
             raise TemplateError(f"模板 {name}/{template.version} 缺少变量：{'、'.join(missing)}")
         try:
-            text = self._env.from_string(template.body).render(**variables)
+            text = compiled.render(**variables)
         except jinja2.UndefinedError as exc:
             raise TemplateError(f"模板 {name}/{template.version} 缺少变量：{_undefined_name(exc)}") from exc
         except jinja2.TemplateError as exc:
@@ -219,12 +239,9 @@ class PromptLibrary:
             ignored,
         )
 
-    def _load(self, name: str, version: str, path: Path) -> PromptTemplate:
+    def _load(self, version: str, path: Path, source: str) -> PromptTemplate:
+        name = path.parent.name
         where = f"{name}/{path.name}"
-        try:
-            source = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise TemplateError(f"{where}: 无法读取（应为 UTF-8 文本）：{exc}") from exc
         meta, body = _front_matter(source, where)
         declared = meta.get("variables") or []
         if not isinstance(declared, list) or not all(isinstance(v, str) for v in declared):

@@ -178,6 +178,22 @@ def test_missing_variable_is_an_error_naming_it_and_extras_are_fine(tmp_path: Pa
     assert rendered.text.startswith("## system")
 
 
+def test_a_template_is_compiled_once_and_again_when_its_file_changes(tmp_path: Path, monkeypatch) -> None:
+    library = _library(tmp_path)
+    compiled: list[str] = []
+    compile_body = library._env.from_string
+    monkeypatch.setattr(library._env, "from_string", lambda body: compiled.append(body) or compile_body(body))
+    variables = {"org": "某局", "facts": []}
+    library.render("simple", variables)
+    library.render("simple", variables)
+    assert len(compiled) == 1
+    # A maintainer's edit, of the same length and within the same clock tick: read again at once.
+    path = tmp_path / "templates" / "simple" / "v1.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("单位", "机关"), encoding="utf-8")
+    assert library.render("simple", variables).messages[1]["content"].startswith("机关：某局")
+    assert len(compiled) == 2
+
+
 def test_missing_attribute_is_an_error_not_an_empty_string(tmp_path: Path) -> None:
     library = _library(tmp_path)
     with pytest.raises(TemplateError, match="缺少变量：text"):
