@@ -6,7 +6,8 @@ one nginx address (scripts/nginx_site.conf), sharing the back ends of a team dep
     .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one two]
         [--think 0] [--delay 0.2] [--token-delay 0.005]
 
-Each setup: the local stub model (drafting/writing/stub_llm.py), users added and the sample corpus
+Each setup: the local stub model (`drafter stub-llm`, in a process of its own so that its streaming
+does not queue behind this script's clients), users added and the sample corpus
 ingested with the CLI, then `drafter serve` process(es); with two, every user goes through nginx,
 whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's
 endpoints) and does --rounds times: search the knowledge base (part filter), prepare a draft from
@@ -35,7 +36,9 @@ import sys
 import tempfile
 import threading
 import time
-from contextlib import ExitStack
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -50,7 +53,6 @@ from local_servers import chroma_server, create_database, nginx_front, postgres_
 from drafting.settings import Settings  # noqa: E402
 from drafting.store.database import Database  # noqa: E402
 from drafting.store.drafts import DraftStore  # noqa: E402
-from drafting.writing.stub_llm import StubLLM  # noqa: E402
 
 PAGE_ACTIONS = ("sign-in", "search", "prepare", "save edit", "export")
 ACTIONS = (*PAGE_ACTIONS, "generate (model)")
@@ -205,7 +207,7 @@ def lost_items(settings: Settings, users: list[str], rec: Recorder) -> list[str]
 
 
 def run_setup(
-    name: str, args: argparse.Namespace, stub: StubLLM, stack: ExitStack, scratch: Path
+    name: str, args: argparse.Namespace, stub: StubProcess, stack: ExitStack, scratch: Path
 ) -> list[str]:
     home = scratch / name / "home"
     home.mkdir(parents=True)
@@ -283,6 +285,37 @@ def _own_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+@dataclass
+class StubProcess:
+    base_url: str
+    model: str = "stub-model"
+
+
+@contextmanager
+def stub_process(delay: float, token_delay: float, log: Path) -> Iterator[StubProcess]:
+    """`drafter stub-llm` on a free loopback port, stopped when the block ends."""
+    port = free_port()
+    command = [sys.executable, "-m", "drafting", "stub-llm", "--port", str(port)]
+    command += ["--delay", str(delay), "--token-delay", str(token_delay)]
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+    stub = StubProcess(f"http://127.0.0.1:{port}/v1")
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(stub.base_url + "/models", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"drafter stub-llm did not start:\n{log.read_text()}")
+            time.sleep(0.2)
+        yield stub
+    finally:
+        _stop([process])
+
+
 def _stop(servers: list[subprocess.Popen]) -> None:
     for process in servers:
         process.terminate()
@@ -341,7 +374,10 @@ def main() -> int:
     failures = 0
     with tempfile.TemporaryDirectory(prefix="drafter-load-") as tmp:
         for name in args.setups:
-            with ExitStack() as stack, StubLLM(delay_s=args.delay, token_delay_s=args.token_delay) as stub:
+            with (
+                ExitStack() as stack,
+                stub_process(args.delay, args.token_delay, Path(tmp) / f"stub-{name}.log") as stub,
+            ):
                 lines = run_setup(name, args, stub, stack, Path(tmp))
                 failures += sum(1 for line in lines if line.startswith(("ERROR", "LOST")))
     print(f"load average after: {os.getloadavg()[0]:.1f}")

@@ -6,6 +6,7 @@ the stop button cancels the run by its id. The buttons are laid out by ui/draft/
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,19 +21,38 @@ from ui.draft.writing import WritingPanel
 from ui.handlers import guarded, notify, username
 
 # A fast endpoint sends dozens of pieces a second, and each repaint re-renders the whole draft for
-# the browser; a few repaints a second read as live text and keep the server free for other people.
+# the browser. One writer gets four repaints a second; the process's streams share that rate, each
+# waiting at most MAX_REPAINT_INTERVAL_S, so twenty people generating at once slow no one's clicks.
 REPAINT_INTERVAL_S = 0.25
+MAX_REPAINT_INTERVAL_S = 2.0
 
 
 class RepaintPacer:
-    """Says whether a streamed piece repaints the page now or waits for the next repaint."""
+    """Says whether a streamed piece repaints the page now or waits for the next repaint.
+
+    Used as a context manager around a stream, it counts among the process's active streams."""
+
+    _active = 0
+    _lock = threading.Lock()
 
     def __init__(self, interval_s: float = REPAINT_INTERVAL_S, clock: Callable[[], float] = time.monotonic):
         self.interval_s, self.clock = interval_s, clock
         self.last: float | None = None
 
+    def __enter__(self) -> RepaintPacer:
+        with RepaintPacer._lock:
+            RepaintPacer._active += 1
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        with RepaintPacer._lock:
+            RepaintPacer._active -= 1
+
+    def interval(self) -> float:
+        return min(MAX_REPAINT_INTERVAL_S, self.interval_s * max(1, RepaintPacer._active))
+
     def due(self) -> bool:
-        return self.last is None or self.clock() - self.last >= self.interval_s
+        return self.last is None or self.clock() - self.last >= self.interval()
 
     def painted(self) -> None:
         self.last = self.clock()
@@ -69,46 +89,46 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         texts: dict[str, str] = {}
         done, total = 0, len(order) if whole else 1
-        pacer = RepaintPacer()
         yield {progress: render.progress_html(0, total, T.PROGRESS_WAITING)}
-        for event in service.generation.generate(
-            user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
-        ):
-            if event.kind == "delta" and event.key:
-                texts[event.key] = texts.get(event.key, "") + event.text
-                if not pacer.due():
-                    continue  # shown with the next repaint; a section's end always repaints
-            elif event.kind == "done" and event.section is not None:
-                texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
-            elif event.kind == "progress":
-                done, total = event.done, max(event.total, 1)
-            elif event.kind == "finished" and event.draft is not None:
-                notify(T.GENERATED.format(version=event.draft.version))
-                ws = service.drafts.open_draft(user, did)
-                yield page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data)
-                return
-            elif event.kind in ("cancelled", "error"):
-                # Nothing was saved: the page goes back to the saved draft (the streamed text is
-                # gone with the run), and the bar says why.
-                note = (
-                    T.CANCELLED_NOTHING
-                    if event.kind == "cancelled"
-                    else T.GENERATION_FAILED.format(error=event.text)
-                )
-                (notify if event.kind == "cancelled" else warn)(note)
-                ws = service.drafts.open_draft(user, did)
-                yield {
-                    **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
-                    progress: render.progress_html(done, total, note),
-                }
-                return
-            update: dict = {progress: render.progress_html(done, total)}
-            if key in texts:
-                update[editor] = texts[key]
-            if whole:
-                update[full] = render.streaming_html([(k, labels.get(k, k)) for k in order], texts)
-            pacer.painted()
-            yield update
+        with RepaintPacer() as pacer:  # one of the process's streams while it runs
+            for event in service.generation.generate(
+                user, did, keys=None if whole else [key or ""], choices=choice_data, run_id=rid
+            ):
+                if event.kind == "delta" and event.key:
+                    texts[event.key] = texts.get(event.key, "") + event.text
+                    if not pacer.due():
+                        continue  # shown with the next repaint; a section's end always repaints
+                elif event.kind == "done" and event.section is not None:
+                    texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
+                elif event.kind == "progress":
+                    done, total = event.done, max(event.total, 1)
+                elif event.kind == "finished" and event.draft is not None:
+                    notify(T.GENERATED.format(version=event.draft.version))
+                    ws = service.drafts.open_draft(user, did)
+                    yield page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data)
+                    return
+                elif event.kind in ("cancelled", "error"):
+                    # Nothing was saved: the page goes back to the saved draft (the streamed text is
+                    # gone with the run), and the bar says why.
+                    note = (
+                        T.CANCELLED_NOTHING
+                        if event.kind == "cancelled"
+                        else T.GENERATION_FAILED.format(error=event.text)
+                    )
+                    (notify if event.kind == "cancelled" else warn)(note)
+                    ws = service.drafts.open_draft(user, did)
+                    yield {
+                        **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
+                        progress: render.progress_html(done, total, note),
+                    }
+                    return
+                update: dict = {progress: render.progress_html(done, total)}
+                if key in texts:
+                    update[editor] = texts[key]
+                if whole:
+                    update[full] = render.streaming_html([(k, labels.get(k, k)) for k in order], texts)
+                pacer.painted()
+                yield update
 
     @guarded
     def on_generate_section(
