@@ -7,20 +7,22 @@ one nginx address (scripts/nginx_site.conf), sharing the back ends of a team dep
         [--think 0] [--delay 0.2] [--token-delay 0.005]
 
 Each setup: the local stub model (`drafter stub-llm`, in a process of its own so that its streaming
-does not queue behind this script's clients), users added and the sample corpus
-ingested with the CLI, then `drafter serve` process(es); with two, every user goes through nginx,
-whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's
-endpoints) and does --rounds times: search the knowledge base (part filter), prepare a draft from
-facts (figures differing per user and round), generate it (model time: reported apart), save an
-edited section with a unique marker, export the .docx.
-With --think 0 (the default) every user fires each action as soon as the last one answered, so
-all 20 act at the same instant: the worst case. --think S gives each user a pause before every
-action, drawn evenly from 0.5 S to 1.5 S (seeded per user, so runs repeat), and starts the users
-spread over the first S seconds: people reading a page and typing between clicks.
-Prints throughput, p50/p95/p99 latency per action and the errors, the CPU the servers and this
+does not queue behind this script's clients), users added and the sample corpus ingested with the
+CLI, then `drafter serve` process(es); with two, every user goes through nginx, whose routing cookie
+keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
+--rounds times: search the knowledge base (part filter), prepare a draft from facts (figures
+differing per user and round, so no search is answered from another user's cached one), generate
+it (model time: reported apart), save an edited section with a unique marker, export the .docx.
+
+With --think 0 (the default) every user fires each action as soon as the last one answered, so all
+20 act at the same instant: the worst case. --think S gives each user a pause before every action,
+drawn evenly from 0.5 S to 1.5 S (seeded per user, so runs repeat), and starts the users spread
+over the first S seconds: people reading a page and typing between clicks.
+
+Prints throughput, p50/p95/p99 latency per action and the errors, the CPU the UI processes and this
 script's own clients used, then checks in the database that every user's drafts and every saved
-marker are there (nothing lost). PostgreSQL and Chroma are
-throw-away servers on loopback (scripts/local_servers.py).
+marker are there (nothing lost). PostgreSQL and Chroma are throw-away servers on loopback
+(scripts/local_servers.py).
 """
 
 from __future__ import annotations
