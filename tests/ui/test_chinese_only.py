@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.ui.conftest import PASSWORD
 from tests.ui.page_actions import submit_sign_in
@@ -227,6 +228,14 @@ def test_generation_progress_and_error_toasts_are_chinese(browser, server, walk)
         page.locator("#pages [role=tablist]").first.get_by_role("tab", name="知识库").click()
         page.locator("#kb-upload input[type=file]").set_input_files(str(UPLOAD))
         page.locator("#kb-ingest").click()
+        # A short ingest can come and go between two samples of the loop below (each may take a
+        # screenshot): wait for the overlay as it appears, and read its text at once.
+        try:
+            page.locator(OVERLAY).first.wait_for(state="attached", timeout=15_000)
+            overlays += 1
+            walk.read(page, "writer-ingest-overlay", shot=False)
+        except PlaywrightTimeout:
+            pass  # none seen: the assertion below says so
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and not page.locator("#kb-results").get_by_text("新增").count():
             overlays += page.locator(OVERLAY).count()
