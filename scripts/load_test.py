@@ -99,18 +99,21 @@ def start_servers(env: dict[str, str], count: int, home: Path) -> tuple[list[sub
 
 def _wait_until_up(processes: list[subprocess.Popen], urls: list[str], home: Path) -> None:
     deadline = time.monotonic() + 300
-    for process, url in zip(processes, urls, strict=True):
-        while True:
-            if process.poll() is not None:
-                raise SystemExit(f"drafter serve exited:\n{next(home.glob('serve-*.log')).read_text()}")
-            try:
-                if httpx.get(url + "/signin", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("drafter serve did not start within 300 s")
-            time.sleep(0.5)
+    for i, (process, url) in enumerate(zip(processes, urls, strict=True)):
+        wait_until_answering(process, url + "/signin", deadline, "drafter serve", home / f"serve-{i}.log")
+
+
+def wait_until_answering(process: subprocess.Popen, url: str, deadline: float, what: str, log: Path) -> None:
+    """Poll ``url`` until it answers 200; stop with the process's log if it exits or time runs out."""
+    while True:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"{what} did not answer {url} (exited, or the time ran out):\n{log.read_text()}")
+        time.sleep(0.3)
 
 
 class Recorder:
@@ -303,16 +306,9 @@ def stub_process(delay: float, token_delay: float, log: Path) -> Iterator[StubPr
         process = subprocess.Popen(command, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
     stub = StubProcess(f"http://127.0.0.1:{port}/v1")
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(stub.base_url + "/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"drafter stub-llm did not start:\n{log.read_text()}")
-            time.sleep(0.2)
+        wait_until_answering(
+            process, stub.base_url + "/models", time.monotonic() + 60, "drafter stub-llm", log
+        )
         yield stub
     finally:
         _stop([process])

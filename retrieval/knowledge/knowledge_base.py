@@ -340,9 +340,7 @@ class KnowledgeBase:
     def _dense(self, query: str, filters: SearchFilters, n: int, k: int) -> tuple[list, dict[str, Passage]]:
         self.check_embedder()
         vector = self._query_vector(query)
-        doc_level = any(
-            v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
-        )
+        doc_level = _has_document_filter(filters)
         fetch = n * 3 if doc_level or filters.exclude_ids else n
         vectors = self._vectors()
         raw = vectors.search(vector, fetch, part=filters.part)
@@ -373,9 +371,7 @@ class KnowledgeBase:
         n = max(self.config.candidates, 3 * k)
         if self.catalog.document_count() == 0:
             return []  # nothing to search, and no reason to load the embedding model
-        doc_level = any(
-            v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id)
-        )
+        doc_level = _has_document_filter(filters)
         key = (
             self.catalog.generation(),
             query,
@@ -458,3 +454,8 @@ class KnowledgeBase:
             (pid, score * factor if pid in rows and rows[pid].part in parts else score) for pid, score in hits
         ]
         return sorted(boosted, key=lambda hit: -hit[1])  # stable: ties keep BM25's order
+
+
+def _has_document_filter(filters: SearchFilters) -> bool:
+    """Whether a filter on the document (year, period, body, id) narrows the search."""
+    return any(v is not None and v != "" for v in (filters.year, filters.period, filters.org, filters.doc_id))
