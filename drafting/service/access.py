@@ -97,7 +97,7 @@ class AccessPolicy:
         return owner != user.name or user.role == "admin"
 
     def owner(self, draft_id: str) -> str | None:
-        summary = next((s for s in self._drafts.list_drafts() if s.id == draft_id), None)
+        summary = self._drafts.summary(draft_id)
         if summary is None:
             raise ServiceError(NOT_FOUND)
         return summary.owner
@@ -123,13 +123,9 @@ class AccessPolicy:
 
     def visible(self, user: User) -> list[DraftSummary]:
         """Drafts this user may open: their own, those shared with them, and (reviewers) those sent for review."""
-        submitted = self._reviews.ever_submitted()
-        shared = self._drafts.shared_drafts(user.name)
-        return [
-            summary
-            for summary in self._drafts.list_drafts()
-            if summary.owner == user.name
-            or user.role == "admin"
-            or summary.id in shared
-            or (can(user.role, "review") and summary.id in submitted)
-        ]
+        if user.role == "admin":
+            return self._drafts.list_drafts()
+        ids = self._drafts.shared_drafts(user.name)
+        if can(user.role, "review"):
+            ids |= self._reviews.ever_submitted()
+        return self._drafts.drafts_of(user.name, ids)

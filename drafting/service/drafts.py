@@ -141,9 +141,14 @@ class DraftService:
         sheet = self._planner.sheet(draft_id)
         _, specs = self._planner.sections(sheet)
         kb = self._knowledge.available()
+        queries = [exemplar_query(spec, sheet) for spec in specs]
+        if kb is not None:
+            try:
+                kb.prime_queries([q for q in queries if q])
+            except Exception:  # each search below then meets the problem and says so in the log
+                log.exception("embedding the sections' queries failed")
         plans = []
-        for spec in specs:
-            query = exemplar_query(spec, sheet)
+        for spec, query in zip(specs, queries, strict=True):
             hits: list[SearchHit] = []
             if kb is not None and query:
                 try:
@@ -161,7 +166,7 @@ class DraftService:
     def list_drafts(self, name: str | None) -> list[DraftListing]:
         """Drafts this user may open: their own, those shared with them, and (reviewers) those sent for review."""
         user = self._access.user(name)
-        return [draft_listing(s, user, self._reviews) for s in self._access.visible(user)]
+        return draft_listings(self._access.visible(user), user, self._reviews)
 
     @user_errors
     def open_draft(self, name: str | None, draft_id: str, version: int | None = None) -> Workspace:
@@ -197,18 +202,15 @@ class DraftService:
         self._drafts.share(draft_id, target.name, permission)
 
 
-def draft_listing(summary: DraftSummary, user: User, reviews: ReviewLog) -> DraftListing:
-    """A draft as the lists show it, for this user."""
-    return DraftListing(
-        summary.id,
-        summary.title,
-        summary.owner,
-        summary.period,
-        summary.updated,
-        summary.latest_version,
-        reviews.state(summary.id),
-        summary.owner == user.name,
-    )
+def draft_listings(summaries: list[DraftSummary], user: User, reviews: ReviewLog) -> list[DraftListing]:
+    """The drafts as the lists show them, for this user, each with its review state."""
+    states = reviews.states([s.id for s in summaries])
+    return [
+        DraftListing(
+            s.id, s.title, s.owner, s.period, s.updated, s.latest_version, states[s.id], s.owner == user.name
+        )
+        for s in summaries
+    ]
 
 
 def section_labels(draft: Draft) -> dict[str, str]:

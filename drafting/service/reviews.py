@@ -11,7 +11,7 @@ from __future__ import annotations
 from drafting.checking.compare import matching_spans
 from drafting.checking.grounding import attribute_paragraph
 from drafting.service.access import AccessPolicy
-from drafting.service.drafts import draft_listing
+from drafting.service.drafts import draft_listings
 from drafting.service.ports import DraftRepository, KnowledgeSource, ReviewLog
 from drafting.service.views import (
     DraftListing,
@@ -46,7 +46,7 @@ class ReviewService:
         """Drafts waiting for a decision, for reviewers."""
         user = self._access.require(name, "review")
         waiting = {s.draft_id for s in self._reviews.in_review()}
-        return [draft_listing(s, user, self._reviews) for s in self._drafts.list_drafts() if s.id in waiting]
+        return draft_listings(self._drafts.drafts_of(None, waiting), user, self._reviews)
 
     @user_errors
     def add_comment(

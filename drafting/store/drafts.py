@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, RowMapping, text
+from sqlalchemy import Connection, RowMapping, String, bindparam, text
 
 from drafting.model import Draft, FactSheet
 from drafting.store.database import SchemaStore, Step
@@ -430,6 +431,22 @@ class DraftStore(SchemaStore):
         with self._read() as db:
             rows = db.execute(text(sql + " ORDER BY updated DESC, created DESC, id"), params).mappings().all()
         return [DraftSummary(**dict(r)) for r in rows]
+
+    def drafts_of(self, owner: str | None, ids: Collection[str] = ()) -> list[DraftSummary]:
+        """The drafts ``owner`` owns and those with the given ids, most recently updated first:
+        what one person may list, found by the indexes rather than by reading every draft."""
+        query = text(
+            "SELECT * FROM drafts WHERE owner = :owner OR id IN :ids ORDER BY updated DESC, created DESC, id"
+        ).bindparams(bindparam("ids", expanding=True, type_=String()))
+        with self._read() as db:
+            rows = db.execute(query, {"owner": owner, "ids": sorted(ids)}).mappings().all()
+        return [DraftSummary(**dict(r)) for r in rows]
+
+    def summary(self, draft_id: str) -> DraftSummary | None:
+        """One draft's summary (its owner among others), or None if there is no such draft."""
+        with self._read() as db:
+            row = db.execute(text("SELECT * FROM drafts WHERE id = :id"), {"id": draft_id}).mappings().first()
+        return DraftSummary(**dict(row)) if row else None
 
     def shared_with(self, draft_id: str) -> dict[str, str]:
         with self._read() as db:

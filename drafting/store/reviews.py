@@ -10,12 +10,13 @@ still open records that override, so the history shows who pushed what through.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import RowMapping
+from sqlalchemy import RowMapping, String, bindparam
 from sqlalchemy import text as sql
 
 from drafting.store.database import SERIAL_KEY, SchemaStore, Step
@@ -263,6 +264,18 @@ class ReviewStore(SchemaStore):
 
     def state(self, draft_id: str) -> ReviewState:
         return _state(draft_id, self.history(draft_id))
+
+    def states(self, draft_ids: Collection[str]) -> dict[str, ReviewState]:
+        """The review state of each draft, in one query (a list of drafts shows every one's)."""
+        query = sql("SELECT * FROM review_events WHERE draft_id IN :ids ORDER BY id").bindparams(
+            bindparam("ids", expanding=True, type_=String())
+        )
+        events: dict[str, list[ReviewEvent]] = {d: [] for d in draft_ids}
+        with self._read() as db:
+            for row in db.execute(query, {"ids": sorted(events)}).mappings():
+                event = _event(row)
+                events[event.draft_id].append(event)
+        return {d: _state(d, history) for d, history in events.items()}
 
     def history(self, draft_id: str) -> list[ReviewEvent]:
         with self._read() as db:

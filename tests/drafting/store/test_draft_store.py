@@ -212,6 +212,18 @@ def test_status_and_sharing_leave_room_for_the_ui(store):
         store.set_status(draft_id, "shredded")
 
 
+def test_one_persons_drafts_are_found_without_reading_everyones(store):
+    mine = store.create_draft(make_draft(), owner="alice").info.draft_id
+    shared = store.create_draft(make_draft(), owner="carol").info.draft_id
+    store.create_draft(make_draft(), owner="carol")
+    store.add_version(mine, make_draft(), reason="edit", author="alice")  # updated last: listed first
+    assert [d.id for d in store.drafts_of("alice", {shared})] == [mine, shared]
+    assert [d.id for d in store.drafts_of("alice")] == [mine]
+    assert [d.id for d in store.drafts_of(None, {shared, "no-such-draft"})] == [shared]
+    assert store.drafts_of("nobody") == []
+    assert store.summary(shared).owner == "carol" and store.summary("no-such-draft") is None
+
+
 def test_failure_inside_the_write_leaves_the_previous_version(store, monkeypatch):
     draft_id = store.create_draft(make_draft(), facts=make_sheet()).info.draft_id
     real_dumps = draft_store._dumps

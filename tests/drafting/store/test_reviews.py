@@ -102,6 +102,16 @@ def test_in_review_lists_latest_submission_per_draft(store: ReviewStore) -> None
     assert [(s.draft_id, s.version) for s in store.in_review()] == [("c", 4), ("b", 1)]
 
 
+def test_the_states_of_many_drafts_come_in_one_call(store: ReviewStore) -> None:
+    store.submit("a", 1, "w")
+    store.submit("b", 2, "w")
+    store.decide("b", 2, "returned", "r", "数字有误")
+    states = store.states(["a", "b", "never-submitted"])
+    assert states == {d: store.state(d) for d in ("a", "b", "never-submitted")}
+    assert [states[d].status for d in ("a", "b", "never-submitted")] == ["in_review", "returned", "editing"]
+    assert store.states([]) == {}
+
+
 def test_persists_across_instances(settings) -> None:
     path = reviews_db_path(settings.home)
     ReviewStore(path).add_comment("d1", 1, "closing", 0, "r", "保留")
