@@ -6,7 +6,7 @@ tests may pass small fakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -45,6 +45,10 @@ class DraftRepository(Protocol):
     """Drafts with their versions and shares (drafting.store.drafts.DraftStore)."""
 
     def list_drafts(self, owner: str | None = None) -> list[DraftSummary]: ...
+
+    def drafts_of(self, owner: str | None, ids: Collection[str] = ()) -> list[DraftSummary]: ...
+
+    def summary(self, draft_id: str) -> DraftSummary | None: ...
 
     def shared_with(self, draft_id: str) -> dict[str, str]: ...
 
@@ -89,6 +93,8 @@ class ReviewLog(Protocol):
     """Review states and comments (drafting.store.reviews.ReviewStore)."""
 
     def state(self, draft_id: str) -> ReviewState: ...
+
+    def states(self, draft_ids: Collection[str]) -> dict[str, ReviewState]: ...
 
     def in_review(self) -> list[ReviewState]: ...
 
@@ -148,6 +154,8 @@ class KnowledgeIndex(PassageSource, Protocol):
     def remove_documents(self, targets: Iterable[str], progress: Progress = ...) -> RemovalReport: ...
 
     def aids(self, query: str, filters: SearchFilters = ...) -> QueryAids: ...
+
+    def prime_queries(self, queries: Sequence[str]) -> None: ...
 
     def check_embedder(self) -> None: ...
 

@@ -65,6 +65,9 @@ class SharedKnowledgeBase:
     def aids(self, query: str, filters: SearchFilters = ANY_PASSAGE) -> QueryAids:
         return self._kb.aids(query, filters)  # reads only the word lists, never the index
 
+    def prime_queries(self, queries: Sequence[str]) -> None:
+        self._kb.prime_queries(queries)  # fills the query-vector cache only, never touches the index
+
     def check_embedder(self) -> None:
         with self._shared():
             self._kb.check_embedder()

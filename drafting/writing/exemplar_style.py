@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from functools import lru_cache
 
 from drafting.mentions.names import extract_names, extract_quotes
 from drafting.mentions.numbers import extract_numbers
@@ -27,6 +28,9 @@ _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 _MASKS = re.compile(r"××(?:[\s、，,]*××)+")
 
 
+# The same past passages come back for the same sections in every draft of a kind, and finding the
+# names in one costs milliseconds; the function is pure, so each text is masked once.
+@lru_cache(maxsize=4096)
 def mask_details(text: str) -> str:
     """``text`` with its numbers, named bodies and quoted titles replaced by ×× (quote marks kept)."""
     spans: list[tuple[int, int, str]] = []

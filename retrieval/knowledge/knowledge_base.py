@@ -327,6 +327,20 @@ class KnowledgeBase:
             synonym_weight=self.config.synonym_weight,
         )
 
+    def prime_queries(self, queries: Sequence[str]) -> None:
+        """Embed in one batch the queries about to be searched that are not cached yet. A draft's
+        sections are searched together, and a batch of twelve costs about what one query does."""
+        if self.config.dense_weight <= 0 or self.catalog.document_count() == 0:
+            return
+        todo = [
+            q
+            for q in dict.fromkeys(queries)
+            if q.strip() and self._query_vectors.get((self.embedder.name, q)) is None
+        ]
+        if todo:
+            for query, vector in zip(todo, self.embedder.embed(todo), strict=True):
+                self._query_vectors.put((self.embedder.name, query), vector)
+
     def _query_vector(self, query: str) -> np.ndarray:
         # Embedding a query costs 20-150 ms on two cores; the drafting pipeline and evaluation
         # sweeps ask the same queries again and again.

@@ -344,6 +344,33 @@ def test_a_repeated_search_is_answered_from_memory_until_the_documents_change(
     assert hits[0].passage.source == "lh-2025.txt"
 
 
+class CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts):  # noqa: ANN001, ANN201
+        self.calls.append(list(texts))
+        return super().embed(texts)
+
+
+def test_a_drafts_queries_are_embedded_in_one_batch_and_searched_from_the_cache(
+    tmp_path: Path, reports: Path
+) -> None:
+    embedder = CountingEmbedder()
+    kb = make_kb(tmp_path, embedder=embedder)
+    kb.ingest([reports])
+    expected = {q: kb.search(q, SearchFilters(part="work"), k=2) for q in ("家庭医生签约", "干部培训")}
+    restarted = make_kb(tmp_path, store=kb.store, embedder=embedder)  # empty caches
+    embedder.calls.clear()
+    restarted.prime_queries(["家庭医生签约", "干部培训", "家庭医生签约", "  "])
+    assert embedder.calls == [["家庭医生签约", "干部培训"]]  # once each, blank skipped
+    for query, hits in expected.items():
+        assert restarted.search(query, SearchFilters(part="work"), k=2) == hits
+    restarted.prime_queries(["干部培训"])
+    assert len(embedder.calls) == 1  # searched and primed queries are not embedded again
+
+
 def test_passages_tokenised_by_an_older_tokenizer_are_retokenised(tmp_path: Path, reports: Path) -> None:
     kb = make_kb(tmp_path)
     kb.ingest([reports])
