@@ -34,6 +34,7 @@ USERS = {
     "writer1": "writer",
     "writer2": "writer",
     "writer3": "writer",
+    "writer4": "writer",
     "reviewer1": "reviewer",
     "maintainer1": "maintainer",
     "admin1": "admin",

@@ -42,3 +42,7 @@ class DraftContext(Protocol):
     ) -> dict:
         """Every component showing the workspace, updated to ``ws`` (None: a blank new draft)."""
         ...
+
+    def refresh(self, user: str | None, ws: Workspace, key: str | None) -> dict:
+        """The components a new version of the draft already open changes."""
+        ...

@@ -105,7 +105,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
                 elif event.kind == "finished" and event.draft is not None:
                     notify(T.GENERATED.format(version=event.draft.version))
                     ws = service.drafts.open_draft(user, did)
-                    yield page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data)
+                    yield page.refresh(user, ws, key)
                     return
                 elif event.kind in ("cancelled", "error"):
                     # Nothing was saved: the page goes back to the saved draft (the streamed text is
@@ -118,7 +118,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
                     (notify if event.kind == "cancelled" else warn)(note)
                     ws = service.drafts.open_draft(user, did)
                     yield {
-                        **page.fill(user, ws, key, plan_data=plan_data, choice_data=choice_data),
+                        **page.refresh(user, ws, key),
                         progress: render.progress_html(done, total, note),
                     }
                     return

@@ -37,6 +37,12 @@ def _status(ws: Workspace | None) -> str:
     return status + ("" if ws.can_edit else T.READ_ONLY)
 
 
+def _section_key(ws: Workspace, key: str | None) -> str | None:
+    """``key`` if the draft has that section, else its first section."""
+    keys = [s.key for s in ws.draft.sections]
+    return key if key in keys else (keys[0] if keys else None)
+
+
 @dataclass
 class DraftWorkspace:
     """The draft page as its handlers see it: the service, the page's state, and its panels."""
@@ -151,15 +157,12 @@ class DraftWorkspace:
         # One name per section on every panel (and in the stream while generating).
         for k, plan in plan_data["sections"].items():
             plan["label"] = ws.section_label(k)
-        keys = [s.key for s in ws.draft.sections]
-        key = key if key in keys else (keys[0] if keys else None)
+        key = _section_key(ws, key)
         section_choices = [(ws.section_label(s.key), s.key) for s in ws.draft.sections]
-        history = version_choices(ws)
-        previous = history[1][1] if len(history) > 1 else ws.version
         sheet = ws.sheet
         return {
+            **self.refresh(user, ws, key, listing=listing),
             self.draft_id: did,
-            self.status: _status(ws),
             fp.kind: sheet.kind if sheet else gr.skip(),
             fp.org: sheet.org if sheet else "",
             fp.period: sheet.period if sheet else "",
@@ -170,11 +173,33 @@ class DraftWorkspace:
             fp.facts_table: sheet_rows(sheet) or [["工作", "", ""]],
             wp.section: gr.update(choices=section_choices, value=key),
             wp.editor: gr.update(value=section_text(ws, key), interactive=ws.can_edit),
+            wp.exemplars: exemplar_rows(plan_data, key, choice_data),
+            cp.comment_pick: gr.update(choices=comment_choices(ws), value=None),
+            cp.confirm: gr.update(visible=False),
+            cp.message: "",
+            self.plans: plan_data,
+            self.choices: choice_data,
+        }
+
+    def refresh(
+        self, user: str | None, ws: Workspace, key: str | None, *, listing: list | None = None
+    ) -> dict:
+        """The components a new version of the draft already open changes (a saved edit, a finished
+        or stopped generation). The facts, the section list, the exemplars and the comments to pick
+        stay as they are: every property Gradio is sent rebuilds a component, and under load those
+        rebuilds were a fifth of the server's time."""
+        wp, vp, cp = self.writing, self.versions, self.comments
+        key = _section_key(ws, key)
+        history = version_choices(ws)
+        previous = history[1][1] if len(history) > 1 else ws.version
+        listing = listing if listing is not None else draft_choices(self.service, user)
+        return {
+            self.status: _status(ws),
+            wp.editor: section_text(ws, key),
             wp.base: ws.version,
             wp.conflict: gr.update(visible=False),
             wp.section_info: section_mode(ws, key),
             wp.notes: render.writer_notes_html(ws, key),
-            wp.exemplars: exemplar_rows(plan_data, key, choice_data),
             wp.full: render.draft_html(ws.draft),
             wp.flags: render.flag_list_html(
                 [f for f in ws.draft.flags if f.section == key], labels=ws.section_labels
@@ -184,11 +209,6 @@ class DraftWorkspace:
             vp.diff_from: gr.update(choices=history, value=previous),
             vp.diff_to: gr.update(choices=history, value=ws.version),
             cp.comments: comments_html(ws),
-            cp.comment_pick: gr.update(choices=comment_choices(ws), value=None),
             cp.history: render.history_html(ws.history),
-            cp.confirm: gr.update(visible=False),
-            cp.message: "",
-            self.plans: plan_data,
-            self.choices: choice_data,
-            self.drafts: gr.update(choices=listing, value=did),
+            self.drafts: gr.update(choices=listing, value=ws.draft.id or ""),
         }

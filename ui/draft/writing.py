@@ -216,9 +216,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         labels = {k: v["label"] for k, v in (plan_data.get("sections") or {}).items()}
         return render.live_flags_html(key, text, found, labels)
 
-    def save(
-        request: gr.Request, did: str, key: str, text: str, base: int | None, plans: dict, choices: dict
-    ):
+    def save(request: gr.Request, did: str, key: str, text: str, base: int | None):
         if not did or not key:
             raise gr.Error(T.NEED_DRAFT, title=T.ERROR_TITLE)
         user = username(request)
@@ -227,24 +225,20 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         except SaveConflict as exc:  # nothing saved; the editor keeps this person's text
             return {writing.conflict: gr.update(visible=True), writing.conflict_msg: f"⚠ {exc}"}
         notify(T.SAVED.format(version=draft.version))
-        return page.fill(
-            user, service.drafts.open_draft(user, did), key, plan_data=plans, choice_data=choices
-        )
+        return page.refresh(user, service.drafts.open_draft(user, did), key)
 
     @guarded
-    def on_save(request: gr.Request, did: str, key: str, text: str, base: int, plans: dict, choices: dict):
-        return save(request, did, key, text, int(base or 0) or None, plans, choices)
+    def on_save(request: gr.Request, did: str, key: str, text: str, base: int):
+        return save(request, did, key, text, int(base or 0) or None)
 
     @guarded
-    def on_keep_mine(request: gr.Request, did: str, key: str, text: str, plans: dict, choices: dict):
-        return save(request, did, key, text, None, plans, choices)
+    def on_keep_mine(request: gr.Request, did: str, key: str, text: str):
+        return save(request, did, key, text, None)
 
     @guarded
-    def on_load_theirs(request: gr.Request, did: str, key: str, plans: dict, choices: dict):
+    def on_load_theirs(request: gr.Request, did: str, key: str):
         user = username(request)
-        return page.fill(
-            user, service.drafts.open_draft(user, did), key, plan_data=plans, choice_data=choices
-        )
+        return page.refresh(user, service.drafts.open_draft(user, did), key)
 
     writing.section.input(
         on_section,
@@ -262,8 +256,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         show_progress="hidden",
     )
     edited = [page.draft_id, writing.section, writing.editor]
-    state = [page.plans, page.choices]
     targets = [*page.targets, writing.conflict_msg]
-    writing.save_btn.click(on_save, [*edited, writing.base, *state], targets, api_name="save_section")
-    writing.keep_mine.click(on_keep_mine, [*edited, *state], targets)
-    writing.load_theirs.click(on_load_theirs, [page.draft_id, writing.section, *state], targets)
+    writing.save_btn.click(on_save, [*edited, writing.base], targets, api_name="save_section")
+    writing.keep_mine.click(on_keep_mine, edited, targets)
+    writing.load_theirs.click(on_load_theirs, [page.draft_id, writing.section], targets)
