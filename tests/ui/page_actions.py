@@ -45,3 +45,16 @@ def choose(page, dropdown_id: str, option: str | re.Pattern) -> None:
 
 def tab(page, name: str) -> None:
     page.get_by_role("tab", name=name).click()
+
+
+def prepare_draft(page, org: str, period: str, next_period: str, facts: str) -> None:
+    """Type the draft's body and periods, paste and parse the facts, and prepare version 1."""
+    field(page, "org").fill(org)
+    field(page, "period").fill(period)
+    field(page, "next-period").fill(next_period)
+    tab(page, "粘贴文本")
+    field(page, "facts-text").fill(facts)
+    page.locator("#facts-parse").click()
+    page.locator("#facts-msg").get_by_text("已解析").wait_for()
+    page.locator("#prepare").click()
+    page.locator("#draft-status").get_by_text("第 1 版").wait_for()

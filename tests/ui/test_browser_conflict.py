@@ -8,7 +8,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.ui.page_actions import choose, field, tab
+from tests.ui.page_actions import choose, field, prepare_draft, tab
 
 WRITER = "writer4"
 FACTS = """【工作】
@@ -16,18 +16,6 @@ FACTS = """【工作】
 【计划】
 干部教育培训：下半年再举办专题培训班2期
 """
-
-
-def _prepare(page) -> None:
-    field(page, "org").fill("溪口镇人民政府")
-    field(page, "period").fill("2026年上半年")
-    field(page, "next-period").fill("2026年下半年")
-    tab(page, "粘贴文本")
-    field(page, "facts-text").fill(FACTS)
-    page.locator("#facts-parse").click()
-    page.locator("#facts-msg").get_by_text("已解析").wait_for()
-    page.locator("#prepare").click()
-    page.locator("#draft-status").get_by_text("第 1 版").wait_for()
 
 
 def _open_section(page) -> None:
@@ -49,7 +37,7 @@ def _conflict(page):
 
 def test_a_conflicting_save_is_kept_or_replaced_by_choice(sign_in) -> None:
     _, first = sign_in(WRITER)
-    _prepare(first)
+    prepare_draft(first, "溪口镇人民政府", "2026年上半年", "2026年下半年", FACTS)
     _, second = sign_in(WRITER)
     choose(second, "draft-pick", re.compile("溪口镇"))
     second.locator("#draft-open").click()

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from page_actions import choose, field, need, shot, tab
+from page_actions import choose, field, need, prepare_draft, shot, tab
 from playwright.sync_api import expect
 
 from drafting.writing.stub_llm import facts_responder
@@ -110,15 +110,7 @@ def test_knowledge_page_searches_first_and_fits_1440(sign_in, shots: Path) -> No
 def test_drafting_page_progress_tags_picker_and_cancel(sign_in, stub, shots: Path) -> None:
     need(state, "kb")
     context, page = sign_in(WRITER)
-    field(page, "org").fill("青川区委组织部")
-    field(page, "period").fill(PERIOD)
-    field(page, "next-period").fill("2027年下半年")
-    tab(page, "粘贴文本")
-    field(page, "facts-text").fill(FACTS)
-    page.locator("#facts-parse").click()
-    page.locator("#facts-msg").get_by_text("已解析").wait_for()
-    page.locator("#prepare").click()
-    page.locator("#draft-status").get_by_text("第 1 版").wait_for()
+    prepare_draft(page, "青川区委组织部", PERIOD, "2027年下半年", FACTS)
     expect(page.locator("#progress")).to_contain_text("尚未生成")
 
     # The picker: every label unique, carrying its part; the open one is named under it.

@@ -43,6 +43,11 @@ class DraftContext(Protocol):
         """Every component showing the workspace, updated to ``ws`` (None: a blank new draft)."""
         ...
 
+    @property
+    def refresh_targets(self) -> list[Any]:
+        """The components ``refresh`` updates."""
+        ...
+
     def refresh(self, user: str | None, ws: Workspace, key: str | None) -> dict:
         """The components a new version of the draft already open changes."""
         ...

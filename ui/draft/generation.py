@@ -151,7 +151,9 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
             service.generation.cancel(username(request), rid)
 
     gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
-    gen_outputs = page.targets  # the progress bar is one of them
+    # What a run streams (progress bar, editor, full text) and what its end refreshes: the fewer
+    # outputs, the less Gradio rebuilds for each streamed repaint.
+    gen_outputs = page.refresh_targets
     # Generation shares one concurrency group so a few long runs cannot starve quick clicks.
     writing.gen_one.click(new_run, None, [page.run_id]).then(
         on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden"

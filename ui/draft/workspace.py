@@ -64,10 +64,10 @@ class DraftWorkspace:
     @property
     def targets(self) -> list[Any]:
         """The components ``fill`` updates, in one place so every handler agrees."""
-        fp, wp, vp, cp = self.facts, self.writing, self.versions, self.comments
+        fp, wp, cp = self.facts, self.writing, self.comments
         return [
+            *self.refresh_targets,
             self.draft_id,
-            self.status,
             fp.kind,
             fp.org,
             fp.period,
@@ -77,26 +77,12 @@ class DraftWorkspace:
             fp.date,
             fp.facts_table,
             wp.section,
-            wp.editor,
-            wp.base,
-            wp.conflict,
-            wp.section_info,
-            wp.notes,
             wp.exemplars,
-            wp.full,
-            wp.flags,
-            wp.progress,
-            vp.versions,
-            vp.diff_from,
-            vp.diff_to,
-            cp.comments,
             cp.comment_pick,
-            cp.history,
             cp.confirm,
             cp.message,
             self.plans,
             self.choices,
-            self.drafts,
         ]
 
     def fill(
@@ -181,34 +167,55 @@ class DraftWorkspace:
             self.choices: choice_data,
         }
 
+    @property
+    def refresh_targets(self) -> list[Any]:
+        """The components ``refresh`` updates, in the order it gives their values."""
+        wp, vp, cp = self.writing, self.versions, self.comments
+        return [
+            self.status,
+            wp.editor,
+            wp.base,
+            wp.conflict,
+            wp.section_info,
+            wp.notes,
+            wp.full,
+            wp.flags,
+            wp.progress,
+            vp.versions,
+            vp.diff_from,
+            vp.diff_to,
+            cp.comments,
+            cp.history,
+            self.drafts,
+        ]
+
     def refresh(
         self, user: str | None, ws: Workspace, key: str | None, *, listing: list | None = None
     ) -> dict:
         """The components a new version of the draft already open changes (a saved edit, a finished
-        or stopped generation). The facts, the section list, the exemplars and the comments to pick
-        stay as they are: every property Gradio is sent rebuilds a component, and under load those
-        rebuilds were a fifth of the server's time."""
-        wp, vp, cp = self.writing, self.versions, self.comments
+        or stopped generation): ``refresh_targets``. The facts, the section list, the exemplars and
+        the comment picker stay as they are. Handlers that only refresh declare just these outputs:
+        Gradio rebuilds a whole component for every output sent a property or left out (skipped),
+        and under load those rebuilds took a fifth of the server's time."""
         key = _section_key(ws, key)
         history = version_choices(ws)
         previous = history[1][1] if len(history) > 1 else ws.version
         listing = listing if listing is not None else draft_choices(self.service, user)
-        return {
-            self.status: _status(ws),
-            wp.editor: section_text(ws, key),
-            wp.base: ws.version,
-            wp.conflict: gr.update(visible=False),
-            wp.section_info: section_mode(ws, key),
-            wp.notes: render.writer_notes_html(ws, key),
-            wp.full: render.draft_html(ws.draft),
-            wp.flags: render.flag_list_html(
-                [f for f in ws.draft.flags if f.section == key], labels=ws.section_labels
-            ),
-            wp.progress: render.draft_progress_html(ws.draft),
-            vp.versions: gr.update(choices=history, value=ws.version),
-            vp.diff_from: gr.update(choices=history, value=previous),
-            vp.diff_to: gr.update(choices=history, value=ws.version),
-            cp.comments: comments_html(ws),
-            cp.history: render.history_html(ws.history),
-            self.drafts: gr.update(choices=listing, value=ws.draft.id or ""),
-        }
+        values = [
+            _status(ws),
+            section_text(ws, key),
+            ws.version,
+            gr.update(visible=False),
+            section_mode(ws, key),
+            render.writer_notes_html(ws, key),
+            render.draft_html(ws.draft),
+            render.flag_list_html([f for f in ws.draft.flags if f.section == key], labels=ws.section_labels),
+            render.draft_progress_html(ws.draft),
+            gr.update(choices=history, value=ws.version),
+            gr.update(choices=history, value=previous),
+            gr.update(choices=history, value=ws.version),
+            comments_html(ws),
+            render.history_html(ws.history),
+            gr.update(choices=listing, value=ws.draft.id or ""),
+        ]
+        return dict(zip(self.refresh_targets, values, strict=True))

@@ -256,7 +256,7 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
         show_progress="hidden",
     )
     edited = [page.draft_id, writing.section, writing.editor]
-    targets = [*page.targets, writing.conflict_msg]
+    targets = [*page.refresh_targets, writing.conflict_msg]
     writing.save_btn.click(on_save, [*edited, writing.base], targets, api_name="save_section")
     writing.keep_mine.click(on_keep_mine, edited, targets)
     writing.load_theirs.click(on_load_theirs, [page.draft_id, writing.section], targets)
