@@ -9,7 +9,8 @@ page Gradio serves gets a small script as the first element of its <head>, which
 of Gradio's deferred module scripts, and reports Chinese as the browser's language. This is done
 by an ASGI middleware handed to Gradio's FastAPI app through ``launch(app_kwargs=...)``. The same
 script turns the few tooltips and screen-reader labels Gradio hard-codes in English into Chinese
-as they appear (ATTRIBUTE_WORDS); there is no hook for those at all.
+as they appear (ATTRIBUTE_WORDS), and the few texts it hard-codes (TEXT_PATTERNS); there is no
+hook for those at all.
 """
 
 from __future__ import annotations
@@ -42,11 +43,15 @@ ATTRIBUTE_WORDS = {
     "Close": "关闭",
 }
 ATTRIBUTE_PREFIXES = {"number input for ": "数字输入：", "range slider for ": "滑块："}
+# Text Gradio writes in English in every language, outside its translation tables (JavaScript
+# regular expressions and their replacements): the upload area's "Uploading 1 file...".
+TEXT_PATTERNS = {r"^\s*Uploading\s+(\d+)\s+files?\.\.\.\s*$": "正在上传 $1 个文件……"}
 
 
 def _force_locale_script() -> str:
     words = json.dumps(ATTRIBUTE_WORDS, ensure_ascii=False)
     prefixes = json.dumps(list(ATTRIBUTE_PREFIXES.items()), ensure_ascii=False)
+    texts = json.dumps(list(TEXT_PATTERNS.items()), ensure_ascii=False)
     return (
         "<script>(function(){try{"
         f"var lang='{LOCALE}',langs=['{LOCALE}','zh'];"
@@ -58,11 +63,15 @@ def _force_locale_script() -> str:
         "function fix(el){for(var i=0;i<A.length;i++){var v=el.getAttribute&&el.getAttribute(A[i]);if(!v)continue;"
         "var t=W[v];if(t===undefined){for(var j=0;j<P.length;j++){if(v.indexOf(P[j][0])===0){t=P[j][1]+v.slice(P[j][0].length);break}}}"
         "if(t!==undefined&&t!==v)el.setAttribute(A[i],t)}}"
-        "function scan(root){if(root.nodeType!==1)return;fix(root);"
-        "var all=root.querySelectorAll('[title],[aria-label]');for(var i=0;i<all.length;i++)fix(all[i])}"
+        f"var X={texts}.map(function(p){{return [new RegExp(p[0]),p[1]]}});"
+        "function say(n){var v=n.nodeValue;for(var i=0;i<X.length;i++){if(X[i][0].test(v)){n.nodeValue=v.replace(X[i][0],X[i][1]);return}}}"
+        "function scan(root){if(root.nodeType===3){say(root);return}if(root.nodeType!==1)return;fix(root);"
+        "var all=root.querySelectorAll('[title],[aria-label]');for(var i=0;i<all.length;i++)fix(all[i]);"
+        "var w=document.createTreeWalker(root,NodeFilter.SHOW_TEXT),n;while((n=w.nextNode()))say(n)}"
         "new MutationObserver(function(ms){for(var i=0;i<ms.length;i++){var m=ms[i];"
-        "if(m.type==='attributes')fix(m.target);else for(var j=0;j<m.addedNodes.length;j++)scan(m.addedNodes[j])}})"
-        ".observe(document.documentElement,{subtree:true,childList:true,attributes:true,attributeFilter:A});"
+        "if(m.type==='attributes')fix(m.target);else if(m.type==='characterData')say(m.target);"
+        "else for(var j=0;j<m.addedNodes.length;j++)scan(m.addedNodes[j])}})"
+        ".observe(document.documentElement,{subtree:true,childList:true,characterData:true,attributes:true,attributeFilter:A});"
         "})();</script>"
     )
 

@@ -52,3 +52,20 @@ def test_a_page_without_head_is_left_alone() -> None:
 
 def test_the_middleware_is_what_the_app_hands_to_gradio() -> None:
     assert middleware()[0].cls is ForceLocaleMiddleware
+
+
+def test_text_gradio_hard_codes_in_english_turns_chinese_as_it_appears(browser) -> None:
+    from playwright.sync_api import expect
+
+    page = browser.new_page()
+    page.set_content(f"<html><head>{FORCE_LOCALE_SCRIPT}</head><body><div id='w'>x</div></body></html>")
+    # As Gradio's upload area writes it: one text node, its value replaced while the file uploads.
+    page.evaluate(
+        "() => { document.getElementById('w').firstChild.nodeValue = 'Uploading 1\\n\\t\\tfile...'; }"
+    )
+    expect(page.locator("#w")).to_have_text("正在上传 1 个文件……")
+    page.evaluate("() => { document.getElementById('w').innerHTML = '<span>Uploading 3 files...</span>'; }")
+    expect(page.locator("#w")).to_have_text("正在上传 3 个文件……")
+    page.evaluate("() => { document.getElementById('w').textContent = 'Uploading soon'; }")
+    expect(page.locator("#w")).to_have_text("Uploading soon")  # only the exact message is changed
+    page.close()
