@@ -110,7 +110,13 @@ class LLMSettings(BaseModel):
     max_tokens: int = 1500
     timeout_s: float = 120.0
     max_retries: int = 3
+    # Sections of one draft written at once.
     concurrency: int = 4
+    # Requests to the model open at once from one server process, all writers together; more wait
+    # for a free one. Set it to what the endpoint serves in parallel (the local model: its
+    # `local_model.parallel` slots). Each open stream is also a thread competing with people's
+    # clicks: with 20 writers generating, a lower bound keeps page actions quick (README, Load).
+    max_in_flight: int = Field(default=8, ge=1)
     # Answers arrive streamed (live preview); false asks for whole answers, for endpoints that cannot stream.
     stream: bool = True
     # The model's context window in tokens; a template is published only if every section prompt

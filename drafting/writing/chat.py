@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit
@@ -127,6 +128,11 @@ class OpenAIChatModel:
     exponential backoff (0.5 s doubling, at most 8 s, or the server's Retry-After); ``timeout_s``
     bounds each attempt and each wait between streamed chunks. Pass ``http_client`` (an
     ``httpx.Client``, e.g. with ``httpx.MockTransport``) to run the real SDK against canned responses.
+
+    ``max_in_flight`` bounds the requests this object has open at once, over every draft and
+    every writer sharing it: an endpoint serves only so many at a time (a local model has a few
+    slots), and every open stream is a thread of the server competing with people's clicks.
+    A request beyond it waits for a slot before it is sent.
     """
 
     def __init__(
@@ -141,6 +147,7 @@ class OpenAIChatModel:
         max_tokens: int = 1500,
         seed: int | None = None,
         streaming: bool = True,
+        max_in_flight: int | None = None,
         http_client: Any = None,
     ) -> None:
         import openai  # imported here so the offline path never loads the SDK
@@ -156,6 +163,7 @@ class OpenAIChatModel:
         # A fixed seed (evaluations) makes sampling repeatable on endpoints that take one.
         self.seed = seed
         self.streaming = streaming  # False: stream() asks for the whole answer (no live preview)
+        self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
         # Endpoints that reject stream_options (older vLLM/Ollama) get one retry without it.
         self._include_usage = True
         self._client = openai.OpenAI(
@@ -184,9 +192,10 @@ class OpenAIChatModel:
     ) -> ChatResult:
         """One whole answer; raises ChatError for any failure after the SDK's retries."""
         try:
-            completion = self._client.chat.completions.create(
-                messages=cast(Any, list(messages)), **self._params(temperature, max_tokens)
-            )
+            with self._slot():
+                completion = self._client.chat.completions.create(
+                    messages=cast(Any, list(messages)), **self._params(temperature, max_tokens)
+                )
         except Exception as exc:
             raise self._error(exc) from exc
         if not hasattr(completion, "choices"):  # the SDK hands back a bare str for a non-JSON body
@@ -240,7 +249,23 @@ class OpenAIChatModel:
         except Exception as exc:
             raise self._error(exc) from exc
 
+    @contextmanager
+    def _slot(self) -> Iterator[None]:
+        if self._slots is None:
+            yield
+            return
+        with self._slots:
+            yield
+
     def _deltas(
+        self, messages: list[Message], params: dict[str, Any]
+    ) -> Iterator[str | dict[str, int] | Finish]:
+        # The slot is held until the answer is read to its end, or the reader stops (closing
+        # this generator), or fails.
+        with self._slot():
+            yield from self._read(messages, params)
+
+    def _read(
         self, messages: list[Message], params: dict[str, Any]
     ) -> Iterator[str | dict[str, int] | Finish]:
         stream = self._open_stream(messages, params)
@@ -464,5 +489,6 @@ def build_chat_model(settings: Settings, *, http_client: Any = None) -> ChatMode
         temperature=llm.temperature,
         max_tokens=llm.max_tokens,
         streaming=llm.stream,
+        max_in_flight=llm.max_in_flight,
         http_client=http_client,
     )

@@ -275,3 +275,41 @@ def test_configured_endpoint_builds_the_adapter_without_showing_the_key(monkeypa
     assert model.name == "deepseek-chat"
     assert "sk-very-secret" not in repr(model)
     assert "sk-very-secret" not in repr(vars(model).get("base_url"))
+
+
+@pytest.mark.parametrize("max_in_flight, peak", [(2, 2), (None, 5)])
+def test_requests_beyond_max_in_flight_wait_for_a_slot(max_in_flight, peak) -> None:
+    lock, open_now, seen = threading.Lock(), [0], [0]
+
+    def slow(messages):  # counts the requests the endpoint is answering at this moment
+        with lock:
+            open_now[0] += 1
+            seen[0] = max(seen[0], open_now[0])
+        threading.Event().wait(0.3)
+        with lock:
+            open_now[0] -= 1
+        return "已收到。"
+
+    with StubLLM(responder=slow, token_delay_s=0.01) as stub:
+        chat = OpenAIChatModel(
+            base_url=stub.base_url, model=stub.model, max_retries=0, timeout_s=10, max_in_flight=max_in_flight
+        )
+        answers: list[str] = []
+        # Five writers at once: three streams read to the end, one whole answer, one stopped early.
+        calls = [lambda: "".join(chat.stream([{"role": "user", "content": "问"}])) for _ in range(3)]
+        calls.append(lambda: chat.complete([{"role": "user", "content": "问"}]).text)
+        calls.append(lambda: next(chat.stream([{"role": "user", "content": "问"}])))
+        threads = [threading.Thread(target=lambda c=c: answers.append(c())) for c in calls]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert len(answers) == 5 and seen[0] == peak
+        # Every slot came back: as many requests again all run at once.
+        seen[0] = 0
+        threads = [threading.Thread(target=calls[0]) for _ in range(peak)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+        assert seen[0] == peak
