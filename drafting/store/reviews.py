@@ -271,6 +271,8 @@ class ReviewStore(SchemaStore):
             bindparam("ids", expanding=True, type_=String())
         )
         events: dict[str, list[ReviewEvent]] = {d: [] for d in draft_ids}
+        if not events:
+            return {}
         with self._read() as db:
             for row in db.execute(query, {"ids": sorted(events)}).mappings():
                 event = _event(row)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit
@@ -163,7 +163,9 @@ class OpenAIChatModel:
         # A fixed seed (evaluations) makes sampling repeatable on endpoints that take one.
         self.seed = seed
         self.streaming = streaming  # False: stream() asks for the whole answer (no live preview)
-        self._slots = threading.BoundedSemaphore(max_in_flight) if max_in_flight else None
+        self._slot: AbstractContextManager[Any] = (
+            threading.BoundedSemaphore(max_in_flight) if max_in_flight else nullcontext()
+        )
         # Endpoints that reject stream_options (older vLLM/Ollama) get one retry without it.
         self._include_usage = True
         self._client = openai.OpenAI(
@@ -192,7 +194,7 @@ class OpenAIChatModel:
     ) -> ChatResult:
         """One whole answer; raises ChatError for any failure after the SDK's retries."""
         try:
-            with self._slot():
+            with self._slot:
                 completion = self._client.chat.completions.create(
                     messages=cast(Any, list(messages)), **self._params(temperature, max_tokens)
                 )
@@ -249,20 +251,12 @@ class OpenAIChatModel:
         except Exception as exc:
             raise self._error(exc) from exc
 
-    @contextmanager
-    def _slot(self) -> Iterator[None]:
-        if self._slots is None:
-            yield
-            return
-        with self._slots:
-            yield
-
     def _deltas(
         self, messages: list[Message], params: dict[str, Any]
     ) -> Iterator[str | dict[str, int] | Finish]:
         # The slot is held until the answer is read to its end, or the reader stops (closing
         # this generator), or fails.
-        with self._slot():
+        with self._slot:
             yield from self._read(messages, params)
 
     def _read(
