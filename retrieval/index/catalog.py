@@ -302,6 +302,11 @@ class Catalog:
     def document_count(self) -> int:
         return int(self._query_one("SELECT COUNT(*) FROM documents")[0])
 
+    def has_documents(self) -> bool:
+        """Whether any document is committed; asked before every search, so it reads one row, not
+        the whole table as COUNT(*) does."""
+        return self._query_one("SELECT EXISTS (SELECT 1 FROM documents)")[0] == 1
+
     def doc_ids_matching(self, filters: SearchFilters) -> list[str]:
         """Ids of documents passing the document-level filters (year, period, org, doc id)."""
         clauses: list[str] = ["1 = 1"]

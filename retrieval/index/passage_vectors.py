@@ -87,7 +87,7 @@ class PassageVectors:
     def check(self) -> None:
         """Refuse to mix vectors of two models; raises IndexMismatchError with the way out."""
         recorded = self.catalog.get_meta(_EMBEDDER_KEY)
-        if recorded is None or self.catalog.document_count() == 0:
+        if recorded is None or not self.catalog.has_documents():
             return
         if recorded == _REBUILDING:
             raise IndexMismatchError(f"上次重建向量索引没有完成。{REBUILD_HINT}")
@@ -107,7 +107,7 @@ class PassageVectors:
         """Before a batch adds vectors: refuse another model's committed index, and drop the
         vectors of another model that an interrupted run left behind with nothing committed."""
         recorded = self.catalog.get_meta(_EMBEDDER_KEY)
-        if self.catalog.document_count() > 0:
+        if self.catalog.has_documents():
             self.check()
         elif recorded not in (None, self.model_id()) or (
             recorded is not None and self.catalog.get_meta(_LAYOUT_KEY) != VECTOR_LAYOUT

@@ -330,7 +330,7 @@ class KnowledgeBase:
     def prime_queries(self, queries: Sequence[str]) -> None:
         """Embed in one batch the queries about to be searched that are not cached yet. A draft's
         sections are searched together, and a batch of twelve costs about what one query does."""
-        if self.config.dense_weight <= 0 or self.catalog.document_count() == 0:
+        if self.config.dense_weight <= 0 or not self.catalog.has_documents():
             return
         todo = [
             q
@@ -383,7 +383,7 @@ class KnowledgeBase:
         if mode not in SEARCH_MODES:
             raise ValueError(f"未知的检索方式“{mode}”，可选：{'、'.join(SEARCH_MODES)}。")
         n = max(self.config.candidates, 3 * k)
-        if self.catalog.document_count() == 0:
+        if not self.catalog.has_documents():
             return []  # nothing to search, and no reason to load the embedding model
         doc_level = _has_document_filter(filters)
         key = (

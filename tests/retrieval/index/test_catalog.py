@@ -74,10 +74,11 @@ def test_commit_replace_and_remove_a_document(tmp_path: Path) -> None:
     catalog.commit_document(record(sha256="1" * 64), [passage("d1", 0)], [["正文"]])
     assert catalog.document_sha("d1") == "1" * 64
     assert [p.id for p in catalog.document_passages("d1")] == ["d1:0"]
-    assert catalog.passage_count() == 1
+    assert catalog.passage_count() == 1 and catalog.has_documents()
 
     assert catalog.remove_document("d1") and not catalog.remove_document("d1")
     assert catalog.document_count() == catalog.passage_count() == 0
+    assert not catalog.has_documents()
     assert catalog.generation() == 3
 
 
