@@ -9,6 +9,7 @@ reviewer can check the draft in Word itself.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tempfile
@@ -175,6 +176,9 @@ class DocxExporter:
         # The reference is opened at each export, not here: a settings file naming a missing
         # template must not stop the application from starting, only the export that needs it.
         self.highlight_flags = highlight_flags
+        # Opening a template and setting up its styles cost three times what reopening the
+        # result does, and each export needs its own copy: the prepared package is kept as bytes.
+        self._prepared: tuple[object, bytes] | None = None
 
     def export(self, draft: Draft, out: Path, *, comments: bool = False) -> Path:
         """Write `draft` to `out` (".docx" appended if missing) atomically; returns the path.
@@ -204,6 +208,26 @@ class DocxExporter:
     # ------------------------------------------------------------ document set-up
 
     def _new_document(self) -> Document:
+        key = self._template_key()
+        prepared = self._prepared
+        if prepared is None or prepared[0] != key:
+            buffer = io.BytesIO()
+            self._prepare_template().save(buffer)
+            prepared = self._prepared = (key, buffer.getvalue())
+        return docx.Document(io.BytesIO(prepared[1]))
+
+    def _template_key(self) -> object:
+        """What the prepared template depends on: the profile, and the reference file as it is now
+        (an organisation may replace its template while the application runs)."""
+        if self.reference_docx is None:
+            return self.profile
+        try:
+            stat = self.reference_docx.stat()
+        except OSError:
+            return (self.profile, self.reference_docx, None)  # _open_reference says what is wrong
+        return (self.profile, self.reference_docx, stat.st_mtime_ns, stat.st_size)
+
+    def _prepare_template(self) -> Document:
         if self.reference_docx is None:
             doc = docx.Document()
             styles.apply_profile(doc, self.profile)

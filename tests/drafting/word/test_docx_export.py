@@ -453,6 +453,23 @@ def test_a_reference_docx_supplies_styles_header_and_page_setup(tmp_path):
     assert doc.styles["公文主送"].font.name is None
 
 
+def test_a_reference_docx_replaced_while_running_is_used_from_the_next_export(tmp_path):
+    reference = make_reference(tmp_path / "org.docx")
+    exporter = DocxExporter(reference_docx=reference)
+    first = docx.Document(str(exporter.export(sample_draft(), tmp_path / "a.docx")))
+    assert first.sections[0].header.paragraphs[0].text == "本机关内部文稿"
+
+    replaced = docx.Document(str(reference))
+    replaced.sections[0].header.paragraphs[0].text = "新版模板的页眉"
+    replaced.save(str(reference))
+    second = docx.Document(str(exporter.export(sample_draft(), tmp_path / "b.docx")))
+    assert second.sections[0].header.paragraphs[0].text == "新版模板的页眉"
+
+    reference.unlink()
+    with pytest.raises(ExportError, match="找不到参考模板"):
+        exporter.export(sample_draft(), tmp_path / "c.docx")
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [(None, "找不到参考模板"), (b"not a zip file", "参考模板无法打开"), (b"", "参考模板无法打开")],
@@ -484,7 +501,8 @@ def test_a_dotx_template_is_refused_with_advice(tmp_path):
 
 def test_a_failed_export_leaves_the_previous_file_intact(tmp_path, monkeypatch):
     out = tmp_path / "report.docx"
-    DocxExporter().export(sample_draft(title="第一版"), out)
+    exporter = DocxExporter()  # its template is prepared (and saved to memory) by the first export
+    exporter.export(sample_draft(title="第一版"), out)
     before = out.read_bytes()
 
     def half_write(self, path):
@@ -493,7 +511,7 @@ def test_a_failed_export_leaves_the_previous_file_intact(tmp_path, monkeypatch):
 
     monkeypatch.setattr(docx.document.Document, "save", half_write)
     with pytest.raises(RuntimeError):
-        DocxExporter().export(sample_draft(title="第二版"), out)
+        exporter.export(sample_draft(title="第二版"), out)
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.docx"]  # no temp file left
 
