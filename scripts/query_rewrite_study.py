@@ -22,6 +22,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -31,7 +32,8 @@ from drafting.service import components  # noqa: E402
 from drafting.settings import ChromaSettings, Settings  # noqa: E402
 from drafting.writing.chat import OpenAIChatModel  # noqa: E402
 from retrieval.documents import SearchHit  # noqa: E402
-from retrieval.evaluation.retrieval_eval import find_spans, is_correct, load_queries  # noqa: E402
+from retrieval.evaluation.retrieval_eval import evaluate, load_queries  # noqa: E402
+from retrieval.search.fusion import fuse  # noqa: E402
 
 SYSTEM = (
     "你是机关公文写作助手，帮写材料的人在往年工作总结、情况报告里查找段落。"
@@ -70,14 +72,24 @@ def rewrite_all(queries: list[str], chat: OpenAIChatModel, cache: Path) -> dict[
     return rewrites
 
 
-def fuse_by_rank(lists: list[list[SearchHit]], k: int) -> list[SearchHit]:
-    score: dict[str, float] = {}
-    first: dict[str, SearchHit] = {}
-    for hits in lists:
-        for rank, hit in enumerate(hits, start=1):
-            score[hit.passage.id] = score.get(hit.passage.id, 0.0) + 1 / (60 + rank)
-            first.setdefault(hit.passage.id, hit)
-    return [first[i] for i in sorted(score, key=lambda i: -score[i])][:k]
+def fuse_by_rank(first: list[SearchHit], second: list[SearchHit], k: int) -> list[SearchHit]:
+    """The search's own reciprocal-rank fusion, with the two lists weighted alike."""
+    hits = {h.passage.id: h for h in [*second, *first]}
+    fused = fuse(
+        [(h.passage.id, h.score) for h in first], [(h.passage.id, h.score) for h in second], 1.0, 1.0, "rrf"
+    )
+    return [hits[f.id] for f in fused[:k]]
+
+
+class Variant:
+    """The knowledge base as `evaluate` sees it, with the query turned into something else first."""
+
+    def __init__(self, kb: Any, search: Callable[[str], list[SearchHit]]) -> None:
+        self.catalog = kb.catalog
+        self._search = search
+
+    def search(self, query: str, k: int, mode: str) -> list[SearchHit]:
+        return self._search(query)[:k]
 
 
 def main() -> int:
@@ -99,36 +111,20 @@ def main() -> int:
         settings = Settings().model_copy(update={"home": Path(scratch), "chroma": ChromaSettings()})
         kb = components.build_knowledge_base(settings)
         kb.ingest([args.reports])
-        targets = []
-        for q in queries:
-            spans = {
-                d.id: find_spans(d.cleaned_text, q.answer)
-                for d in kb.catalog.documents_where(source=q.source)
-            }
-            spans = {doc_id: found for doc_id, found in spans.items() if found}
-            if spans:
-                targets.append((q.query, spans))
-
         variants: dict[str, Callable[[str], list[SearchHit]]] = {
             "as written": lambda q: kb.search(q, k=5),
             "rewrite alone": lambda q: kb.search(rewrites[q] or q, k=5),
             "as written + rewrite, joined": lambda q: kb.search(f"{q} {rewrites[q]}".strip(), k=5),
             "rank fusion of the two": lambda q: fuse_by_rank(
-                [kb.search(q, k=20), kb.search(rewrites[q] or q, k=20)], 5
+                kb.search(q, k=20), kb.search(rewrites[q] or q, k=20), 5
             ),
         }
-        print(f"{len(targets)} queries, hybrid search, k = 5\n")
         print("| query | R@1 | R@5 | MRR |\n|---|---|---|---|")
         for name, search in variants.items():
-            ranks = [
-                next((n for n, hit in enumerate(search(query), start=1) if is_correct(hit, spans)), None)
-                for query, spans in targets
-            ]
-            total = max(len(ranks), 1)
-            print(
-                f"| {name} | {sum(r == 1 for r in ranks) / total:.3f} | "
-                f"{sum(r is not None for r in ranks) / total:.3f} | {sum(1 / r for r in ranks if r) / total:.3f} |"
-            )
+            result = evaluate(Variant(kb, search), queries, k=5, modes=("hybrid",))
+            scores = result.scores[0]
+            print(f"| {name} | {scores.recall_at_1:.3f} | {scores.recall_at_k:.3f} | {scores.mrr:.3f} |")
+        print(f"\n{result.queries} queries, hybrid search, k = 5")
     return 0
 
 
