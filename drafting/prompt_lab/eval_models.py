@@ -69,11 +69,12 @@ def open_eval_model(
     if spec == "local":
         url = local_model_url(settings)
         wait_until_loaded(url)
-        model = _served_model(url)
-        if model is None:
+        listed = _listed_models(url)
+        if not listed:
             raise EvalModelError(
                 f"本机模型没有在 {url} 运行。请先在另一个终端执行 `drafter local-model`，等它显示就绪后再评测。"
             )
+        model = listed[0]
         yield EvalModel(
             "local",
             _endpoint(url, model, settings, temperature, seed),
@@ -84,7 +85,11 @@ def open_eval_model(
         return
     if spec.startswith(("http://", "https://")):
         wait_until_loaded(spec)
-        model = _served_model(spec) or settings.llm.model
+        listed = _listed_models(spec)
+        if listed is None:
+            # Every case would fail the same way; one message now instead of a table of errors.
+            raise EvalModelError(f"模型接口 {spec} 没有应答，请确认服务已启动、地址正确。")
+        model = _model_to_use(settings.llm.model, listed)
         yield EvalModel(
             spec, _endpoint(spec, model, settings, temperature, seed), f"{model}（{spec}）", temperature, seed
         )
@@ -129,16 +134,30 @@ def wait_until_loaded(url: str, timeout_s: float = 600, poll_s: float = 1.0) -> 
         time.sleep(poll_s)
 
 
-def _served_model(url: str) -> str | None:
-    """The first model id the endpoint lists, or None when nothing answers there."""
+def _listed_models(url: str) -> list[str] | None:
+    """The model ids the endpoint lists; [] when it answers without a list (an HTTP error, another
+    shape); None when nothing answers there."""
     import json
 
     try:
         with urllib.request.urlopen(url.rstrip("/") + "/models", timeout=5) as response:  # noqa: S310 (http(s) only)
             data = json.loads(response.read().decode("utf-8"))
-    except (urllib.error.URLError, OSError, ValueError):
+    except urllib.error.HTTPError:
+        return []
+    except (urllib.error.URLError, OSError):
         return None
+    except ValueError:
+        return []
     models = data.get("data") if isinstance(data, dict) else None
-    if isinstance(models, list) and models and isinstance(models[0], dict) and models[0].get("id"):
-        return str(models[0]["id"])
-    return None
+    if not isinstance(models, list):
+        return []
+    return [str(m["id"]) for m in models if isinstance(m, dict) and m.get("id")]
+
+
+def _model_to_use(configured: str, listed: list[str]) -> str:
+    """The configured model, unless the endpoint serves exactly one other model (a llama.cpp or
+    vLLM server answers to any name, and the report should name what really wrote); an endpoint
+    serving several (Ollama, a hosted API) gets the configured name, right or wrong, and says so."""
+    if len(listed) == 1 and configured not in listed:
+        return listed[0]
+    return configured

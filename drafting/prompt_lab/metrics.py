@@ -72,7 +72,7 @@ class CaseMetrics:
     def length_ok(self) -> bool:
         low = self.length_min if self.length_min is not None else 0
         high = self.length_max if self.length_max is not None else 10**9
-        return low <= self.length <= high
+        return self.error is None and low <= self.length <= high
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -3,6 +3,7 @@ talks to, two versions compared, runs kept and shown again."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -130,23 +131,28 @@ def test_clear_errors(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Mo
         assert main(["eval", "drafts", "--template", "section@v999", "--model", stub.base_url]) == 2
     assert "v999" in capsys.readouterr().err
     monkeypatch.setenv("DRAFTER_LLM__MAX_RETRIES", "0")
-    # An endpoint that dies mid-run fails its cases, recorded as errors; the run still ends.
-    assert (
-        main(
-            [
-                "eval",
-                "drafts",
-                "--template",
-                "section@v1",
-                "--model",
-                "http://127.0.0.1:9/v1",
-                "--only",
-                "speech",
-            ]
-        )
-        == 1
-    )
-    assert "出错的用例" in capsys.readouterr().out
+    # Nothing answers at the address: one message before any case runs.
+    dead = ["eval", "drafts", "--template", "section@v1", "--model", "http://127.0.0.1:9/v1"]
+    assert main(dead) == 2
+    captured = capsys.readouterr()
+    assert "http://127.0.0.1:9/v1 没有应答" in captured.err and "出错的用例" not in captured.out
+    # An endpoint that fails every answer fails its cases, recorded as errors; the run still ends.
+    with StubLLM() as stub:
+        stub.fail_next("500", times=10**6)
+        only_speech = [
+            "eval",
+            "drafts",
+            "--template",
+            "section@v1",
+            "--model",
+            stub.base_url,
+            "--only",
+            "speech",
+        ]
+        assert main(only_speech) == 1
+    out = capsys.readouterr().out
+    assert "出错的用例" in out
+    assert re.search(r"字数达标的用例\s+0\n", out)  # a case that was not drafted meets no target
     assert main(["eval", "show", "999"]) == 2
 
 

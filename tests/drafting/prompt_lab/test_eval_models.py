@@ -19,7 +19,13 @@ class LoadingServer:
     """/health answers 503 "Loading model" for the first `loading` calls, then 200; /v1/models
     lists the model from the start, as llama.cpp's server does."""
 
-    def __init__(self, loading: int, health: bool = True) -> None:
+    def __init__(
+        self,
+        loading: int,
+        health: bool = True,
+        models: tuple[str, ...] = ("qwen-local",),
+        models_status: int = 200,
+    ) -> None:
         self.loading, self.health_calls = loading, 0
         outer = self
 
@@ -33,7 +39,8 @@ class LoadingServer:
                         {"status": "ok"} if ready else {"error": {"message": "Loading model"}},
                     )
                 elif self.path == "/v1/models":
-                    self._answer(200, {"object": "list", "data": [{"id": "qwen-local"}]})
+                    listing = {"object": "list", "data": [{"id": m} for m in models]}
+                    self._answer(models_status, listing if models_status == 200 else {"error": "no"})
                 else:
                     self._answer(404, {"error": "not found"})
 
@@ -88,3 +95,34 @@ def test_endpoints_without_health_and_dead_addresses_do_not_wait() -> None:
     with LoadingServer(loading=0, health=False) as server:
         wait_until_loaded(server.url, timeout_s=0)  # 404: no such route, go on
     wait_until_loaded("http://127.0.0.1:9/v1", timeout_s=0)  # nothing listens: the caller reports it
+
+
+def test_a_single_model_server_is_reported_under_the_name_it_serves(settings: Settings) -> None:
+    settings.llm.model = "gpt-4o-mini"
+    with LoadingServer(loading=0) as server, open_eval_model(server.url, settings) as model:
+        assert model.description.startswith("qwen-local")  # what really wrote, not the default name
+
+
+@pytest.mark.parametrize(
+    ("models", "status"),
+    [(("qwen2.5:7b", "llama3:8b"), 200), (("qwen2.5:7b",), 401), ((), 200)],
+    ids=["several models", "models route refused", "empty list"],
+)
+def test_the_configured_model_is_kept_when_the_endpoint_serves_several_or_will_not_say(
+    settings: Settings, models: tuple[str, ...], status: int
+) -> None:
+    settings.llm.model = "deepseek-chat"
+    with (
+        LoadingServer(loading=0, health=False, models=models, models_status=status) as server,
+        open_eval_model(server.url, settings) as model,
+    ):
+        assert model.description.startswith("deepseek-chat")
+
+
+def test_an_address_where_nothing_answers_is_one_clear_error_before_any_case(settings: Settings) -> None:
+    dead = "http://127.0.0.1:9/v1"
+    with (
+        pytest.raises(EvalModelError, match=r"http://127\.0\.0\.1:9/v1 没有应答"),
+        open_eval_model(dead, settings),
+    ):
+        pass

@@ -310,3 +310,20 @@ def test_section_v3_tells_the_model_how_the_body_names_itself(
     assert f"单位：{org}（本节中自称“{self_name}”）" in user
     # The older versions ignore the new variables; the library still renders them.
     assert "自称" not in PromptLibrary(TEMPLATES).render("section", variables, version="v2").text
+
+
+def test_section_v4_keeps_v3_and_limits_quotes_and_placeholders() -> None:
+    outlines = load_outlines(REPO / "prompts" / "outlines")
+    sheet = parse_facts_file(REPO / "corpus" / "facts" / "half-year.yaml")
+    spec = next(s for s in plan_sections(outlines["half-year"], sheet) if s.key == "work:0")
+    variables = section_variables(spec, sheet, outlines["half-year"])
+    library = PromptLibrary(TEMPLATES)
+    v3, v4 = (library.render("section", variables, version=v) for v in ("v3", "v4"))
+    system = v4.messages[0]["content"]
+    assert "本来就带引号的名称" in system and "一节至多一处" in system
+    assert "一律写“我部”" in system  # v3's self-reference rule stays
+    assert fact_lines(v4.messages) == fact_lines(v3.messages)
+    references = v4.messages[1]["content"].split("【参考材料】")[1]
+    assert (
+        references.rsplit("\n", 1)[0] == v3.messages[1]["content"].split("【参考材料】")[1].rsplit("\n", 1)[0]
+    )
