@@ -1,9 +1,10 @@
 """The answer-normalisation stage: a model's raw answer in, the section's paragraphs and a record out.
 
 Order matters: reasoning goes first (it may contain anything), then digits, fact ids and
-placeholders (so later patterns see the clean forms), courtesy text, then the line structure
-(Markdown blocks, echoed headings, headings and list items in the outline's style) and inline
-Markdown. Every change is a Removal on the result; the writer stores them on the section.
+placeholders (so later patterns see the clean forms), the prompt's own wording copied back,
+courtesy text, then the line structure (Markdown blocks, echoed headings, headings and list items
+in the outline's style) and inline Markdown; sentences said twice go last, once the paragraphs
+have their final shape. Every change is a Removal on the result; the writer stores them on the section.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from dataclasses import dataclass, field
 from drafting.model import Paragraph, Removal
 from drafting.normalising import courtesy, inline
 from drafting.normalising.blocks import Block, classify_line, parse_blocks
+from drafting.normalising.echo import strip_echo
 from drafting.normalising.numbering import numbering, ordinal_lead, strip_numbering
 from drafting.normalising.reasoning import strip_reasoning
+from drafting.normalising.repetition import drop_repeated_sentences
 from drafting.normalising.rules import AnswerRules, default_rules
 
 REASON_LABELS: dict[str, str] = {
@@ -33,6 +36,8 @@ REASON_LABELS: dict[str, str] = {
     "fullwidth_digits": "全角数字",
     "renumbered_heading": "小标题按提纲重新编号",
     "truncated_tail": "截断的半句",
+    "prompt_echo": "照抄的提示词",
+    "repeated_sentence": "重复的句子",
 }
 _END = "。！？；"
 _LEADS = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
@@ -50,6 +55,8 @@ class AnswerContext:
     subheadings: bool = False  # whether the outline asks for sub-headings inside the section
     fact_ids: tuple[str, ...] = ()
     given_text: str = ""  # the writer's facts, so their own "XX" is not taken for a placeholder
+    # Runs of the prompt templates' own wording (normalising.echo.instruction_grams); empty: no check.
+    instruction_grams: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -69,6 +76,7 @@ def clean_text(
         inline.fullwidth_digits,
         lambda t: inline.fact_ids(t, context.fact_ids),
         lambda t: inline.placeholders(t, context.given_text),
+        lambda t: strip_echo(t, context.instruction_grams, context.given_text),
         lambda t: courtesy.strip_preamble(t, rules),
         lambda t: courtesy.strip_closing(t, rules),
     ):
@@ -103,7 +111,8 @@ def normalise_answer(
     paragraphs = (
         _numbered(blocks, context.base_level, removals) if context.subheadings else _run_in(blocks, removals)
     )
-    paragraphs = [p for p in paragraphs if p.text.strip()]
+    paragraphs, made = drop_repeated_sentences([p for p in paragraphs if p.text.strip()])
+    removals += made
     return NormalisedAnswer(paragraphs, removals)
 
 

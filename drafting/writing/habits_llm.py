@@ -37,8 +37,11 @@ CLOSING_OFFER = "希望以上内容对您有所帮助！如需调整，请随时
 CLOSING_EN = "I hope this helps! Let me know if you'd like any changes."
 REFUSAL = "抱歉，我无法协助完成这个请求。"
 PLACEHOLDERS = ("[待补充：具体培训人次]", "（待补充：下一步举措）", "投入资金XX万元", "覆盖××个社区")
+ECHO_CLOSING = "请直接输出本节正文。"  # the last line of every section template
 LEAKS = (
     "<think>",
+    "方括号中是事实编号",  # the facts block's note, in every template
+    ECHO_CLOSING,
     "</think>",
     THINK_MARK,
     "好的，以下是",
@@ -58,6 +61,7 @@ LEAKS = (
 _CN = "一二三四五六七八九十"
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _FIELD = re.compile(r"^(所在部分|本节标题|本节所写方面)：\s*(.+?)\s*$", re.MULTILINE)
+_FACTS_NOTE = re.compile(r"^【本节事实】\s*(（[^）\n]+）)", re.MULTILINE)
 _SENTENCE = re.compile(r"[^。！？]+[。！？]")
 
 
@@ -70,6 +74,7 @@ class Prompted:
     area: str
     facts: list[tuple[str, str]]
     body: str  # the plain stub's answer: the facts restated, paragraphs split by blank lines
+    note: str = ""  # the prompt's note on its facts block, "（只能使用这些事实；…）"
 
     @property
     def topic(self) -> str:
@@ -82,16 +87,20 @@ class Prompted:
 
 def read_prompt(messages: Sequence[dict[str, Any]]) -> Prompted:
     fields: dict[str, str] = {}
+    note = ""
     for message in messages:
         if message.get("role") == "user" and isinstance(message.get("content"), str):
             for name, value in _FIELD.findall(message["content"]):
                 fields.setdefault(name, value)
+            found = _FACTS_NOTE.search(message["content"])
+            note = note or (found.group(1) if found else "")
     return Prompted(
         part=fields.get("所在部分", ""),
         heading=fields.get("本节标题", ""),
         area=fields.get("本节所写方面", ""),
         facts=fact_lines(messages),
         body=facts_responder(list(messages)),
+        note=note,
     )
 
 
@@ -197,6 +206,19 @@ def fullwidth(p: Prompted, text: str) -> str:
     return text.translate(_FULLWIDTH)
 
 
+def prompt_echo(p: Prompted, text: str) -> str:
+    # As the 1.5B model wrote it: the facts block's note after a lead, a line of nothing but notes,
+    # and the template's last line.
+    note = p.note or "（只能使用这些事实；方括号中是事实编号，不要写进正文）"
+    return f"一是{note}。\n{text}\n一是{note}；二是{note}。\n\n{ECHO_CLOSING}"
+
+
+def repetition(p: Prompted, text: str) -> str:
+    # The longest sentence said twice more, once under a lead of its own: a small model's loop.
+    longest = max(p.sentences, key=len)
+    return f"{text}\n\n{longest}\n\n三是{longest}"
+
+
 @dataclass(frozen=True)
 class Turn:
     """One answer's habits, applied in order to the plain stub's answer, and how it ends."""
@@ -243,6 +265,9 @@ HABIT_TURNS: tuple[Turn, ...] = (
     Turn((bullet_list, placeholders, code_fence, preamble_zh), "field"),
     Turn((paren_list, fact_ids, fullwidth, heading_bold, reasoning, closing_offer)),
     Turn((reasoning,), "empty"),  # an answer that is all reasoning and no text
+    Turn((prompt_echo,)),
+    Turn((repetition,)),
+    Turn((paren_list, repetition, prompt_echo, closing_zh)),
 )
 
 

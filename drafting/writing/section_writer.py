@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import attribute_paragraph
@@ -27,6 +28,7 @@ from drafting.normalising.answer import (
     trim_unfinished,
     without_reasoning,
 )
+from drafting.normalising.echo import instruction_grams
 from drafting.normalising.reasoning import ReasoningFilter
 from drafting.normalising.rules import AnswerRules, default_rules
 from drafting.outlines.outline import PART_LABELS
@@ -35,7 +37,7 @@ from drafting.writing import assemble
 from drafting.writing.answer_guard import check_language, check_length
 from drafting.writing.chat import ChatError, ChatModel
 from drafting.writing.composer import compose_section
-from drafting.writing.repair import Answer, RepairLoop, RepairOutcome
+from drafting.writing.repair import ADVICE, REPAIR_TEMPLATE, Answer, RepairLoop, RepairOutcome
 from retrieval.documents import Passage
 
 if TYPE_CHECKING:
@@ -308,11 +310,26 @@ class SectionWriter:
     def _rules(self) -> AnswerRules:
         return self.rules or default_rules()
 
+    def _instruction_grams(self, version: str | None) -> frozenset[str]:
+        """The wording of every prompt this section's answers reply to: the section template, the
+        repair template with its advice, the request to continue a cut-off answer."""
+        if self.prompts is None:
+            return frozenset()
+        texts = [
+            self.prompts.fixed_text(self.template, version),
+            *ADVICE.values(),
+            self._rules.continue_prompt,
+        ]
+        if self.repair_attempts > 0:
+            texts.append(self.prompts.fixed_text(REPAIR_TEMPLATE))
+        return _grams(tuple(texts))
+
     def _paragraphs(
         self, text: str, job: SectionJob, sheet: FactSheet, removals: list[Removal]
     ) -> list[Paragraph]:
         spec = job.spec
-        result = normalise_answer(text, answer_context(spec, sheet), self._rules)
+        context = answer_context(spec, sheet, self._instruction_grams(job.template_version))
+        result = normalise_answer(text, context, self._rules)
         removals += result.removals
         if result.refusal is not None:
             raise ChatError(f"模型拒绝回答（“{result.refusal}……”），可单独重新生成本部分", kind="refusal")
@@ -324,7 +341,12 @@ class SectionWriter:
         return assemble.annotate(result.paragraphs, job.exemplars, lambda t: attribute_paragraph(t, sheet))
 
 
-def answer_context(spec: SectionSpec, sheet: FactSheet) -> AnswerContext:
+@lru_cache(maxsize=16)
+def _grams(texts: tuple[str, ...]) -> frozenset[str]:
+    return instruction_grams(texts)  # once per wording; a maintainer's edit is a new key
+
+
+def answer_context(spec: SectionSpec, sheet: FactSheet, grams: frozenset[str] = frozenset()) -> AnswerContext:
     """What normalisation needs to know about the section ``spec`` describes."""
     return AnswerContext(
         base_level=_base_level(spec),
@@ -334,6 +356,7 @@ def answer_context(spec: SectionSpec, sheet: FactSheet) -> AnswerContext:
         subheadings=spec.outline_part.subheadings,
         fact_ids=tuple(f.id for f in sheet.all_facts()),
         given_text="｜".join(f.text for f in sheet.all_facts()),
+        instruction_grams=grams,
     )
 
 

@@ -193,6 +193,13 @@ class PromptLibrary:
         self._compiled[entry.path] = (source, template, compiled)
         return template, compiled
 
+    def fixed_text(self, name: str, version: str | None = None) -> str:
+        """The template's own wording: its body without the variables, loops and role lines. A model
+        that copies its instructions into the answer copies this (drafting.normalising.echo)."""
+        template, _ = self._template(name, version)
+        literal = "".join(value for _, kind, value in self._env.lex(template.body) if kind == "data")
+        return _ROLE_LINE.sub("", literal)
+
     def used_variables(self, template: PromptTemplate) -> set[str]:
         """The variables the template's body reads (declared ones it never reads are dead weight)."""
         return set(jinja2.meta.find_undeclared_variables(self._env.parse(template.body)))

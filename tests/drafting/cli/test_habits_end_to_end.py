@@ -41,6 +41,8 @@ EXPECTED_REASONS = {
     "fact_id",
     "placeholder",
     "fullwidth_digits",
+    "prompt_echo",
+    "repeated_sentence",
 }
 
 
@@ -135,6 +137,9 @@ def test_every_sample_draft_reaches_word_without_any_habit(capsys, monkeypatch, 
         echoes -= {"", None}
         for echo in echoes:
             assert "\n".join(body).count(echo) <= plain_body.count(echo), (name, echo)
+        # No sentence is said more often than in the plain stub's draft (the fake's loops are gone).
+        for sentence in set(re.findall(r"[^。；\n]{12,}[。；]", plain_body)):
+            assert "\n".join(body).count(sentence[:-1]) <= plain_body.count(sentence[:-1]), (name, sentence)
         # Every fact the plain stub wrote is in the habits draft too.
         for sentence in re.findall(r"[^。；\n]+", plain_body):
             core = sentence.removeprefix("一是").removeprefix("二是").removeprefix("三是")

@@ -1,0 +1,55 @@
+"""Repetition loops: a small model that says the same sentence again and again.
+
+Seen on the packaged 1.5B model: "同时，我部还加强了对村党组织的指导和监督，确保党组织的正常运行。"
+closing five points in a row, and whole points repeated under new leads ("六 加强……", "七 加强……").
+A sentence that says word for word what the section already said is removed; its lead (一是, 六、,
+1.) does not count, so a point repeated under another number goes too. Headings and short
+sentences ("一是。", "特此报告。") are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from drafting.model import Paragraph, Removal
+
+MIN_REPEAT_CHARS = 12  # shorter sentences may well recur in a report ("取得明显成效")
+_SENTENCE = re.compile(r"[^。！？；]*[。！？；][”’」』]?|[^。！？；]+$")
+_LEAD = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+[、\s]|第[一二三四五六七八九十]+[，,、]"
+    r"|\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)])\s*"
+)
+_IGNORED = re.compile(r"[\s，,、。！？；：:“”‘’\"']")
+
+
+def drop_repeated_sentences(paragraphs: Sequence[Paragraph]) -> tuple[list[Paragraph], list[Removal]]:
+    """The paragraphs without sentences that repeat an earlier one of the same section."""
+    seen: set[str] = set()
+    removals: list[Removal] = []
+    kept: list[Paragraph] = []
+    for paragraph in paragraphs:
+        if paragraph.kind == "heading":
+            kept.append(paragraph)
+            continue
+        sentences = [s for s in _SENTENCE.findall(paragraph.text) if s]
+        out = []
+        for sentence in sentences:
+            key = _IGNORED.sub("", _LEAD.sub("", sentence))
+            if len(key) >= MIN_REPEAT_CHARS and key in seen:
+                removals.append(Removal("repeated_sentence", sentence))
+                continue
+            seen.add(key)
+            out.append(sentence)
+        if len(out) == len(sentences):
+            kept.append(paragraph)
+            continue
+        text = "".join(out).strip()
+        if text and text[-1] in "；，、":
+            text = text[:-1] + "。"
+        if any(c.isalnum() for c in _LEAD.sub("", text)):
+            kept.append(replace(paragraph, text=text))
+        elif text:
+            removals.append(Removal("repeated_sentence", text))  # only a lead was left ("六 ")
+    return kept, removals
