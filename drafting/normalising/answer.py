@@ -40,6 +40,9 @@ REASON_LABELS: dict[str, str] = {
     "repeated_sentence": "重复的句子",
 }
 _END = "。！？；"
+_GLUED_LABEL = re.compile(r"(?<=[^\s。！？；：:])(?=【[一二三四五六七八九十\d]{1,3}】)")
+_RUN_IN_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])\s*")
+_PLACEHOLDER_ONLY = re.compile(r"^【待补充：([^】]*)】$")
 _LEADS = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
 REASONING_NOTE_CHARS = 300  # a reasoning block can be long; the record keeps its start and length
 
@@ -95,6 +98,8 @@ def normalise_answer(
     if refused is not None:
         return NormalisedAnswer([], [Removal("reasoning", _abbreviated(b)) for b in reasoning], refused)
     cleaned, removals = clean_text(text, context, rules)
+    # "……及时了解和【二】突出一个“实”字……": a loop restarting at the section's heading mid-line.
+    cleaned = _GLUED_LABEL.sub("\n", cleaned)
     blocks, made = parse_blocks(cleaned)
     removals += made
     for i, block in enumerate(blocks):
@@ -139,7 +144,12 @@ def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Rem
     repeats.discard("")
     while blocks:
         first = blocks[0]
-        bare = strip_numbering(first.text)
+        # "一是存在的困难和问题。", "【待补充：存在的困难和问题】": the heading as a point or a gap.
+        bare = _RUN_IN_LEAD.sub("", strip_numbering(first.text)).rstrip("。：:")
+        gap = _PLACEHOLDER_ONLY.match(bare)
+        if gap and len(blocks) == 1:
+            break  # a section that is only a gap keeps it (the repair loop gives it the composer's text)
+        bare = gap.group(1) if gap else bare
         heading_like = first.kind == "heading" or (len(bare) <= 40 and not any(c in bare for c in _END))
         echoed = bare in repeats or _similar(bare, repeats)
         too_high = first.kind == "heading" and first.level is not None and first.level <= context.base_level
@@ -147,7 +157,16 @@ def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Rem
             break
         removals.append(Removal("echoed_heading", first.raw))
         blocks.pop(0)
-    return blocks
+    # Further down, a heading line that repeats the section's own heading starts the text over
+    # (a loop); the text under it stays, for the repetition rule to judge sentence by sentence.
+    kept = blocks[:1]
+    for block in blocks[1:]:
+        bare = strip_numbering(block.text)
+        if block.kind == "heading" and (bare in repeats or _similar(bare, repeats)):
+            removals.append(Removal("echoed_heading", block.raw))
+            continue
+        kept.append(block)
+    return kept
 
 
 def _similar(text: str, others: set[str]) -> bool:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Collection
 from drafting.model import Removal
 
 PLACEHOLDER_FORM = "【待补充：{}】"
+PLACEHOLDER_MAX_CHARS = 40  # what is missing fits in a few words; longer is prose in brackets
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULLWIDTH_RUN = re.compile(r"[０-９][０-９．.]*[０-９]|[０-９]")
 
@@ -90,6 +91,11 @@ def placeholders(text: str, given_text: str = "") -> tuple[str, list[Removal]]:
 
     def bracketed(match: re.Match[str]) -> str:
         detail = _EDGE_PUNCTUATION.sub("", match.group(1)) or "相关内容"
+        if len(detail) > PLACEHOLDER_MAX_CHARS or "。" in detail:
+            # "【待补充：推动……战略，……提供了有力支撑。】": whole sentences the model wrote and then
+            # bracketed; they are its text (checked like the rest), not a note of what is missing.
+            removals.append(Removal("placeholder", match.group(0), match.group(1)))
+            return match.group(1)
         new = PLACEHOLDER_FORM.format(detail)
         if new != match.group(0):
             removals.append(Removal("placeholder", match.group(0), new))

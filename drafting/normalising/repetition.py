@@ -37,7 +37,10 @@ def drop_repeated_sentences(paragraphs: Sequence[Paragraph]) -> tuple[list[Parag
         out = []
         for sentence in sentences:
             key = _IGNORED.sub("", _LEAD.sub("", sentence))
-            if len(key) >= MIN_REPEAT_CHARS and key in seen:
+            unfinished = sentence.rstrip()[-1:] not in "。！？；”’」』"
+            # A loop cut off by the token limit ends in the start of a sentence already said.
+            cut_copy = unfinished and any(k.startswith(key) for k in seen)
+            if len(key) >= MIN_REPEAT_CHARS and (key in seen or cut_copy):
                 removals.append(Removal("repeated_sentence", sentence))
                 continue
             seen.add(key)

@@ -67,3 +67,14 @@ def test_past_reports_written_by_people_lose_nothing() -> None:
         for block in re.split(r"\n\s*\n", decode_text(path.read_bytes(), path=path).text):
             paragraphs = [Paragraph(text=line) for line in block.splitlines() if line.strip()]
             assert drop_repeated_sentences(paragraphs)[1] == [], path.name
+
+
+def test_a_loop_cut_off_by_the_token_limit_loses_its_unfinished_copy() -> None:
+    said = "六是加强与政府的协调，我局与政府建立了良好的协调机制，及时了解和解决欠薪问题。"
+    kept, removals = drop_repeated_sentences(
+        [
+            Paragraph(text=said),
+            Paragraph(text="十是加强与政府的协调，我局与政府建立了良好的协调机制，及时了解和"),
+        ]
+    )
+    assert [p.text for p in kept] == [said] and [r.reason for r in removals] == ["repeated_sentence"]
