@@ -4,7 +4,8 @@ loopback), past reports from corpus/reports as exemplars, the repair loop on, an
 Usage:  .venv/bin/python scripts/bench_local_model.py corpus/facts/quarterly.yaml corpus/facts/speech.yaml
         [--attempts 2] [--parallel 2] [--base-url URL --model NAME] [--out DIR]
 
-Per facts file: habit leaks left in the Word file, facts present, unsupported numbers and
+Per facts file: habit leaks left in the Word file (prompt text and
+sentences said twice in a section among them), facts present, unsupported numbers and
 verbatim copies before repair (first answers) and after (final draft), the repair requests made,
 sections repaired and sections replaced by the composer, and seconds per section. Drafts, Word
 files and each section's attempts go to --out (default: a temporary folder, printed). Needs the
@@ -43,7 +44,9 @@ LEAKS = {
     "fact_id": re.compile(r"\[?(opening|work|problems|plans|closing)\.\d+(\.\d+)?\]?"),
     "full_width_digit": re.compile(r"[０-９]"),
     "echoed_heading": re.compile(r"^【[^待】]{1,20}】"),
+    "prompt_echo": re.compile(r"方括号中是事实编号|不要写进正文|请直接输出|只学文风|只能使用这些事实"),
 }
+_SENTENCE = re.compile(r"[^。！？；\n]{12,}[。！？；]")
 COLUMNS = (
     "facts file", "sections", "leaks", "facts present", "numbers before→after", "copies before→after",
     "names+quotes after", "repair requests", "repaired", "replaced", "s/section", "total s",
@@ -70,6 +73,9 @@ def measure(draft, sheet, docx_path: Path, elapsed: float) -> tuple[dict, dict[s
     first = [f for s in written for f in _attempts(s)[:1] for f in f["flags"]]
     flags = draft.flags
     leaks = leaks_in(docx_paragraphs(docx_path))
+    repeated = sum(_repeats(s) for s in written)
+    if repeated:
+        leaks["repeated_sentence"] = repeated
     unused = {f.detail for f in flags if f.kind == "unused_fact"}
     facts = sheet.all_facts()
     outcomes = [s.record.get("repair", {}).get("outcome") for s in written]
@@ -87,6 +93,18 @@ def measure(draft, sheet, docx_path: Path, elapsed: float) -> tuple[dict, dict[s
         "total s": f"{elapsed:.0f}",
     }
     return row, leaks
+
+
+def _repeats(section) -> int:
+    """Sentences of a section said a second time (a model's loop), leads not counted."""
+    text = "\n".join(p.text for p in section.paragraphs if p.kind != "heading")
+    seen: set[str] = set()
+    count = 0
+    for sentence in _SENTENCE.findall(text):
+        key = re.sub(r"^[一二三四五六七八九十]+是", "", sentence).rstrip("。！？；")
+        count += key in seen
+        seen.add(key)
+    return count
 
 
 def _attempts(section) -> list[dict]:
