@@ -19,6 +19,9 @@ from drafting.model import Removal
 # runs do ("庄重、准确、简练", "一是……二是……").
 ECHO_MIN_CHARS = 10
 _PLACEHOLDER = re.compile(r"【待补充[^】]*】")  # the placeholder form the prompt asks for is not an echo
+# Phrases a template quotes are examples of report wording ("在上级党委的坚强领导下" as one not to
+# use, "一是……二是……" as one to use): written in an answer they are prose, right or wrong, not an echo.
+_QUOTED = re.compile(r"“[^”\n]*”")
 _OPEN, _CLOSE = "（(【[", "）)】]"
 _REACH = 8  # how far outside the echo a bracket may be and still be taken with it
 _LEAD_BEFORE = re.compile(r"(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|\d+[.、．])\s*$")
@@ -28,7 +31,7 @@ def instruction_grams(texts: Iterable[str]) -> frozenset[str]:
     """Every ECHO_MIN_CHARS-long run of the given template wording (placeholders left out)."""
     grams: set[str] = set()
     for text in texts:
-        for line in _PLACEHOLDER.sub("\n", text).splitlines():
+        for line in _QUOTED.sub("\n", _PLACEHOLDER.sub("\n", text)).splitlines():
             line = line.strip()
             grams.update(line[i : i + ECHO_MIN_CHARS] for i in range(len(line) - ECHO_MIN_CHARS + 1))
     return frozenset(grams)
@@ -58,7 +61,7 @@ def strip_echo(text: str, grams: frozenset[str], given_text: str = "") -> tuple[
         if line.strip() and not _has_words(line):
             removals.append(Removal("prompt_echo", line.strip()))
             continue
-        lines.append(line)
+        lines.append(line.lstrip("，；、。：") if line.strip() else line)  # an echo that led a sentence
     return "\n".join(lines), removals
 
 

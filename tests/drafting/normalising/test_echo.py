@@ -75,3 +75,10 @@ def test_past_reports_written_by_people_lose_nothing(grams) -> None:
     for path in files:
         text = decode_text(path.read_bytes(), path=path).text  # GB18030 files among them
         assert strip_echo(text, grams) == (text, []), path.name
+
+
+def test_phrases_a_template_quotes_as_examples_are_prose_not_an_echo(grams) -> None:
+    # v3 and v4 quote "在上级党委的坚强领导下" as wording not to use; written anyway, it is prose
+    # (for the writer to judge), and cutting it would leave a sentence without its start.
+    sentence = "在上级党委的坚强领导下，我局扎实推进各项工作。"
+    assert strip_echo(sentence, grams) == (sentence, [])
