@@ -18,6 +18,7 @@ from drafting.facts.table import FactTableError
 from drafting.model import Draft, Fact, FactSheet, Flag, Section
 from drafting.normalising.report import removals_note
 from drafting.outlines.outline import OutlineError
+from drafting.prompt_lab.eval_models import EvalModelError
 from drafting.store.accounts import AccountError, PermissionDenied
 from drafting.store.draft_json import DraftFormatError
 from drafting.store.drafts import DraftNotFound, VersionInfo
@@ -76,6 +77,7 @@ USER_FACING: tuple[type[BaseException], ...] = (
     IndexMismatchError,
     VectorStoreError,  # an outage of the vector store, said as such rather than as "nothing found"
     FactTableError,
+    EvalModelError,  # the prompt lab's model does not answer
 )
 
 

@@ -67,3 +67,14 @@ def test_offline_lab_says_prompts_play_no_part(settings: Settings) -> None:
     assert "提示词模板不起作用" in lab.model_note("wang")
     metrics = lab.run_case("wang", "section", "v1", "speech")
     assert metrics.error is None and metrics.prompt_tokens == 0
+
+
+def test_a_configured_endpoint_that_does_not_answer_is_one_clear_message(settings: Settings) -> None:
+    dead = settings.model_copy(
+        update={"llm": settings.llm.model_copy(update={"base_url": "http://127.0.0.1:9/v1"})}
+    )
+    lab = _service(dead).prompt_lab
+    with pytest.raises(ServiceError, match="没有应答"):
+        lab.run_case("wang", "section", "v1", "speech")
+    with pytest.raises(ServiceError, match="没有应答"):
+        lab.compare("wang", "section", "v1", "v2", cases="speech")
