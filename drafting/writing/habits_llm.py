@@ -61,6 +61,7 @@ LEAKS = (
 _CN = "一二三四五六七八九十"
 _FULLWIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
 _FIELD = re.compile(r"^(所在部分|本节标题|本节所写方面)：\s*(.+?)\s*$", re.MULTILINE)
+_TITLE = re.compile(r"为《(.+?)》起草")
 _FACTS_NOTE = re.compile(r"^【本节事实】\s*(（[^）\n]+）)", re.MULTILINE)
 _SENTENCE = re.compile(r"[^。！？]+[。！？]")
 
@@ -75,6 +76,7 @@ class Prompted:
     facts: list[tuple[str, str]]
     body: str  # the plain stub's answer: the facts restated, paragraphs split by blank lines
     note: str = ""  # the prompt's note on its facts block, "（只能使用这些事实；…）"
+    title: str = ""  # the draft's title, as the prompt gives it
 
     @property
     def topic(self) -> str:
@@ -87,13 +89,15 @@ class Prompted:
 
 def read_prompt(messages: Sequence[dict[str, Any]]) -> Prompted:
     fields: dict[str, str] = {}
-    note = ""
+    note = title = ""
     for message in messages:
         if message.get("role") == "user" and isinstance(message.get("content"), str):
             for name, value in _FIELD.findall(message["content"]):
                 fields.setdefault(name, value)
             found = _FACTS_NOTE.search(message["content"])
             note = note or (found.group(1) if found else "")
+            named = _TITLE.search(message["content"])
+            title = title or (named.group(1) if named else "")
     return Prompted(
         part=fields.get("所在部分", ""),
         heading=fields.get("本节标题", ""),
@@ -101,6 +105,7 @@ def read_prompt(messages: Sequence[dict[str, Any]]) -> Prompted:
         facts=fact_lines(messages),
         body=facts_responder(list(messages)),
         note=note,
+        title=title,
     )
 
 
@@ -213,6 +218,11 @@ def prompt_echo(p: Prompted, text: str) -> str:
     return f"一是{note}。\n{text}\n一是{note}；二是{note}。\n\n{ECHO_CLOSING}"
 
 
+def title_gap(p: Prompted, text: str) -> str:
+    # "【待补充：云溪区实验中学2026年上半年工作总结和下半年工作计划】" above the text: the title as a gap.
+    return f"【待补充：{p.title}】\n{text}" if p.title else text
+
+
 def repetition(p: Prompted, text: str) -> str:
     # The longest sentence said twice more, once under a lead of its own: a small model's loop.
     longest = max(p.sentences, key=len)
@@ -267,7 +277,7 @@ HABIT_TURNS: tuple[Turn, ...] = (
     Turn((reasoning,), "empty"),  # an answer that is all reasoning and no text
     Turn((prompt_echo,)),
     Turn((repetition,)),
-    Turn((paren_list, repetition, prompt_echo, closing_zh)),
+    Turn((paren_list, repetition, prompt_echo, closing_zh, title_gap)),
 )
 
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from drafting.checking.grounding import check_draft
 from drafting.model import Draft, FactSheet, Outline, Section
 from drafting.outlines.outline import get_outline
-from drafting.outlines.planning import SectionSpec, plan_sections, section_variables
+from drafting.outlines.planning import SectionSpec, compose_title, plan_sections, section_variables
 from drafting.store.draft_json import draft_from_json, draft_to_json
 from drafting.store.drafts import DraftNotFound, DraftStore, DraftVersion, GenerationRecord
 from drafting.writing.chat import ChatModel
@@ -195,7 +195,7 @@ class DraftingPipeline:
             started = time.monotonic()
             query, exemplars, problem = self._retrieve(spec, sheet)
             job = SectionJob(spec, exemplars, query, retrieve_s=time.monotonic() - started)
-            job.retrieval_error = problem
+            job.retrieval_error, job.title = problem, compose_title(outline, sheet)
             if self.chat is not None:
                 job.messages, job.template_version = self.build_prompt(spec, sheet, outline, exemplars)
             jobs.append(job)

@@ -112,6 +112,7 @@ class SectionJob:
     template_version: str | None = None
     retrieve_s: float = 0.0
     retrieval_error: str | None = None  # the search failed: written without exemplars
+    title: str = ""  # the draft's title, which a model may echo at the top of a section
 
 
 @dataclass
@@ -328,7 +329,7 @@ class SectionWriter:
         self, text: str, job: SectionJob, sheet: FactSheet, removals: list[Removal]
     ) -> list[Paragraph]:
         spec = job.spec
-        context = answer_context(spec, sheet, self._instruction_grams(job.template_version))
+        context = answer_context(spec, sheet, self._instruction_grams(job.template_version), job.title)
         result = normalise_answer(text, context, self._rules)
         removals += result.removals
         if result.refusal is not None:
@@ -346,13 +347,15 @@ def _grams(texts: tuple[str, ...]) -> frozenset[str]:
     return instruction_grams(texts)  # once per wording; a maintainer's edit is a new key
 
 
-def answer_context(spec: SectionSpec, sheet: FactSheet, grams: frozenset[str] = frozenset()) -> AnswerContext:
+def answer_context(
+    spec: SectionSpec, sheet: FactSheet, grams: frozenset[str] = frozenset(), title: str = ""
+) -> AnswerContext:
     """What normalisation needs to know about the section ``spec`` describes."""
     return AnswerContext(
         base_level=_base_level(spec),
         section_heading=spec.heading,
         part_heading=spec.part_heading,
-        echoes=tuple(t for t in (spec.area, PART_LABELS.get(spec.part, "")) if t),
+        echoes=tuple(t for t in (spec.area, PART_LABELS.get(spec.part, ""), title) if t),
         subheadings=spec.outline_part.subheadings,
         fact_ids=tuple(f.id for f in sheet.all_facts()),
         given_text="｜".join(f.text for f in sheet.all_facts()),

@@ -128,6 +128,7 @@ def test_every_sample_draft_reaches_word_without_any_habit(capsys, monkeypatch, 
             assert mark not in text, (name, mark)
         assert not [t for t in body if LIST_MARKER.match(t)], name
         assert text.count("【") == len(PLACEHOLDER.findall(text)), name  # only 【待补充：…】
+        assert f"【待补充：{result['draft'].title}" not in text, name  # the title as a gap
         assert text.count("待补充") == len(PLACEHOLDER.findall(text)), name
         sheet = parse_facts_file(result["facts"])
         echoes = {*PART_LABELS.values(), *(g.area for groups in sheet.parts.values() for g in groups)}
