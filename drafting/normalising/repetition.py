@@ -21,6 +21,7 @@ _LEAD = re.compile(
     r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+[、\s]|第[一二三四五六七八九十]+[，,、]"
     r"|\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)])\s*"
 )
+_GAP = re.compile(r"(?:【待补充[^】]*】)+")
 _IGNORED = re.compile(r"[\s，,、。！？；：:“”‘’\"']")
 
 
@@ -40,7 +41,8 @@ def drop_repeated_sentences(paragraphs: Sequence[Paragraph]) -> tuple[list[Parag
             unfinished = sentence.rstrip()[-1:] not in "。！？；”’」』"
             # A loop cut off by the token limit ends in the start of a sentence already said.
             cut_copy = unfinished and any(k.startswith(key) for k in seen)
-            if len(key) >= MIN_REPEAT_CHARS and (key in seen or cut_copy):
+            gap = _GAP.fullmatch(key) is not None  # "【待补充：本部分内容】" again is a loop too
+            if (len(key) >= MIN_REPEAT_CHARS or gap) and (key in seen or cut_copy):
                 removals.append(Removal("repeated_sentence", sentence))
                 continue
             seen.add(key)

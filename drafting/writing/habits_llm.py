@@ -277,6 +277,7 @@ HABIT_TURNS: tuple[Turn, ...] = (
     Turn((reasoning,), "empty"),  # an answer that is all reasoning and no text
     Turn((prompt_echo,)),
     Turn((repetition,)),
+    Turn((title_gap,)),
     Turn((paren_list, repetition, prompt_echo, closing_zh, title_gap)),
 )
 

@@ -16,6 +16,7 @@ the section's own removals are the kept attempt's.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from retrieval.documents import Passage
 
 REPAIR_TEMPLATE = "repair"
+_LEADS = re.compile(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]")
 PLACEHOLDER_ONLY = "只有待补充占位"  # why a section that was nothing but placeholders was replaced
 REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
 FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs
@@ -250,7 +252,7 @@ class RepairLoop:
 
 def _only_placeholders(paragraphs: Sequence[Paragraph]) -> bool:
     """Whether the text holds nothing but 【待补充…】 placeholders (and punctuation)."""
-    rest = "".join(PLACEHOLDER.sub("", p.text) for p in paragraphs)
+    rest = "".join(_LEADS.sub("", PLACEHOLDER.sub("", p.text)) for p in paragraphs)  # "三是【待补充…】" too
     return any(PLACEHOLDER.search(p.text) for p in paragraphs) and not any(c.isalnum() for c in rest)
 
 

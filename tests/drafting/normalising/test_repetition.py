@@ -78,3 +78,11 @@ def test_a_loop_cut_off_by_the_token_limit_loses_its_unfinished_copy() -> None:
         ]
     )
     assert [p.text for p in kept] == [said] and [r.reason for r in removals] == ["repeated_sentence"]
+
+
+def test_a_gap_said_again_goes_too() -> None:
+    gap = "【待补充：本部分内容】"
+    kept, _ = drop_repeated_sentences(
+        [Paragraph(text=gap), Paragraph(text=gap), Paragraph(text=f"三是{gap}")]
+    )
+    assert [p.text for p in kept] == [gap]

@@ -3,6 +3,8 @@ the stub invents (a number, a copied past sentence, a dropped fact) and fixes wh
 
 from __future__ import annotations
 
+import pytest
+
 from drafting.facts.sheet import parse_facts_mapping
 from drafting.outlines.outline import get_outline
 from drafting.outlines.planning import plan_sections
@@ -214,10 +216,17 @@ def test_a_fact_the_model_never_writes_is_added_from_the_facts_and_named(setting
     assert "其余问题已改正" in note and "漏写的 1 条事实已按原文补在本部分末尾" in note
 
 
-def test_a_section_left_as_a_placeholder_gets_the_composers_text(settings):
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "[待补充：2026年下半年人才工作安排]",  # a real model's habit on a thin section
+        "一是【待补充：人才工作安排】\n二是【待补充：具体举措】",  # the same, as points
+    ],
+)
+def test_a_section_left_as_a_placeholder_gets_the_composers_text(settings, answer):
     def responder(messages):
         if is_section(messages, "人才工作"):
-            return "[待补充：2026年下半年人才工作安排]"  # a real model's habit on a thin section
+            return answer
         return facts_responder(messages)
 
     sheet, draft, _ = run(settings, responder, attempts=2)
