@@ -61,6 +61,9 @@ def draft_all(capsys, monkeypatch, tmp_path: Path, responder, streaming: bool, t
         monkeypatch.setenv("DRAFTER_LLM__BASE_URL", stub.base_url)
         monkeypatch.setenv("DRAFTER_LLM__MODEL", "habits")
         monkeypatch.setenv("DRAFTER_LLM__MAX_RETRIES", "0")
+        # One section at a time: the fake hands out its turns in order of arrival, so the same
+        # section meets the same habit on every run.
+        monkeypatch.setenv("DRAFTER_LLM__CONCURRENCY", "1")
         monkeypatch.setenv("DRAFTER_LLM__STREAM", "true" if streaming else "false")
         for facts in FACTS_FILES:
             code = main(
