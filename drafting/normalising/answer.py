@@ -157,12 +157,13 @@ def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Rem
             break
         removals.append(Removal("echoed_heading", first.raw))
         blocks.pop(0)
-    # Further down, a heading line that repeats the section's own heading starts the text over
-    # (a loop); the text under it stays, for the repetition rule to judge sentence by sentence.
+    # Further down, a heading line that is the section's or part's own heading word for word starts
+    # the text over (a loop); the text under it stays, for the repetition rule to judge sentence by
+    # sentence. Only exact repeats: a sub-heading near the area's name may be the model's structure.
+    own = {strip_numbering(h) for h in (context.section_heading, context.part_heading) if h} - {""}
     kept = blocks[:1]
     for block in blocks[1:]:
-        bare = strip_numbering(block.text)
-        if block.kind == "heading" and (bare in repeats or _similar(bare, repeats)):
+        if block.kind == "heading" and strip_numbering(block.text) in own:
             removals.append(Removal("echoed_heading", block.raw))
             continue
         kept.append(block)

@@ -3,8 +3,9 @@
 Seen on the packaged 1.5B model: "同时，我部还加强了对村党组织的指导和监督，确保党组织的正常运行。"
 closing five points in a row, and whole points repeated under new leads ("六 加强……", "七 加强……").
 A sentence that says word for word what the section already said is removed; its lead (一是, 六、,
-1.) does not count, so a point repeated under another number goes too. Headings and short
-sentences ("一是。", "特此报告。") are left alone.
+1.) does not count, so a point repeated under another number goes too, and so does an unfinished
+copy where a loop was cut off, or a gap (【待补充…】) said again. Headings and other short
+sentences ("取得明显成效。", "特此报告。") are left alone.
 """
 
 from __future__ import annotations

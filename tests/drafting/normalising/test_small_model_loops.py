@@ -53,3 +53,12 @@ def test_sentences_the_model_bracketed_as_a_gap_are_its_text() -> None:
     prose = "我局积极实施人才强区战略，加强与高校、科研机构的合作，为推动区域经济高质量发展提供了有力支撑。"
     result = normalise_answer(f"【待补充：{prose}】\n【待补充：具体培训人次】")
     assert [p.text for p in result.paragraphs] == [prose, "【待补充：具体培训人次】"]
+
+
+def test_a_sub_heading_near_the_areas_name_is_the_models_structure() -> None:
+    context = AnswerContext(
+        base_level=2, section_heading="（一）扎实开展干部教育培训", echoes=("干部教育培训",), subheadings=True
+    )
+    answer = "举办培训班3期。\n1. 加强干部教育培训\n开设专题讲座6场。"
+    result = normalise_answer(answer, context)
+    assert [p.text for p in result.paragraphs if p.kind == "heading"] == ["1.加强干部教育培训"]
