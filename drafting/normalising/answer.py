@@ -43,6 +43,8 @@ _END = "。！？；"
 _GLUED_LABEL = re.compile(r"(?<=[^\s。！？；：:])(?=【[一二三四五六七八九十\d]{1,3}】)")
 _RUN_IN_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])\s*")
 _PLACEHOLDER_ONLY = re.compile(r"^【待补充：([^】]*)】$")
+_GAP = re.compile(r"【待补充：([^】]*)】")
+_LEADS_ANYWHERE = re.compile(r"[一二三四五六七八九十]+是")
 _LEADS = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
 REASONING_NOTE_CHARS = 300  # a reasoning block can be long; the record keeps its start and length
 
@@ -100,6 +102,7 @@ def normalise_answer(
     cleaned, removals = clean_text(text, context, rules)
     # "……及时了解和【二】突出一个“实”字……": a loop restarting at the section's heading mid-line.
     cleaned = _GLUED_LABEL.sub("\n", cleaned)
+    cleaned = _drop_gap_echoes(cleaned, context, removals)
     blocks, made = parse_blocks(cleaned)
     removals += made
     for i, block in enumerate(blocks):
@@ -136,20 +139,46 @@ def _abbreviated(block: str) -> str:
 # ---------------------------------------------------------------- echoed headings
 
 
+def _echo_targets(context: AnswerContext) -> set[str]:
+    """The headings, labels and title an answer may repeat, without numbers or spaces."""
+    targets = {
+        re.sub(r"\s+", "", strip_numbering(h))
+        for h in (context.section_heading, context.part_heading, *context.echoes)
+        if h
+    }
+    return targets - {""}
+
+
+def _drop_gap_echoes(text: str, context: AnswerContext, removals: list[Removal]) -> str:
+    """ "【待补充：<the title>】特此报告。": a gap that only names a heading or the title says nothing
+    is missing; it goes, unless it is all the answer holds."""
+    targets = _echo_targets(context)
+
+    def drop(match: re.Match[str]) -> str:
+        named = re.sub(r"\s+", "", match.group(1))
+        if named in targets or any(_jaccard(_bigrams(named), _bigrams(t)) >= 0.6 for t in targets):
+            removals.append(Removal("echoed_heading", match.group(0)))
+            return ""
+        return match.group(0)
+
+    kept = len(removals)
+    without = _GAP.sub(drop, text)
+    if any(c.isalnum() for c in _LEADS_ANYWHERE.sub("", _GAP.sub("", without))):
+        return without
+    del removals[kept:]
+    return text
+
+
 def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Removal]) -> list[Block]:
     """Leading lines that repeat the section's or part's heading (the draft prints those itself)."""
-    repeats = {
-        strip_numbering(h) for h in (context.section_heading, context.part_heading, *context.echoes) if h
-    }
-    repeats.discard("")
+    repeats = _echo_targets(context)
     while blocks:
         first = blocks[0]
-        # "一是存在的困难和问题。", "【待补充：存在的困难和问题】": the heading as a point or a gap.
-        bare = _RUN_IN_LEAD.sub("", strip_numbering(first.text)).rstrip("。：:")
-        gap = _PLACEHOLDER_ONLY.match(bare)
-        if gap and len(blocks) == 1:
-            break  # a section that is only a gap keeps it (the repair loop gives it the composer's text)
-        bare = gap.group(1) if gap else bare
+        # "一是存在的困难和问题。": the heading as a point. A gap that named it went before
+        # (_drop_gap_echoes); one still here is all the section holds, and stays for the repair loop.
+        bare = re.sub(r"\s+", "", _RUN_IN_LEAD.sub("", strip_numbering(first.text)).rstrip("。：:"))
+        if _PLACEHOLDER_ONLY.match(bare):
+            break
         heading_like = first.kind == "heading" or (len(bare) <= 40 and not any(c in bare for c in _END))
         echoed = bare in repeats or _similar(bare, repeats)
         too_high = first.kind == "heading" and first.level is not None and first.level <= context.base_level

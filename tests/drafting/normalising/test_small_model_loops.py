@@ -62,3 +62,15 @@ def test_a_sub_heading_near_the_areas_name_is_the_models_structure() -> None:
     answer = "举办培训班3期。\n1. 加强干部教育培训\n开设专题讲座6场。"
     result = normalise_answer(answer, context)
     assert [p.text for p in result.paragraphs if p.kind == "heading"] == ["1.加强干部教育培训"]
+
+
+def test_the_title_as_a_gap_before_the_closing_words_goes() -> None:
+    # The local model's closing of a quarterly report (bench_local_model, quarterly.yaml).
+    title = "云溪区人力资源和社会保障局关于2026年第一季度工作情况的报告"
+    context = AnswerContext(base_level=0, echoes=("结尾", title))
+    result = normalise_answer(f"【待补充：{title}】特此报告。", context)
+    assert [p.text for p in result.paragraphs] == ["特此报告。"]
+    assert [r.reason for r in result.removals] == ["echoed_heading"]
+    # A gap that says what is missing stays, next to the same words.
+    kept = normalise_answer("【待补充：下一步工作安排】特此报告。", context)
+    assert [p.text for p in kept.paragraphs] == ["【待补充：下一步工作安排】特此报告。"]
