@@ -4,8 +4,8 @@ loopback), past reports from corpus/reports as exemplars, the repair loop on, an
 Usage:  .venv/bin/python scripts/bench_local_model.py corpus/facts/quarterly.yaml corpus/facts/speech.yaml
         [--attempts 2] [--parallel 2] [--base-url URL --model NAME] [--out DIR]
 
-Per facts file: habit leaks left in the Word file (prompt text and
-sentences said twice in a section among them), facts present, unsupported numbers and
+Per facts file: habit leaks left in the Word file (prompt text, the title
+written as a gap and sentences said twice in a section among them), facts present, unsupported numbers and
 verbatim copies before repair (first answers) and after (final draft), the repair requests made,
 sections repaired and sections replaced by the composer, and seconds per section. Drafts, Word
 files and each section's attempts go to --out (default: a temporary folder, printed). Needs the
@@ -76,6 +76,12 @@ def measure(draft, sheet, docx_path: Path, elapsed: float) -> tuple[dict, dict[s
     repeated = sum(_repeats(s) for s in written)
     if repeated:
         leaks["repeated_sentence"] = repeated
+    title = re.sub(r"\s+", "", draft.title)
+    title_gaps = sum(
+        f"【待补充：{title}" in re.sub(r"\s+", "", p.text) for s in written for p in s.paragraphs
+    )
+    if title_gaps:
+        leaks["title_as_gap"] = title_gaps
     unused = {f.detail for f in flags if f.kind == "unused_fact"}
     facts = sheet.all_facts()
     outcomes = [s.record.get("repair", {}).get("outcome") for s in written]
