@@ -17,7 +17,7 @@ from drafting.model import Paragraph, Removal
 from drafting.normalising import courtesy, inline
 from drafting.normalising.blocks import Block, classify_line, parse_blocks
 from drafting.normalising.echo import strip_echo
-from drafting.normalising.numbering import numbering, ordinal_lead, strip_numbering
+from drafting.normalising.numbering import RUN_IN_LEAD, numbering, ordinal_lead, strip_numbering
 from drafting.normalising.reasoning import strip_reasoning
 from drafting.normalising.repetition import drop_repeated_sentences
 from drafting.normalising.rules import AnswerRules, default_rules
@@ -41,11 +41,10 @@ REASON_LABELS: dict[str, str] = {
 }
 _END = "。！？；"
 _GLUED_LABEL = re.compile(r"(?<=[^\s。！？；：:])(?=【[一二三四五六七八九十\d]{1,3}】)")
-_RUN_IN_LEAD = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])\s*")
+_RUN_IN_LEAD = re.compile(rf"^(?:{RUN_IN_LEAD})\s*")
 _PLACEHOLDER_ONLY = re.compile(r"^【待补充：([^】]*)】$")
 _GAP = re.compile(r"【待补充：([^】]*)】")
-_LEADS_ANYWHERE = re.compile(r"[一二三四五六七八九十]+是")
-_LEADS = re.compile(r"^(?:[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、])")
+_LEADS_ANYWHERE = re.compile(RUN_IN_LEAD)
 REASONING_NOTE_CHARS = 300  # a reasoning block can be long; the record keeps its start and length
 
 
@@ -293,7 +292,7 @@ def _joined(items: Sequence[Block], removals: list[Removal], *, ordinals: bool) 
 
 
 def _with_lead(text: str, n: int) -> str:
-    return text if _LEADS.match(text) else ordinal_lead(n) + text
+    return text if _RUN_IN_LEAD.match(text) else ordinal_lead(n) + text
 
 
 def _numbered(blocks: Sequence[Block], base_level: int, removals: list[Removal]) -> list[Paragraph]:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 from drafting.model import Removal
+from drafting.normalising.numbering import POINT_MARK
 
 # Ten characters of a template's wording in a row do not happen in report prose by chance; shorter
 # runs do ("庄重、准确、简练", "一是……二是……").
@@ -24,7 +25,8 @@ _PLACEHOLDER = re.compile(r"【待补充[^】]*】")  # the placeholder form the
 _QUOTED = re.compile(r"“[^”\n]*”")
 _OPEN, _CLOSE = "（(【[", "）)】]"
 _REACH = 8  # how far outside the echo a bracket may be and still be taken with it
-_LEAD_BEFORE = re.compile(r"(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|\d+[.、．])\s*$")
+_CUT = "\x00"  # marks where an echo was cut out while the lines are tidied
+_LEAD_BEFORE = re.compile(rf"(?:{POINT_MARK})\s*$")
 
 
 def instruction_grams(texts: Iterable[str]) -> frozenset[str]:
@@ -51,17 +53,22 @@ def strip_echo(text: str, grams: frozenset[str], given_text: str = "") -> tuple[
         if end < len(text) and text[end] in "。，；、：" and _LEAD_BEFORE.search(text[at:start]):
             end += 1  # "一是（…）。加强……": the lead goes on with the next words, not a full stop
         removals.append(Removal("prompt_echo", text[start:end]))
-        out.append(text[at:start])
+        out.append(text[at:start] + _CUT)
         at = end
     out.append(text[at:])
-    cleaned = re.sub(r"([。；，])\1+", r"\1", "".join(out))
-    # A line that held nothing but echoes ("一是（…）；二是（…）。") goes with them, leads and all.
+    # Only lines that lost an echo are tidied: doubled punctuation where it was cut out, a comma it
+    # left at the start, and a line left with nothing but leads ("一是（…）；二是（…）。") goes.
     lines = []
-    for line in cleaned.split("\n"):
-        if line.strip() and not _has_words(line):
-            removals.append(Removal("prompt_echo", line.strip()))
+    for line in "".join(out).split("\n"):
+        if _CUT not in line:
+            lines.append(line)
             continue
-        lines.append(line.lstrip("，；、。：") if line.strip() else line)  # an echo that led a sentence
+        tidy = re.sub(rf"([。；，]){_CUT}+\1", r"\1", line).replace(_CUT, "")
+        tidy = tidy.lstrip("，；、。：") if line.lstrip().startswith(_CUT) else tidy
+        if tidy.strip() and not _has_words(tidy):
+            removals.append(Removal("prompt_echo", tidy.strip()))
+            continue
+        lines.append(tidy)
     return "\n".join(lines), removals
 
 
@@ -91,8 +98,8 @@ def _with_brackets(text: str, start: int, end: int) -> tuple[int, int]:
     return opening, closing + 1
 
 
-_LEADS = re.compile(r"[一二三四五六七八九十]+是|[一二三四五六七八九十]+、|\d+[.、．]")
+_POINT_MARKS = re.compile(POINT_MARK)
 
 
 def _has_words(line: str) -> bool:
-    return any(c.isalnum() for c in _LEADS.sub("", line))
+    return any(c.isalnum() for c in _POINT_MARKS.sub("", line))

@@ -13,6 +13,10 @@ NUMBERING_STYLES: tuple[tuple[re.Pattern[str], int], ...] = (
     (re.compile(r"^[（(]\d{1,2}[）)]\s*"), 4),
 )
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s*")
+# The run-in leads official prose numbers its points with (一是, 二是 … 第一，), and any mark a
+# model may put before a point (those, 一、, 一 , 1., （一）). Patterns to build on, not compiled.
+RUN_IN_LEAD = rf"[{_CN}]+是|第[{_CN}]+[，,、]"
+POINT_MARK = rf"{RUN_IN_LEAD}|[{_CN}]+[、\s]|\d+[.、．]|[（(][{_CN}\d]+[）)]"
 # "【三】党建品牌", "第三，": a bracketed or ordinal number a model put before a heading.
 _BRACKET_NUMBER = re.compile(rf"^【[{_CN}\d]+】\s*")
 

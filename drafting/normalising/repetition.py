@@ -15,13 +15,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from drafting.model import Paragraph, Removal
+from drafting.normalising.numbering import POINT_MARK
 
 MIN_REPEAT_CHARS = 12  # shorter sentences may well recur in a report ("取得明显成效")
 _SENTENCE = re.compile(r"[^。！？；]*[。！？；][”’」』]?|[^。！？；]+$")
-_LEAD = re.compile(
-    r"^\s*(?:[一二三四五六七八九十]+是|[一二三四五六七八九十]+[、\s]|第[一二三四五六七八九十]+[，,、]"
-    r"|\d+[.、．]|[（(][一二三四五六七八九十\d]+[）)])\s*"
-)
+_LEAD = re.compile(rf"^\s*(?:{POINT_MARK})\s*")
 _GAP = re.compile(r"(?:【待补充[^】]*】)+")
 _IGNORED = re.compile(r"[\s，,、。！？；：:“”‘’\"']")
 

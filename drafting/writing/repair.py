@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import KIND_LABELS, PLACEHOLDER, check_draft
 from drafting.model import Draft, Fact, FactSheet, Flag, Outline, Paragraph, Removal, Section
+from drafting.normalising.numbering import RUN_IN_LEAD
 from drafting.outlines.planning import SectionSpec, section_variables
 from drafting.writing.chat import ChatError
 from drafting.writing.composer import compose_facts, compose_section
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from retrieval.documents import Passage
 
 REPAIR_TEMPLATE = "repair"
-_LEADS = re.compile(r"[一二三四五六七八九十]+是|第[一二三四五六七八九十]+[，,、]")
+_LEADS = re.compile(RUN_IN_LEAD)
 PLACEHOLDER_ONLY = "只有待补充占位"  # why a section that was nothing but placeholders was replaced
 REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
 FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs

@@ -82,3 +82,10 @@ def test_phrases_a_template_quotes_as_examples_are_prose_not_an_echo(grams) -> N
     # (for the writer to judge), and cutting it would leave a sentence without its start.
     sentence = "在上级党委的坚强领导下，我局扎实推进各项工作。"
     assert strip_echo(sentence, grams) == (sentence, [])
+
+
+def test_only_lines_that_lost_an_echo_are_tidied(grams) -> None:
+    answer = f"（一）\n，另起一行。。\n一是{NOTE}。加强村“两委”建设。"
+    text, removals = strip_echo(answer, grams)
+    assert text == "（一）\n，另起一行。。\n一是加强村“两委”建设。"
+    assert [r.reason for r in removals] == ["prompt_echo"]
