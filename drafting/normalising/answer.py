@@ -42,8 +42,6 @@ REASON_LABELS: dict[str, str] = {
 _END = "。！？；"
 _GLUED_LABEL = re.compile(r"(?<=[^\s。！？；：:])(?=【[一二三四五六七八九十\d]{1,3}】)")
 _RUN_IN_LEAD = re.compile(rf"^(?:{RUN_IN_LEAD})\s*")
-_PLACEHOLDER_ONLY = re.compile(r"^【待补充：([^】]*)】$")
-_GAP = re.compile(r"【待补充：([^】]*)】")
 _LEADS_ANYWHERE = re.compile(RUN_IN_LEAD)
 REASONING_NOTE_CHARS = 300  # a reasoning block can be long; the record keeps its start and length
 
@@ -155,14 +153,14 @@ def _drop_gap_echoes(text: str, context: AnswerContext, removals: list[Removal])
 
     def drop(match: re.Match[str]) -> str:
         named = re.sub(r"\s+", "", match.group(1))
-        if named in targets or any(_jaccard(_bigrams(named), _bigrams(t)) >= 0.6 for t in targets):
+        if named in targets or _similar(named, targets, contained=False):
             removals.append(Removal("echoed_heading", match.group(0)))
             return ""
         return match.group(0)
 
     kept = len(removals)
-    without = _GAP.sub(drop, text)
-    if any(c.isalnum() for c in _LEADS_ANYWHERE.sub("", _GAP.sub("", without))):
+    without = inline.GAP.sub(drop, text)
+    if any(c.isalnum() for c in _LEADS_ANYWHERE.sub("", inline.GAP.sub("", without))):
         return without
     del removals[kept:]
     return text
@@ -176,7 +174,7 @@ def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Rem
         # "一是存在的困难和问题。": the heading as a point. A gap that named it went before
         # (_drop_gap_echoes); one still here is all the section holds, and stays for the repair loop.
         bare = re.sub(r"\s+", "", _RUN_IN_LEAD.sub("", strip_numbering(first.text)).rstrip("。：:"))
-        if _PLACEHOLDER_ONLY.match(bare):
+        if inline.GAP.fullmatch(bare):
             break
         heading_like = first.kind == "heading" or (len(bare) <= 40 and not any(c in bare for c in _END))
         echoed = bare in repeats or _similar(bare, repeats)
@@ -198,10 +196,11 @@ def _drop_echoes(blocks: list[Block], context: AnswerContext, removals: list[Rem
     return kept
 
 
-def _similar(text: str, others: set[str]) -> bool:
+def _similar(text: str, others: set[str], *, contained: bool = True) -> bool:
+    """Close to one of ``others`` by character bigrams, or (``contained``) a part of one."""
     mine = _bigrams(text)
     return bool(mine) and any(
-        _jaccard(mine, _bigrams(o)) >= 0.6 or (text in o and len(text) >= 4) for o in others
+        _jaccard(mine, _bigrams(o)) >= 0.6 or (contained and text in o and len(text) >= 4) for o in others
     )
 
 

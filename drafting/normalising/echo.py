@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterable
 
 from drafting.model import Removal
+from drafting.normalising.inline import GAP  # the placeholder form the prompt asks for is not an echo
 from drafting.normalising.numbering import POINT_MARK
 
 # Ten characters of a template's wording in a row do not happen in report prose by chance; shorter
 # runs do ("庄重、准确、简练", "一是……二是……").
 ECHO_MIN_CHARS = 10
-_PLACEHOLDER = re.compile(r"【待补充[^】]*】")  # the placeholder form the prompt asks for is not an echo
 # Phrases a template quotes are examples of report wording ("在上级党委的坚强领导下" as one not to
 # use, "一是……二是……" as one to use): written in an answer they are prose, right or wrong, not an echo.
 _QUOTED = re.compile(r"“[^”\n]*”")
@@ -33,7 +33,7 @@ def instruction_grams(texts: Iterable[str]) -> frozenset[str]:
     """Every ECHO_MIN_CHARS-long run of the given template wording (placeholders left out)."""
     grams: set[str] = set()
     for text in texts:
-        for line in _QUOTED.sub("\n", _PLACEHOLDER.sub("\n", text)).splitlines():
+        for line in _QUOTED.sub("\n", GAP.sub("\n", text)).splitlines():
             line = line.strip()
             grams.update(line[i : i + ECHO_MIN_CHARS] for i in range(len(line) - ECHO_MIN_CHARS + 1))
     return frozenset(grams)

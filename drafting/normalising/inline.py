@@ -12,6 +12,9 @@ from collections.abc import Callable, Collection
 from drafting.model import Removal
 
 PLACEHOLDER_FORM = "【待补充：{}】"
+GAP = re.compile(
+    r"【待补充：?([^】]*)】"
+)  # the one placeholder form the stage leaves; group 1: what is missing
 PLACEHOLDER_MAX_CHARS = 40  # what is missing fits in a few words; longer is prose in brackets
 _FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _FULLWIDTH_RUN = re.compile(r"[０-９][０-９．.]*[０-９]|[０-９]")

@@ -15,12 +15,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from drafting.model import Paragraph, Removal
+from drafting.normalising.inline import GAP
 from drafting.normalising.numbering import POINT_MARK
 
 MIN_REPEAT_CHARS = 12  # shorter sentences may well recur in a report ("取得明显成效")
 _SENTENCE = re.compile(r"[^。！？；]*[。！？；][”’」』]?|[^。！？；]+$")
 _LEAD = re.compile(rf"^\s*(?:{POINT_MARK})\s*")
-_GAP = re.compile(r"(?:【待补充[^】]*】)+")
+_GAPS = re.compile(rf"(?:{GAP.pattern})+")
 _IGNORED = re.compile(r"[\s，,、。！？；：:“”‘’\"']")
 
 
@@ -40,7 +41,7 @@ def drop_repeated_sentences(paragraphs: Sequence[Paragraph]) -> tuple[list[Parag
             unfinished = sentence.rstrip()[-1:] not in "。！？；”’」』"
             # A loop cut off by the token limit ends in the start of a sentence already said.
             cut_copy = unfinished and any(k.startswith(key) for k in seen)
-            gap = _GAP.fullmatch(key) is not None  # "【待补充：本部分内容】" again is a loop too
+            gap = _GAPS.fullmatch(key) is not None  # "【待补充：本部分内容】" again is a loop too
             if (len(key) >= MIN_REPEAT_CHARS or gap) and (key in seen or cut_copy):
                 removals.append(Removal("repeated_sentence", sentence))
                 continue

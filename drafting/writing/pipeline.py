@@ -189,13 +189,14 @@ class DraftingPipeline:
     ) -> list[SectionJob]:
         """Stages 3-4 for every section (sequential: retrieval is fast and the index is shared)."""
         jobs = []
+        title = compose_title(outline, sheet)
         for spec in specs:
             if cancel is not None and cancel.is_set():
                 raise DraftingCancelled([])
             started = time.monotonic()
             query, exemplars, problem = self._retrieve(spec, sheet)
             job = SectionJob(spec, exemplars, query, retrieve_s=time.monotonic() - started)
-            job.retrieval_error, job.title = problem, compose_title(outline, sheet)
+            job.retrieval_error, job.title = problem, title
             if self.chat is not None:
                 job.messages, job.template_version = self.build_prompt(spec, sheet, outline, exemplars)
             jobs.append(job)
