@@ -117,10 +117,6 @@ class LLMSettings(BaseModel):
     # `local_model.parallel` slots). Each open stream is also a thread competing with people's
     # clicks: with 20 writers generating, a lower bound keeps page actions quick (README, Load).
     max_in_flight: int = Field(default=8, ge=1)
-    # The web service writes sections in this many processes of its own, so a web process only
-    # serves pages and people's clicks do not wait behind answers being read and checked (README,
-    # Load); 0 writes them in threads of the web process. max_in_flight holds per writer process.
-    writer_processes: int = Field(default=1, ge=0, le=16)
     # Answers arrive streamed (live preview); false asks for whole answers, for endpoints that cannot stream.
     stream: bool = True
     # The model's context window in tokens; a template is published only if every section prompt

@@ -248,20 +248,14 @@ def run_setup(
         )
         for i, u in enumerate(users)
     ]
-    server_pids = [s.pid for s in servers]
-    server_cpu, writer_cpu, own_cpu = cpu_seconds(server_pids), cpu_seconds(children(server_pids)), _own_cpu()
+    server_cpu, own_cpu = cpu_seconds([s.pid for s in servers]), _own_cpu()
     wall = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     wall = time.perf_counter() - wall
-    cpu = {
-        "servers": cpu_seconds(server_pids) - server_cpu,
-        # Writer processes start with the first draft; any there before started from zero too.
-        "writers": cpu_seconds(children(server_pids)) - writer_cpu,
-        "clients": _own_cpu() - own_cpu,
-    }
+    cpu = {"servers": cpu_seconds([s.pid for s in servers]) - server_cpu, "clients": _own_cpu() - own_cpu}
     database = env.get("DRAFTER_DATABASE__URL")
     settings = Settings(home=home, database={"url": database} if database else {})  # type: ignore[arg-type]
     lost = lost_items(settings, users, rec)
@@ -285,25 +279,9 @@ def cpu_seconds(pids: list[int]) -> float:
     ticks = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except FileNotFoundError:  # a writer process that ended while we looked
-            continue
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
-
-
-def children(pids: list[int]) -> list[int]:
-    """The processes the UI processes started: their writer processes (llm.writer_processes)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:  # ended while we looked
-            continue
-        if int(fields[1]) in pids:
-            found.append(int(stat.parent.name))
-    return found
 
 
 def _own_cpu() -> float:
@@ -356,8 +334,7 @@ def report(
     lines = [
         f"\n### {label}: {args.users} users × {args.rounds} rounds, {pace}, wall {wall:.1f} s, "
         f"{done / wall:.2f} actions/s, {failed} errors, {len(lost)} saved edits lost",
-        f"CPU used: UI processes {cpu['servers']:.1f} s, their writer processes {cpu['writers']:.1f} s, "
-        f"load-test clients {cpu['clients']:.1f} s "
+        f"CPU used: UI processes {cpu['servers']:.1f} s, load-test clients {cpu['clients']:.1f} s "
         f"(of {cores * wall:.0f} s on {cores} cores)",
         "",
         "| action | n | errors | p50 (s) | p95 (s) | p99 (s) | max (s) |",

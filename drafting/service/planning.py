@@ -12,7 +12,6 @@ from drafting.writing.active_versions import active_template_version
 from drafting.writing.chat import ChatModel
 from drafting.writing.pipeline import SECTION_TEMPLATE, DraftingPipeline, DraftVersions
 from drafting.writing.templates import PromptLibrary, prompt_library
-from drafting.writing.writer_processes import shared_writer_processes
 
 EXEMPLARS_K = 3  # exemplars a section's prompt carries
 EXEMPLARS_SHOWN = 6  # candidates shown to the writer, who may pin some beyond the first three
@@ -53,7 +52,6 @@ class DraftPlanner:
             template_version=active_template_version(self._settings, library, SECTION_TEMPLATE),
             repair_attempts=llm.repair_attempts,
             max_answer_chars=llm.max_answer_chars,
-            writer_processes=shared_writer_processes(llm.writer_processes) if llm.writer_processes else None,
         )
 
     def sections(self, sheet: FactSheet) -> tuple[Outline, list[SectionSpec]]:

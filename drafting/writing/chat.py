@@ -12,7 +12,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, cast, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -121,25 +121,6 @@ class ChatModel(Protocol):
 # ---------------------------------------------------------------- the OpenAI-compatible adapter
 
 
-@dataclass(frozen=True)
-class ChatEndpoint:
-    """An OpenAI-compatible model's settings, enough to build it again in another process."""
-
-    base_url: str
-    model: str
-    api_key: SecretStr
-    timeout_s: float
-    max_retries: int
-    temperature: float
-    max_tokens: int
-    seed: int | None
-    streaming: bool
-    max_in_flight: int | None
-
-    def build(self) -> OpenAIChatModel:
-        return OpenAIChatModel(**{f.name: getattr(self, f.name) for f in fields(self)})
-
-
 class OpenAIChatModel:
     """Any OpenAI-compatible chat endpoint (OpenAI, DeepSeek, Qwen, GLM, vLLM, Ollama, llama.cpp).
 
@@ -182,23 +163,6 @@ class OpenAIChatModel:
         # A fixed seed (evaluations) makes sampling repeatable on endpoints that take one.
         self.seed = seed
         self.streaming = streaming  # False: stream() asks for the whole answer (no live preview)
-        # How to build this model again in a writer process; none with a caller's own transport.
-        self.endpoint = (
-            ChatEndpoint(
-                base_url,
-                model,
-                SecretStr(secret or "not-needed"),
-                timeout_s,
-                max_retries,
-                temperature,
-                max_tokens,
-                seed,
-                streaming,
-                max_in_flight,
-            )
-            if http_client is None
-            else None
-        )
         self._slot: AbstractContextManager[Any] = (
             threading.BoundedSemaphore(max_in_flight) if max_in_flight else nullcontext()
         )

@@ -75,22 +75,6 @@ class ExemplarSource(Protocol):
     def search(self, query: str, filters: SearchFilters = ..., k: int = 5) -> list[SearchHit]: ...
 
 
-class SectionWriting(Protocol):
-    """Somewhere else stage 5 can run (drafting.writing.writer_processes: processes of their own)."""
-
-    def can_write(self, pipeline: DraftingPipeline) -> bool: ...
-
-    def write(
-        self,
-        pipeline: DraftingPipeline,
-        jobs: Sequence[SectionJob],
-        sheet: FactSheet,
-        outline: Outline,
-        listener: DraftingListener | None,
-        cancel: threading.Event,
-    ) -> list[Section]: ...
-
-
 class DraftVersions(Protocol):
     """The part of the draft store the pipeline writes to (drafting.store.drafts.DraftStore)."""
 
@@ -137,8 +121,6 @@ class DraftingPipeline:
     template_version: str | None = None  # None: the latest version; build_pipeline sets the active one
     repair_attempts: int = 0  # 0: a flagged model-written section is kept as it came
     max_answer_chars: int = 0  # an answer longer than this fails its section (0: no limit)
-    # Stage 5 in writer processes of their own (the web service); None: threads of this process.
-    writer_processes: SectionWriting | None = None
 
     @property
     def mode(self) -> str:
@@ -229,10 +211,8 @@ class DraftingPipeline:
         cancel: threading.Event | None = None,
     ) -> list[Section]:
         """Stage 5: write the sections concurrently; raises DraftingCancelled when cancelled."""
-        cancel = cancel or threading.Event()
-        if self.writer_processes is not None and self.writer_processes.can_write(self):
-            return self.writer_processes.write(self, jobs, sheet, outline, listener, cancel)
         listener = SafeListener(listener or DraftingListener())
+        cancel = cancel or threading.Event()
         done_count = 0
         lock = threading.Lock()
         listener.on_progress(0, len(jobs))
