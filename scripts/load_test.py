@@ -1,15 +1,16 @@
 """Load test: N concurrent users searching, drafting, editing and exporting through real web servers,
 against one UI process (the defaults: SQLite, embedded Chroma) and against two UI processes behind
 one nginx address (scripts/nginx_site.conf), sharing the back ends of a team deployment
-(PostgreSQL, a Chroma server, one data directory).
+(PostgreSQL, a Chroma server, one data directory); `one-team` is one UI process on those back ends.
 
-    .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one two]
-        [--think 0] [--delay 0.2] [--token-delay 0.005]
+    .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one one-team two]
+        [--think 0] [--delay 0.2] [--token-delay 0.005] [--no-settle]
 
 Each setup: the local stub model (`drafter stub-llm`, in a process of its own so that its streaming
 does not queue behind this script's clients), users added and the sample corpus ingested with the
-CLI, then `drafter serve` process(es); with two, every user goes through nginx, whose routing cookie
-keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
+CLI, then `drafter serve` process(es), waited for until their start-up work is done (the background
+warm-up goes on after the sign-in page answers; --no-settle starts the users at once); with two,
+every user goes through nginx, whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
 --rounds times: search the knowledge base (part filter), prepare a draft from facts (figures
 differing per user and round, so no search is answered from another user's cached one), generate
 it (model time: reported apart), save an edited section with a unique marker, export the .docx.
@@ -223,20 +224,22 @@ def run_setup(
         HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1", GRADIO_ANALYTICS_ENABLED="False",
     )  # fmt: skip
     processes = 1
-    if name == "two":
+    if name in ("two", "one-team"):
         admin_url = stack.enter_context(postgres_cluster())
         host, port = stack.enter_context(chroma_server())
         env.update(
             DRAFTER_DATABASE__URL=create_database(admin_url, "drafter"),
             DRAFTER_CHROMA__HOST=host, DRAFTER_CHROMA__PORT=str(port),
         )  # fmt: skip
-        processes = 2
+        processes = 2 if name == "two" else 1
     users = [f"load{i:02d}" for i in range(args.users)]
     for user in users:
         cli(env, "users", "add", user, "--role", "writer", "--password-stdin", stdin=PASSWORD + "\n")
     cli(env, "ingest", str(REPO / "corpus" / "reports"))
     servers, urls = start_servers(env, processes, home)
     stack.callback(_stop, servers)
+    if args.settle:
+        print(settle([s.pid for s in servers]), flush=True)
     front = None
     if len(urls) > 1:  # one address in front, with the README's nginx site file
         front = stack.enter_context(nginx_front([u.removeprefix("http://") for u in urls], base=scratch))
@@ -261,11 +264,11 @@ def run_setup(
     lost = lost_items(settings, users, rec)
     if database:
         Database(database).dispose()
-    label = (
-        "1 UI process, SQLite + embedded Chroma"
-        if name == "one"
-        else "2 UI processes behind nginx, PostgreSQL + Chroma server"
-    )
+    label = {
+        "one": "1 UI process, SQLite + embedded Chroma",
+        "one-team": "1 UI process, PostgreSQL + Chroma server",
+        "two": "2 UI processes behind nginx, PostgreSQL + Chroma server",
+    }[name]
     lines = report(label, args, rec, wall, lost, cpu)
     if front is not None:
         spread = ", ".join(f"{upstream}: {n}" for upstream, n in front.users_per_process().items())
@@ -282,6 +285,24 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
     return total
+
+
+def settle(pids: list[int], *, idle_share: float = 0.05, limit_s: float = 60.0) -> str:
+    """Wait until the UI processes are done starting up: `drafter serve` answers before its
+    background warm-up (embedding model, jieba's dictionary, the lexical index) has finished,
+    and a server is not restarted while twenty people click. Idle: under 5 % of a core for 1 s."""
+    started, before = time.monotonic(), cpu_seconds(pids)
+    last = before
+    while time.monotonic() - started < limit_s:
+        time.sleep(1.0)
+        now = cpu_seconds(pids)
+        if now - last < idle_share * len(pids):
+            break
+        last = now
+    return (
+        f"UI processes settled {time.monotonic() - started:.1f} s after answering "
+        f"({cpu_seconds(pids) - before:.1f} s of CPU in start-up work since)"
+    )
 
 
 def _own_cpu() -> float:
@@ -363,9 +384,15 @@ def main() -> int:
     )
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--setups", nargs="+", choices=("one", "two"), default=["one", "two"])
+    parser.add_argument("--setups", nargs="+", choices=("one", "one-team", "two"), default=["one", "two"])
     parser.add_argument("--think", type=float, default=0.0, help="mean pause before each action (s)")
     parser.add_argument("--delay", type=float, default=0.2, help="stub model delay before each answer (s)")
+    parser.add_argument(
+        "--no-settle",
+        dest="settle",
+        action="store_false",
+        help="start the users as soon as the servers answer, during their warm-up (a restart under load)",
+    )
     parser.add_argument("--token-delay", type=float, default=0.005, help="stub delay per streamed chunk (s)")
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
