@@ -10,10 +10,11 @@ Each setup: the local stub model (`drafter stub-llm`, in a process of its own so
 does not queue behind this script's clients), users added and the sample corpus ingested with the
 CLI, then `drafter serve` process(es), waited for until their start-up work is done (the background
 warm-up goes on after the sign-in page answers; --no-settle starts the users at once); with two,
-every user goes through nginx, whose routing cookie keeps each to one process. Every user signs in (gradio_client, the browser's endpoints) and does
---rounds times: search the knowledge base (part filter), prepare a draft from facts (figures
-differing per user and round, so no search is answered from another user's cached one), generate
-it (model time: reported apart), save an edited section with a unique marker, export the .docx.
+every user goes through nginx, whose routing cookie keeps each to one process. Every user signs in
+(gradio_client, the browser's endpoints) and does --rounds times: search the knowledge base (part
+filter), prepare a draft from facts (figures differing per user and round, so no search is answered
+from another user's cached one), generate it (model time: reported apart), save an edited section
+with a unique marker, export the .docx.
 
 With --think 0 (the default) every user fires each action as soon as the last one answered, so all
 20 act at the same instant: the worst case. --think S gives each user a pause before every action,
@@ -289,8 +290,8 @@ def cpu_seconds(pids: list[int]) -> float:
 
 def settle(pids: list[int], *, idle_share: float = 0.05, limit_s: float = 60.0) -> str:
     """Wait until the UI processes are done starting up: `drafter serve` answers before its
-    background warm-up (embedding model, jieba's dictionary, the lexical index) has finished,
-    and a server is not restarted while twenty people click. Idle: under 5 % of a core for 1 s."""
+    background warm-up (embedding model, jieba's dictionary, the lexical index) has finished, and
+    the figures are for a server in use, not one starting. Idle: under 5 % of a core for 1 s."""
     started, before = time.monotonic(), cpu_seconds(pids)
     last = before
     while time.monotonic() - started < limit_s:
