@@ -17,7 +17,13 @@ from drafting.model import Paragraph, Removal
 from drafting.normalising import courtesy, inline
 from drafting.normalising.blocks import Block, classify_line, parse_blocks
 from drafting.normalising.echo import strip_echo
-from drafting.normalising.numbering import RUN_IN_LEAD, numbering, ordinal_lead, strip_numbering
+from drafting.normalising.numbering import (
+    RUN_IN_LEAD,
+    numbering,
+    ordinal_lead,
+    strip_numbering,
+    words_beyond_leads,
+)
 from drafting.normalising.reasoning import strip_reasoning
 from drafting.normalising.repetition import drop_repeated_sentences
 from drafting.normalising.rules import AnswerRules, default_rules
@@ -42,7 +48,6 @@ REASON_LABELS: dict[str, str] = {
 _END = "。！？；"
 _GLUED_LABEL = re.compile(r"(?<=[^\s。！？；：:])(?=【[一二三四五六七八九十\d]{1,3}】)")
 _RUN_IN_LEAD = re.compile(rf"^(?:{RUN_IN_LEAD})\s*")
-_LEADS_ANYWHERE = re.compile(RUN_IN_LEAD)
 REASONING_NOTE_CHARS = 300  # a reasoning block can be long; the record keeps its start and length
 
 
@@ -160,7 +165,7 @@ def _drop_gap_echoes(text: str, context: AnswerContext, removals: list[Removal])
 
     kept = len(removals)
     without = inline.GAP.sub(drop, text)
-    if any(c.isalnum() for c in _LEADS_ANYWHERE.sub("", inline.GAP.sub("", without))):
+    if words_beyond_leads(inline.GAP.sub("", without)):
         return without
     del removals[kept:]
     return text

@@ -19,6 +19,13 @@ RUN_IN_LEAD = rf"[{_CN}]+是|第[{_CN}]+[，,、]"
 POINT_MARK = rf"{RUN_IN_LEAD}|[{_CN}]+[、\s]|\d+[.、．]|[（(][{_CN}\d]+[）)]"
 # "【三】党建品牌", "第三，": a bracketed or ordinal number a model put before a heading.
 _BRACKET_NUMBER = re.compile(rf"^【[{_CN}\d]+】\s*")
+_RUN_IN_LEADS = re.compile(RUN_IN_LEAD)
+
+
+def words_beyond_leads(text: str) -> bool:
+    """Whether ``text`` holds letters or digits besides its run-in leads ("三是【待补充…】" does not,
+    once the gap is taken out)."""
+    return any(c.isalnum() for c in _RUN_IN_LEADS.sub("", text))
 
 
 def numbering(level: int, n: int) -> str:

@@ -16,7 +16,6 @@ the section's own removals are the kept attempt's.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from drafting.checking.grounding import KIND_LABELS, PLACEHOLDER, check_draft
 from drafting.model import Draft, Fact, FactSheet, Flag, Outline, Paragraph, Removal, Section
-from drafting.normalising.numbering import RUN_IN_LEAD
+from drafting.normalising.numbering import words_beyond_leads
 from drafting.outlines.planning import SectionSpec, section_variables
 from drafting.writing.chat import ChatError
 from drafting.writing.composer import compose_facts, compose_section
@@ -34,7 +33,6 @@ if TYPE_CHECKING:
     from retrieval.documents import Passage
 
 REPAIR_TEMPLATE = "repair"
-_LEADS = re.compile(RUN_IN_LEAD)
 PLACEHOLDER_ONLY = "只有待补充占位"  # why a section that was nothing but placeholders was replaced
 REPAIR_KINDS = ("unsupported_number", "unsupported_quote", "unsupported_name", "verbatim_copy", "unused_fact")
 FALLBACK_KINDS = ("unsupported_number", "verbatim_copy")  # never handed to the writer as theirs
@@ -253,8 +251,9 @@ class RepairLoop:
 
 def _only_placeholders(paragraphs: Sequence[Paragraph]) -> bool:
     """Whether the text holds nothing but 【待补充…】 placeholders (and punctuation)."""
-    rest = "".join(_LEADS.sub("", PLACEHOLDER.sub("", p.text)) for p in paragraphs)  # "三是【待补充…】" too
-    return any(PLACEHOLDER.search(p.text) for p in paragraphs) and not any(c.isalnum() for c in rest)
+    return any(PLACEHOLDER.search(p.text) for p in paragraphs) and not any(
+        words_beyond_leads(PLACEHOLDER.sub("", p.text)) for p in paragraphs
+    )
 
 
 def _still_unused(flags: Sequence[Flag], spec: SectionSpec) -> list[Fact]:
