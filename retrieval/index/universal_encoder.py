@@ -24,6 +24,12 @@ USE_DIMENSION = 512
 # The encoder's forward pass is a row of matrix products: more than the machine's two cores
 # only adds contention with the web server.
 DEFAULT_THREADS = 2
+# Up to this many texts (a search's query, a draft's per-section queries) run on one BLAS thread.
+# After a call on two, OpenBLAS keeps its second thread spinning for about 0.1 s: in `drafter
+# serve` that spin was 100 ms of CPU per search beside 40 ms of real work, and under load it took
+# the second core from everyone else (scripts/bench_query_embedding.py). Batches (a report's
+# passages at ingest) keep `threads`, where the second thread pays for itself.
+ONE_THREAD_UP_TO = 16
 
 
 class UniversalSentenceEncoder:
@@ -35,10 +41,18 @@ class UniversalSentenceEncoder:
     name = f"{PACKAGED_PREFIX}{USE_MODEL}"
     dimension = USE_DIMENSION
 
-    def __init__(self, *, batch_size: int = 64, threads: int = DEFAULT_THREADS) -> None:
+    def __init__(
+        self,
+        *,
+        batch_size: int = 64,
+        threads: int = DEFAULT_THREADS,
+        one_thread_up_to: int = ONE_THREAD_UP_TO,
+    ) -> None:
         self.batch_size = max(1, batch_size)
         self.threads = threads
+        self.one_thread_up_to = one_thread_up_to
         self._model: Any = None
+        self._blas: Any = None
         self._lock = threading.Lock()  # the UI may embed from several threads at once
 
     def _loaded(self) -> Any:
@@ -52,7 +66,11 @@ class UniversalSentenceEncoder:
                         "请重新运行 `make setup`。"
                     ) from exc
                 log.info("loading the Universal Sentence Encoder (multilingual v3)")
-                model = USE(threads=self.threads)
+                from threadpoolctl import ThreadpoolController
+
+                # threads=None: the package leaves BLAS alone and embed() sets it per call.
+                model = USE(threads=None)
+                self._blas = ThreadpoolController()
                 try:
                     model.encode(["预热"])  # the package loads its weights on first use: fail here
                 except Exception as exc:  # a damaged install fails deep inside numpy
@@ -68,11 +86,13 @@ class UniversalSentenceEncoder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._loaded()
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(texts), self.batch_size):
-            batch = [str(t) for t in texts[start : start + self.batch_size]]
-            filled = [i for i, text in enumerate(batch) if text.strip()]
-            if filled:
-                # The encoder maps blank text to a constant vector; zero rows never match anything.
-                vectors = np.asarray(model.encode([batch[i] for i in filled]), dtype=np.float32)
-                out[[start + i for i in filled]] = vectors
+        threads = 1 if len(texts) <= self.one_thread_up_to else self.threads
+        with self._blas.limit(limits=threads, user_api="blas"):
+            for start in range(0, len(texts), self.batch_size):
+                batch = [str(t) for t in texts[start : start + self.batch_size]]
+                filled = [i for i, text in enumerate(batch) if text.strip()]
+                if filled:
+                    # The encoder maps blank text to a constant vector; zero rows never match anything.
+                    vectors = np.asarray(model.encode([batch[i] for i in filled]), dtype=np.float32)
+                    out[[start + i for i in filled]] = vectors
         return normalise_rows(out)

@@ -117,5 +117,21 @@ def test_universal_sentence_encoder_embeds_chinese_offline(monkeypatch: pytest.M
     assert float(query @ near) > float(query @ far) + 0.1
 
 
+@pytest.mark.models
+def test_universal_sentence_encoder_gives_the_same_vectors_on_one_or_two_blas_threads() -> None:
+    # A query runs on one BLAS thread, a batch on two: a query must land where the same text,
+    # embedded as a passage, lies.
+    from threadpoolctl import threadpool_info
+
+    embedder = UniversalSentenceEncoder(threads=2, one_thread_up_to=4)
+    texts = [f"第{i}期干部培训班累计培训干部{i * 30}人次，学用结合取得实效" for i in range(12)]
+    alone = np.vstack([embedder.embed([text]) for text in texts])
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    batched = embedder.embed(texts)
+    after = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert np.allclose(alone, batched, atol=1e-5)
+    assert after == before  # the process's own BLAS setting is given back
+
+
 def _refuse_network(*args: object, **kwargs: object) -> None:
     raise OSError("network access attempted during an offline test")
