@@ -49,14 +49,23 @@ def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:
 
 class Catalog:
     """One SQLite file in WAL mode, safe to share between threads of a process and between
-    processes (the web UI and a CLI ingest may run at the same time)."""
+    processes (the web UI and a CLI ingest may run at the same time).
+
+    Writes go through one connection, one transaction at a time. Reads take a connection of their
+    own from a small pool, so the searches of many sessions run side by side: through the single
+    locked connection every search queued behind every other one's queries, and under load each
+    query's return waited for the interpreter lock while holding the catalog's."""
 
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
+        self._memory = str(path) == ":memory:"  # one database per connection: everything on one
+        if not self._memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
         self._lock = threading.RLock()
+        self._writing = threading.local()  # whether this thread is inside _transaction
+        self._idle_readers: list[sqlite3.Connection] = []
+        self._closed = False
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL still survives a process kill
@@ -64,6 +73,9 @@ class Catalog:
 
     def close(self) -> None:
         with self._lock:
+            self._closed = True
+            while self._idle_readers:
+                self._idle_readers.pop().close()
             self._conn.close()
 
     # ---------------------------------------------------------------- plumbing
@@ -72,20 +84,46 @@ class Catalog:
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             self._conn.execute("BEGIN IMMEDIATE")
+            self._writing.active = True
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            finally:
+                self._writing.active = False
             self._conn.execute("COMMIT")
 
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection]:
+        if self._memory or getattr(self._writing, "active", False):
+            # In memory there is no second connection to the same data; inside a transaction the
+            # reads must see its own uncommitted rows.
+            with self._lock:
+                yield self._conn
+            return
+        if self._closed:
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
+        try:
+            conn = self._idle_readers.pop()
+        except IndexError:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False, timeout=30)
+            conn.execute("PRAGMA query_only=ON")
+        try:
+            yield conn
+        finally:
+            if self._closed:
+                conn.close()
+            else:
+                self._idle_readers.append(conn)
+
     def _query_one(self, sql: str, params: Sequence = ()) -> tuple:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchone()
+        with self._reading() as conn:
+            return conn.execute(sql, params).fetchone()
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        with self._reading() as conn:
+            return conn.execute(sql, params).fetchall()
 
     @property
     def schema_version(self) -> int:

@@ -134,3 +134,54 @@ def test_many_ids_are_looked_up_in_chunks(tmp_path: Path) -> None:
     passages = [passage("d1", n) for n in range(1200)]
     catalog.commit_document(record(), passages, [["x"]] * len(passages))
     assert len(catalog.passages([p.id for p in passages] + ["missing"])) == 1200
+
+
+def test_reads_run_side_by_side_and_see_every_commit(tmp_path: Path) -> None:
+    # Searches read on connections of their own while an ingest writes: a reader never waits for
+    # the writer, and every read after a commit sees it.
+    import threading
+
+    catalog = Catalog(tmp_path / "kb.sqlite3")
+    catalog.commit_document(record("d0"), [passage("d0", 0)], [["正文"]])
+    errors: list[BaseException] = []
+    seen: list[int] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set():
+                count = catalog.document_count()
+                assert count >= 1 and catalog.passages(["d0:0"])
+                seen.append(count)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    readers = [threading.Thread(target=read) for _ in range(4)]
+    for thread in readers:
+        thread.start()
+    for n in range(1, 21):
+        catalog.commit_document(record(f"d{n}"), [passage(f"d{n}", 0)], [["正文"]])
+        assert catalog.document_count() == n + 1  # the writer's own next read sees its commit
+    stop.set()
+    for thread in readers:
+        thread.join()
+    assert not errors
+    assert seen and max(seen) <= 21
+    catalog.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        catalog.document_count()  # closed: the readers too, not only the writer
+
+
+def test_reads_inside_a_transaction_see_its_own_rows(tmp_path: Path) -> None:
+    # The ingest checks what it wrote before committing; a reader connection would not see it.
+    catalog = Catalog(tmp_path / "kb.sqlite3")
+    with catalog._transaction() as conn:
+        conn.execute("INSERT INTO meta(key, value) VALUES ('probe', 'uncommitted')")
+        assert catalog.get_meta("probe") == "uncommitted"
+    assert catalog.get_meta("probe") == "uncommitted"
+
+
+def test_an_in_memory_catalog_reads_its_own_data() -> None:
+    catalog = Catalog(":memory:")
+    catalog.commit_document(record(), [passage("d1", 0)], [["正文"]])
+    assert catalog.document_count() == 1 and catalog.passages(["d1:0"])
