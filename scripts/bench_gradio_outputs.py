@@ -7,9 +7,11 @@ component missing from a returned dict, which Gradio turns into ``gr.skip()``).
 Why it matters here: the draft page's handlers declare up to 31 outputs. Gradio builds a new
 component, and its configuration, for every property update *and* for every skipped output, so
 a streamed repaint that sends three values to 31 outputs pays for 28 rebuilds. This is why the
-saving and generating handlers declare only the outputs a new version changes
-(``DraftWorkspace.refresh_targets``). Runs Gradio's own ``Blocks.postprocess_data`` on a page of
-30 components (10 HTML, 10 dropdowns, 10 text boxes), no server, one thread.
+saving handlers declare only the outputs a new version changes (``DraftWorkspace.refresh_targets``)
+and a generation streams to three outputs only (progress, editor, full text), the rest of the page
+following once when the run is over (ui/draft/generation.py). Runs Gradio's own
+``Blocks.postprocess_data`` on pages of 30, 15 and 3 components (HTML, dropdowns and text boxes in
+turn), no server, one thread.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ def main() -> None:
     args = parser.parse_args()
     wide, wide_components = page(30)
     narrow, narrow_components = page(15)
+    streamed, streamed_components = page(3)
     plain = plain_values(wide_components)
     updates = {
         c: gr.update(choices=["a", "b", "c"], value="a")
@@ -69,6 +72,7 @@ def main() -> None:
         ("30 outputs: 20 plain values, 10 dropdown property updates", wide, {**plain, **updates}),
         ("30 outputs: 3 plain values, 27 left out", wide, plain_values(wide_components[:3])),
         ("15 outputs: 3 plain values, 12 left out", narrow, plain_values(narrow_components[:3])),
+        ("3 outputs: 3 plain values", streamed, plain_values(streamed_components)),
     ]
     print(f"Gradio {gr.__version__}, Blocks.postprocess_data, {args.events} events each\n")
     print("| answer | ms per event |")

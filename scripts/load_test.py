@@ -13,8 +13,9 @@ warm-up goes on after the sign-in page answers; --no-settle starts the users at 
 every user goes through nginx, whose routing cookie keeps each to one process. Every user signs in
 (gradio_client, the browser's endpoints) and does --rounds times: search the knowledge base (part
 filter), prepare a draft from facts (figures differing per user and round, so no search is answered
-from another user's cached one), generate it (model time: reported apart), save an edited section
-with a unique marker, export the .docx.
+from another user's cached one), generate it (model time: reported apart), show the saved draft
+(what the page runs when a generation ends), save an edited section with a unique marker, export
+the .docx.
 
 With --think 0 (the default) every user fires each action as soon as the last one answered, so all
 20 act at the same instant: the worst case. --think S gives each user a pause before every action,
@@ -30,6 +31,7 @@ marker are there (nothing lost). PostgreSQL and Chroma are throw-away servers on
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import re
@@ -58,7 +60,7 @@ from drafting.settings import Settings  # noqa: E402
 from drafting.store.database import Database  # noqa: E402
 from drafting.store.drafts import DraftStore  # noqa: E402
 
-PAGE_ACTIONS = ("sign-in", "search", "prepare", "save edit", "export")
+PAGE_ACTIONS = ("sign-in", "search", "prepare", "after generate", "save edit", "export")
 ACTIONS = (*PAGE_ACTIONS, "generate (model)")
 QUERIES = ("干部教育培训", "基层组织建设 存在问题", "人才引进", "下半年工作打算", "党建引领")
 
@@ -124,17 +126,20 @@ class Recorder:
         self.times: dict[str, list[float]] = {a: [] for a in ACTIONS}
         self.errors: dict[str, list[str]] = {a: [] for a in ACTIONS}
         self.saved: dict[str, list[str]] = {}  # user → markers saved successfully
+        self.events: list[tuple[str, str, float, float, bool]] = []  # user, action, start, seconds, ok
 
     def timed(self, action: str, user: str, call):  # noqa: ANN001, ANN202
-        start = time.perf_counter()
+        wall, start = time.time(), time.perf_counter()
         try:
             result = call()
         except Exception as exc:  # noqa: BLE001 - every failure is counted and shown
             with self.lock:
                 self.errors[action].append(f"{user}: {type(exc).__name__}: {str(exc)[:200]}")
+                self.events.append((user, action, wall, time.perf_counter() - start, False))
             raise
         with self.lock:
             self.times[action].append(time.perf_counter() - start)
+            self.events.append((user, action, wall, self.times[action][-1], True))
         return result
 
 
@@ -184,6 +189,8 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
                 ),  # fmt: skip
             )
             timed("generate (model)", lambda: client.predict(None, api_name="/generate_all"))
+            # What the browser runs when the stream ends: the page shows the saved draft.
+            timed("after generate", lambda: client.predict(None, api_name="/run_over"))
             text = f"{marker}：举办科级干部培训班3期，培训干部180人次。"
             timed("save edit", lambda t=text: client.predict("work:0", t, api_name="/save_section"))
             with rec.lock:
@@ -271,11 +278,24 @@ def run_setup(
         "two": "2 UI processes behind nginx, PostgreSQL + Chroma server",
     }[name]
     lines = report(label, args, rec, wall, lost, cpu)
+    if args.timeline is not None:
+        write_timeline(args.timeline, name, rec)
     if front is not None:
         spread = ", ".join(f"{upstream}: {n}" for upstream, n in front.users_per_process().items())
         lines.append(f"browsers per UI process (nginx routing cookie): {spread}")
         print(lines[-1], flush=True)
     return lines
+
+
+def write_timeline(path: Path, setup: str, rec: Recorder) -> None:
+    """Append the setup's actions to the CSV at ``path`` (its header written when it is new)."""
+    new = not path.exists()
+    with path.open("a", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        if new:
+            out.writerow(["setup", "user", "action", "start", "seconds", "ok"])
+        for user, action, start, seconds, ok in sorted(rec.events, key=lambda e: e[2]):
+            out.writerow([setup, user, action, f"{start:.3f}", f"{seconds:.3f}", int(ok)])
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -395,6 +415,12 @@ def main() -> int:
         help="start the users as soon as the servers answer, during their warm-up (a restart under load)",
     )
     parser.add_argument("--token-delay", type=float, default=0.005, help="stub delay per streamed chunk (s)")
+    parser.add_argument(
+        "--timeline",
+        type=Path,
+        help="also write every action to this CSV (setup, user, action, start as Unix time, seconds, ok): "
+        "what else was running when an action was slow",
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} (2 cores)", flush=True)
     failures = 0

@@ -35,6 +35,7 @@ USERS = {
     "writer2": "writer",
     "writer3": "writer",
     "writer4": "writer",
+    "writer5": "writer",
     "reviewer1": "reviewer",
     "maintainer1": "maintainer",
     "admin1": "admin",

@@ -27,7 +27,7 @@ ENGLISH = {"locale": "en-US", "extra_http_headers": {"Accept-Language": "en-US,e
 # Terms an office in China uses as they are, and names the users themselves typed.
 ALLOWED_TERMS = {
     "Word", "PDF", "DOCX", "docx", "YAML", "yaml", "CSV", "TSV", "TXT", "txt", "JSON", "TOML", "API", "URL",
-    "LLM", "OpenAI", "LibreOffice", "GB", "T", "stub-model", "writer1", "writer2", "writer3", "writer4", "reviewer1", "maintainer1",
+    "LLM", "OpenAI", "LibreOffice", "GB", "T", "stub-model", "writer1", "writer2", "writer3", "writer4", "writer5", "reviewer1", "maintainer1",
     "admin1", "admin", "http", "https", "localhost", "reviewer2",
     "locked-out-name",  # a name the sign-in tests type; the run log shows it back
 }  # fmt: skip

@@ -100,28 +100,26 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
                         continue  # shown with the next repaint; a section's end always repaints
                 elif event.kind == "done" and event.section is not None:
                     texts[event.section.key] = "\n".join(p.text for p in event.section.paragraphs)
+                    continue  # the progress event that follows every section's end repaints
                 elif event.kind == "progress":
                     done, total = event.done, max(event.total, 1)
                 elif event.kind == "finished" and event.draft is not None:
                     notify(T.GENERATED.format(version=event.draft.version))
-                    ws = service.drafts.open_draft(user, did)
-                    yield page.refresh(user, ws, key)
-                    return
+                    yield {progress: render.draft_progress_html(event.draft)}
+                    return  # the saved draft is shown by on_run_over, chained after this
                 elif event.kind in ("cancelled", "error"):
-                    # Nothing was saved: the page goes back to the saved draft (the streamed text is
-                    # gone with the run), and the bar says why.
+                    # Nothing was saved: on_run_over puts the saved draft back (the streamed text is
+                    # gone with the run); the bar says why.
                     note = (
                         T.CANCELLED_NOTHING
                         if event.kind == "cancelled"
                         else T.GENERATION_FAILED.format(error=event.text)
                     )
                     (notify if event.kind == "cancelled" else warn)(note)
-                    ws = service.drafts.open_draft(user, did)
-                    yield {
-                        **page.refresh(user, ws, key),
-                        progress: render.progress_html(done, total, note),
-                    }
+                    yield {progress: render.progress_html(done, total, note)}
                     return
+                else:
+                    continue  # a section starting or failing shows nothing new until its progress
                 update: dict = {progress: render.progress_html(done, total)}
                 if key in texts:
                     update[editor] = texts[key]
@@ -146,25 +144,37 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
     ):
         yield from _stream(request, did, key, plan_data, choice_data, rid, whole=True)
 
+    @guarded
+    def on_run_over(request: gr.Request, did: str, key: str):
+        if not did:
+            return {}
+        shown = page.refresh(username(request), service.drafts.open_draft(username(request), did), key)
+        return {target: value for target, value in shown.items() if target is not progress}
+
     def on_cancel(request: gr.Request, rid: str):
         if rid:
             service.generation.cancel(username(request), rid)
 
     gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
-    # What a run streams (progress bar, editor, full text) and what its end refreshes: the fewer
-    # outputs, the less Gradio rebuilds for each streamed repaint.
-    gen_outputs = page.refresh_targets
+    # A run streams only what changes while it runs. Gradio rebuilds every output an answer leaves
+    # out, so a stream declaring the whole refresh paid for twelve rebuilds per repaint (about
+    # 5 ms each, on the event loop every page shares: scripts/bench_gradio_outputs.py); the rest of
+    # the page follows the run's end once, in on_run_over.
+    streamed = [progress, editor, full]
+    after_run = [target for target in page.refresh_targets if target is not progress]
     # Generation shares one concurrency group so a few long runs cannot starve quick clicks.
     writing.gen_one.click(new_run, None, [page.run_id]).then(
-        on_generate_section, gen_inputs, gen_outputs, concurrency_id="generation", show_progress="hidden"
-    )
-    # Named endpoint: scripts/load_ui.py drives it through gradio_client, as a browser would.
+        on_generate_section, gen_inputs, streamed, concurrency_id="generation", show_progress="hidden"
+    ).then(on_run_over, [page.draft_id, writing.section], after_run, show_progress="hidden")
+    # Named endpoints: scripts/load_test.py drives them through gradio_client, as a browser would.
     writing.gen_all.click(new_run, None, [page.run_id]).then(
         on_generate_all,
         gen_inputs,
-        gen_outputs,
+        streamed,
         concurrency_id="generation",
         show_progress="hidden",
         api_name="generate_all",
+    ).then(
+        on_run_over, [page.draft_id, writing.section], after_run, show_progress="hidden", api_name="run_over"
     )
     writing.stop_btn.click(on_cancel, [page.run_id], None, concurrency_limit=None)
