@@ -53,7 +53,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from load_ui import FACTS, PASSWORD, free_port, signed_in_client  # noqa: E402
+from load_ui import FACTS, PASSWORD, free_port, prepare_draft, signed_in_client  # noqa: E402
 from local_servers import chroma_server, create_database, nginx_front, postgres_cluster  # noqa: E402
 
 from drafting.settings import Settings  # noqa: E402
@@ -174,20 +174,7 @@ def user_session(url: str, user: str, rounds: int, rec: Recorder, downloads: Pat
             query = f"{QUERIES[(int(user[-2:]) + r) % len(QUERIES)]} {int(user[-2:]) * 10 + r}"
             facts = user_facts(user, r)
             timed("search", lambda q=query: client.predict(q, "problems", "", "", 8, api_name="/search"))
-            timed(
-                "prepare",
-                lambda facts=facts: client.predict(
-                    {"headers": ["部分", "方面", "事实"], "data": facts, "metadata": None},
-                    "half-year",
-                    f"负载测试单位{user}",
-                    "2026年上半年",
-                    "2026年下半年",
-                    "",
-                    False,
-                    "",
-                    api_name="/prepare",
-                ),  # fmt: skip
-            )
+            timed("prepare", lambda facts=facts: prepare_draft(client, facts, f"负载测试单位{user}"))
             timed("generate (model)", lambda: client.predict(None, api_name="/generate_all"))
             # What the browser runs when the stream ends: the page shows the saved draft.
             timed("after generate", lambda: client.predict(None, api_name="/run_over"))

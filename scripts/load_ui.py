@@ -46,11 +46,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def signed_in_client(url: str, user: str, downloads: Path) -> Client:
+def signed_in_client(url: str, user: str, downloads: Path, password: str = PASSWORD) -> Client:
     """A gradio_client session signed in on /signin as a browser is (the app refuses Gradio's own
     /login). Every cookie of the answer is kept: the session, and a proxy's routing cookie."""
     answer = httpx.post(
-        f"{url}/signin", data={"username": user, "password": PASSWORD}, follow_redirects=False, timeout=120
+        f"{url}/signin", data={"username": user, "password": password}, follow_redirects=False, timeout=120
     )
     if answer.status_code != 303:
         raise RuntimeError(f"sign-in answered HTTP {answer.status_code}")
@@ -60,6 +60,22 @@ def signed_in_client(url: str, user: str, downloads: Path) -> Client:
         analytics_enabled=False,
         download_files=str(downloads / user),
         httpx_kwargs={"cookies": dict(answer.cookies)},
+    )
+
+
+def prepare_draft(client: Client, facts: list[list[str]], org: str) -> object:
+    """The facts tab's "prepare" button, through its endpoint: a half-year report of ``org`` from
+    ``facts`` (rows of part, area, fact)."""
+    return client.predict(
+        {"headers": ["部分", "方面", "事实"], "data": facts, "metadata": None},
+        "half-year",
+        org,
+        "2026年上半年",
+        "2026年下半年",
+        "",  # superior: from prompts/bodies.yaml
+        False,  # subheadings in the register, not plain
+        "",  # date: the default
+        api_name="/prepare",
     )
 
 
@@ -151,17 +167,7 @@ def session(
         client = signed_in_client(url, user, downloads)
         marks["sign-in"] = time.perf_counter() - started
         t = time.perf_counter()
-        client.predict(
-            {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
-            "half-year",
-            f"负载测试单位{user}",
-            "2026年上半年",
-            "2026年下半年",
-            "",  # superior: from prompts/bodies.yaml
-            False,  # subheadings in the register, not plain
-            "",  # date: the default
-            api_name="/prepare",
-        )
+        prepare_draft(client, FACTS, f"负载测试单位{user}")
         marks["prepare"] = time.perf_counter() - t
         t = time.perf_counter()
         client.predict(None, api_name="/generate_all")

@@ -7,12 +7,14 @@ paid for a dozen rebuilds per repaint on the event loop every session shares."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-import httpx
-from gradio_client import Client
+from tests.ui.conftest import PASSWORD, REPO, Server
 
-from tests.ui.conftest import PASSWORD, Server
+sys.path.insert(0, str(REPO / "scripts"))
+
+from load_ui import prepare_draft, signed_in_client  # noqa: E402
 
 FACTS = [
     ["工作", "干部教育培训", "举办科级干部培训班3期，培训干部180人次"],
@@ -22,33 +24,12 @@ FACTS = [
 ]
 
 
-def signed_in(server: Server, user: str, downloads: Path) -> Client:
-    answer = httpx.post(f"{server.url}/signin", data={"username": user, "password": PASSWORD}, timeout=60)
-    assert answer.status_code == 303, answer.text
-    return Client(
-        server.url,
-        verbose=False,
-        analytics_enabled=False,
-        download_files=str(downloads),
-        httpx_kwargs={"cookies": dict(answer.cookies)},
-    )
-
-
 def test_a_run_streams_three_outputs_and_the_page_follows_when_it_is_over(
     server: Server, tmp_path: Path
 ) -> None:
-    client = signed_in(server, "writer5", tmp_path)  # a writer of its own: others count their drafts
-    client.predict(
-        {"headers": ["部分", "方面", "事实"], "data": FACTS, "metadata": None},
-        "half-year",
-        "流式测试单位",
-        "2026年上半年",
-        "2026年下半年",
-        "",
-        False,
-        "",
-        api_name="/prepare",
-    )
+    # A writer of its own: other tests count their writers' drafts.
+    client = signed_in_client(server.url, "writer5", tmp_path, password=PASSWORD)
+    prepare_draft(client, FACTS, "流式测试单位")
     job = client.submit(None, api_name="/generate_all")
     job.result(timeout=120)
     streamed = job.outputs()
