@@ -4,7 +4,7 @@ one nginx address (scripts/nginx_site.conf), sharing the back ends of a team dep
 (PostgreSQL, a Chroma server, one data directory); `one-team` is one UI process on those back ends.
 
     .venv/bin/python scripts/load_test.py [--users 20] [--rounds 2] [--setups one one-team two]
-        [--think 0] [--delay 0.2] [--token-delay 0.005] [--no-settle]
+        [--think 0] [--delay 0.2] [--token-delay 0.005] [--no-settle] [--timeline FILE]
 
 Each setup: the local stub model (`drafter stub-llm`, in a process of its own so that its streaming
 does not queue behind this script's clients), users added and the sample corpus ingested with the
