@@ -148,7 +148,8 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
     def on_run_over(request: gr.Request, did: str, key: str):
         if not did:
             return {}
-        shown = page.refresh(username(request), service.drafts.open_draft(username(request), did), key)
+        user = username(request)
+        shown = page.refresh(user, service.drafts.open_draft(user, did), key)
         return {target: value for target, value in shown.items() if target is not progress}
 
     def on_cancel(request: gr.Request, rid: str):
@@ -157,9 +158,10 @@ def wire(page: DraftContext, writing: WritingPanel) -> None:
 
     gen_inputs = [page.draft_id, writing.section, page.plans, page.choices, page.run_id]
     # A run streams only what changes while it runs. Gradio rebuilds every output an answer leaves
-    # out, so a stream declaring the whole refresh paid for twelve rebuilds per repaint (about
-    # 5 ms each, on the event loop every page shares: scripts/bench_gradio_outputs.py); the rest of
-    # the page follows the run's end once, in on_run_over.
+    # out, so a stream declaring the whole refresh paid for twelve rebuilds per repaint (6-10 ms a
+    # repaint against 0.5 ms for three outputs, on the event loop every page shares:
+    # scripts/bench_gradio_outputs.py); the rest of the page follows the run's end once, in
+    # on_run_over.
     streamed = [progress, editor, full]
     after_run = [target for target in page.refresh_targets if target is not progress]
     # Generation shares one concurrency group so a few long runs cannot starve quick clicks.

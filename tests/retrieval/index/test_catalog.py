@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -139,8 +140,6 @@ def test_many_ids_are_looked_up_in_chunks(tmp_path: Path) -> None:
 def test_reads_run_side_by_side_and_see_every_commit(tmp_path: Path) -> None:
     # Searches read on connections of their own while an ingest writes: a reader never waits for
     # the writer, and every read after a commit sees it.
-    import threading
-
     catalog = Catalog(tmp_path / "kb.sqlite3")
     catalog.commit_document(record("d0"), [passage("d0", 0)], [["正文"]])
     errors: list[BaseException] = []
